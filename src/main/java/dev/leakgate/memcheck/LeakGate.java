@@ -1,0 +1,138 @@
+package dev.leakgate.memcheck;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides whether a memcheck run passes: byte limits per leak kind (by default definitely lost
+ * must be 0 and the other kinds are not gated), and optionally memcheck errors of given kinds.
+ *
+ * <p>Never a false green: a report without a complete leak check is {@link Outcome#INCONCLUSIVE},
+ * and so is a limit on a kind the report does not give (e.g. suppressed bytes from valgrind
+ * 3.19's XML); neither passes.
+ *
+ * <p>Immutable: each method returns a changed copy.
+ */
+public final class LeakGate {
+
+    private final Map<LeakKind, Long> limits;
+    private final Set<String> failingErrorKinds;
+    private final boolean failOnAnyError;
+
+    private LeakGate(Map<LeakKind, Long> limits, Set<String> failingErrorKinds, boolean failOnAnyError) {
+        EnumMap<LeakKind, Long> copy = new EnumMap<>(LeakKind.class);
+        copy.putAll(limits);
+        this.limits = Collections.unmodifiableMap(copy);
+        this.failingErrorKinds = Collections.unmodifiableSet(new LinkedHashSet<>(failingErrorKinds));
+        this.failOnAnyError = failOnAnyError;
+    }
+
+    /** Definitely lost bytes must be 0; nothing else is gated. */
+    public static LeakGate defaults() {
+        return new LeakGate(Map.of(LeakKind.DEFINITELY_LOST, 0L), Set.of(), false);
+    }
+
+    /** At most {@code maxBytes} bytes of this kind may be left. */
+    public LeakGate limit(LeakKind kind, long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("The limit for " + kind.label() + " must be >= 0 bytes, but was "
+                    + maxBytes + "; use ungated(" + kind + ") to not gate that kind");
+        }
+        Map<LeakKind, Long> l = new EnumMap<>(LeakKind.class);
+        l.putAll(limits);
+        l.put(kind, maxBytes);
+        return new LeakGate(l, failingErrorKinds, failOnAnyError);
+    }
+
+    /** This kind is not gated. */
+    public LeakGate ungated(LeakKind kind) {
+        Map<LeakKind, Long> l = new EnumMap<>(LeakKind.class);
+        l.putAll(limits);
+        l.remove(kind);
+        return new LeakGate(l, failingErrorKinds, failOnAnyError);
+    }
+
+    /** Memcheck errors of these kinds fail the gate (e.g. invalid reads and writes). */
+    public LeakGate failOn(ErrorKind... kinds) {
+        Set<String> k = new LinkedHashSet<>(failingErrorKinds);
+        for (ErrorKind kind : kinds) {
+            if (kind == ErrorKind.UNKNOWN) {
+                throw new IllegalArgumentException("ErrorKind.UNKNOWN names no kind: use failOnAnyError()"
+                        + " or failOn(\"TheKindName\")");
+            }
+            k.add(kind.xmlName());
+        }
+        return new LeakGate(limits, k, failOnAnyError);
+    }
+
+    /** Memcheck errors with these {@code <kind>} names fail the gate, also kinds leakgate does not know. */
+    public LeakGate failOn(String... kindNames) {
+        Set<String> k = new LinkedHashSet<>(failingErrorKinds);
+        k.addAll(List.of(kindNames));
+        return new LeakGate(limits, k, failOnAnyError);
+    }
+
+    /** Any memcheck error fails the gate. */
+    public LeakGate failOnAnyError() {
+        return new LeakGate(limits, failingErrorKinds, true);
+    }
+
+    /** The byte limits per kind; kinds not in the map are not gated. */
+    public Map<LeakKind, Long> limits() {
+        return limits;
+    }
+
+    /** Judges a report read on its own (no run, so no run files in the message). */
+    public Verdict evaluate(MemcheckReport report) {
+        return evaluate(report, List.of(), null);
+    }
+
+    /** Judges a run: its report, plus what the run knows (killed, not started), with its files. */
+    public Verdict evaluate(MemcheckRun run) {
+        List<String> runProblems = new ArrayList<>(run.problems());
+        runProblems.removeAll(run.report().problems());
+        return evaluate(run.report(), runProblems, run.files());
+    }
+
+    private Verdict evaluate(MemcheckReport report, List<String> extraProblems, RunFiles files) {
+        List<String> reasons = new ArrayList<>(extraProblems);
+        reasons.addAll(report.problems());
+        List<Violation> violations = new ArrayList<>();
+        LeakCheck check = report.finalLeakCheck().orElse(null);
+        if (check == null && reasons.isEmpty()) {
+            reasons.add(report.source() + " has no final leak check");
+        }
+        if (check != null) {
+            for (Map.Entry<LeakKind, Long> limit : limits.entrySet()) {
+                LeakKind kind = limit.getKey();
+                var amount = check.totals().of(kind);
+                if (amount.isEmpty()) {
+                    reasons.add("the gate limits " + kind.label() + " bytes, but " + check.totals().whyUnknown(kind));
+                } else if (amount.get().bytes() > limit.getValue()) {
+                    violations.add(new Violation.Leak(kind, amount.get(), limit.getValue(), check.records(kind)));
+                }
+            }
+        }
+        Map<String, List<MemcheckError>> failing = new java.util.LinkedHashMap<>();
+        for (MemcheckError e : report.errors()) {
+            if (failOnAnyError || failingErrorKinds.contains(e.kindName())) {
+                failing.computeIfAbsent(e.kindName(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        failing.forEach((kind, errors) -> violations.add(new Violation.Errors(kind, errors)));
+        Outcome outcome = !reasons.isEmpty() ? Outcome.INCONCLUSIVE
+                : violations.isEmpty() ? Outcome.PASS : Outcome.FAIL;
+        return new Verdict(outcome, violations, reasons, report, files);
+    }
+
+    @Override
+    public String toString() {
+        return "LeakGate" + limits + (failOnAnyError ? " failing on any error"
+                : failingErrorKinds.isEmpty() ? "" : " failing on " + failingErrorKinds);
+    }
+}

@@ -1,0 +1,224 @@
+package dev.leakgate.memcheck;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs a program under the host's valgrind as a local process: the fast development loop, and
+ * the path every leakgate test can take without a board.
+ *
+ * <p>Each run gets a folder of its own under the runs root (default {@code target/leakgate/runs},
+ * or the system property {@value #RUNS_DIR_PROPERTY}) that keeps valgrind's XML and log, the
+ * program's stdout and stderr and the command line, pass or fail.
+ *
+ * <p>On timeout the program is asked to end in steps, each given its grace period: its standard
+ * input is closed (a harness that reads commands returns from main), then it is sent SIGTERM
+ * (valgrind still writes its leak check, but the run is inconclusive), then SIGKILL (no leak
+ * check). {@link MemcheckRun#termination()} says which step ended it. Processes the program forked
+ * are killed at the end, so none is left behind.
+ */
+public final class LocalMemcheckRunner {
+
+    /** System property naming the folder that holds run folders. */
+    public static final String RUNS_DIR_PROPERTY = "leakgate.runs.dir";
+
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final Path runsRoot;
+    private final MemcheckXmlParser parser;
+
+    /** A runner that keeps run folders under {@code <leakgate.runs.dir or target/leakgate>/runs}. */
+    public LocalMemcheckRunner() {
+        this(Path.of(System.getProperty(RUNS_DIR_PROPERTY, "target/leakgate")).resolve("runs"));
+    }
+
+    public LocalMemcheckRunner(Path runsRoot) {
+        this(runsRoot, new MemcheckXmlParser());
+    }
+
+    public LocalMemcheckRunner(Path runsRoot, MemcheckXmlParser parser) {
+        this.runsRoot = runsRoot.toAbsolutePath();
+        this.parser = parser;
+    }
+
+    /** Settings of one run; immutable, each {@code with...} returns a changed copy. */
+    public record Options(String name, byte[] stdin, boolean keepStdinOpen, Duration timeout,
+                          Duration stdinGrace, Duration termGrace) {
+
+        public Options {
+            name = name.replaceAll("[^A-Za-z0-9._-]", "_");
+            stdin = stdin == null ? new byte[0] : stdin.clone();
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("The timeout must be positive, but was " + timeout);
+            }
+        }
+
+        /** Defaults: no input (stdin closed at once), 5 minutes, 5 s after closing stdin, 10 s after SIGTERM. */
+        public static Options named(String name) {
+            return new Options(name, new byte[0], false, Duration.ofMinutes(5), Duration.ofSeconds(5),
+                    Duration.ofSeconds(10));
+        }
+
+        /** Input written to the program's stdin, which is then closed (unless {@link #withStdinKeptOpen}). */
+        public Options withStdin(String text) {
+            return new Options(name, text.getBytes(StandardCharsets.UTF_8), keepStdinOpen, timeout,
+                    stdinGrace, termGrace);
+        }
+
+        /** Keeps stdin open after the input until the program ends or the timeout closes it. */
+        public Options withStdinKeptOpen() {
+            return new Options(name, stdin, true, timeout, stdinGrace, termGrace);
+        }
+
+        public Options withTimeout(Duration t) {
+            return new Options(name, stdin, keepStdinOpen, t, stdinGrace, termGrace);
+        }
+
+        /** How long each step of the timeout gets: after closing stdin, and after SIGTERM. */
+        public Options withGrace(Duration afterStdinClosed, Duration afterTerm) {
+            return new Options(name, stdin, keepStdinOpen, timeout, afterStdinClosed, afterTerm);
+        }
+    }
+
+    /**
+     * Runs the command in a new run folder. The command's XML and log files are placed in that
+     * folder whatever it named; the working directory is the command's, or the run folder.
+     * Never throws for what the program or valgrind did: that is in the returned run.
+     */
+    public MemcheckRun run(MemcheckCommand command, Options options) {
+        RunFiles files = RunFiles.in(newRunFolder(options.name()));
+        String dir = command.workingDirectory() != null ? command.workingDirectory() : files.folder().toString();
+        MemcheckCommand placed = command.toBuilder()
+                .xmlFile(files.xml().toString())
+                .logFile(files.log().toString())
+                .workingDirectory(dir)
+                .build();
+        write(files.command(), placed.shellCommand() + "\n");
+
+        ProcessBuilder pb = new ProcessBuilder(placed.argv())
+                .directory(Path.of(dir).toFile())
+                .redirectOutput(files.stdout().toFile())
+                .redirectError(files.stderr().toFile());
+        pb.environment().putAll(placed.environment());
+
+        long start = System.nanoTime();
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            write(files.stderr(), e.getMessage() + "\n");
+            String why = "could not start valgrind '" + placed.valgrind() + "': " + e.getMessage()
+                    + "; install valgrind (Debian: apt-get install valgrind) or set the path to it";
+            return new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, elapsed(start),
+                    parser.parse(files.xml()), why, "");
+        }
+        List<ProcessHandle> children = new ArrayList<>();
+        Termination termination = supervise(process, options, children);
+        int exit = termination == Termination.KILLED ? -1 : process.exitValue();
+        children.addAll(process.descendants().toList());
+        children.forEach(ProcessHandle::destroyForcibly);
+        Duration duration = elapsed(start);
+        return new MemcheckRun(placed, files, termination, exit, duration, parser.parse(files.xml()), null,
+                tail(files.stderr(), 15));
+    }
+
+    private static Termination supervise(Process process, Options options, List<ProcessHandle> children) {
+        Thread feeder = feed(process, options);
+        try {
+            if (process.waitFor(options.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                return Termination.EXITED;
+            }
+            children.addAll(process.descendants().toList());
+            closeQuietly(process.getOutputStream());
+            feeder.interrupt();
+            if (process.waitFor(options.stdinGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                return Termination.STDIN_CLOSED;
+            }
+            children.addAll(process.descendants().toList());
+            process.destroy(); // SIGTERM
+            if (process.waitFor(options.termGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+                return Termination.TERMINATED;
+            }
+            children.addAll(process.descendants().toList());
+            process.destroyForcibly(); // SIGKILL
+            process.waitFor();
+            return Termination.KILLED;
+        } catch (InterruptedException e) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the program ran under valgrind", e);
+        }
+    }
+
+    /** Writes the input on a thread of its own, so that a program that does not read cannot block us. */
+    private static Thread feed(Process process, Options options) {
+        Thread t = new Thread(() -> {
+            OutputStream in = process.getOutputStream();
+            try {
+                in.write(options.stdin());
+                in.flush();
+            } catch (IOException e) {
+                // the program closed its stdin or ended: nothing more to write
+            }
+            if (!options.keepStdinOpen()) {
+                closeQuietly(in);
+            }
+        }, "leakgate-stdin");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // already closed by the program's end
+        }
+    }
+
+    private Path newRunFolder(String name) {
+        String folder = name + "-" + LocalDateTime.now().format(STAMP) + "-" + SEQUENCE.incrementAndGet();
+        try {
+            return Files.createDirectories(runsRoot.resolve(folder));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the run folder under " + runsRoot
+                    + "; set -D" + RUNS_DIR_PROPERTY + " to a writable folder", e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static Duration elapsed(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /** The last lines of a text file, or "" when it cannot be read. */
+    static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

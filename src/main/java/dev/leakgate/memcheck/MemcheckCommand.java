@@ -1,0 +1,353 @@
+package dev.leakgate.memcheck;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A program run under valgrind memcheck, as leakgate needs it: {@code --tool=memcheck
+ * --leak-check=full --show-leak-kinds=all}, XML (and a log) written to given files, with the
+ * user's suppressions and extra options, a valgrind that may live in a custom prefix (a
+ * cross-compiled valgrind runs as {@code VALGRIND_LIB=<prefix>/libexec/valgrind
+ * <prefix>/bin/valgrind}), and an environment for the program (e.g. {@code LD_LIBRARY_PATH} for
+ * deployed libraries).
+ *
+ * <p>Rendered as an argv and an environment for a local process ({@link #argv()},
+ * {@link #environment()}), or as one line for a remote POSIX shell ({@link #shellCommand()}), where
+ * every word is quoted so that no name or path can inject shell.
+ *
+ * <p>Built with {@link #builder(String)}; immutable.
+ */
+public final class MemcheckCommand {
+
+    /** Options leakgate sets itself; a user passing one gets told which builder method to use. */
+    private static final Map<String, String> RESERVED = Map.ofEntries(
+            Map.entry("--tool", "leakgate always runs memcheck"),
+            Map.entry("--xml", "leakgate always writes XML; set its file with xmlFile(..)"),
+            Map.entry("--xml-file", "use xmlFile(..)"),
+            Map.entry("--xml-fd", "use xmlFile(..)"),
+            Map.entry("--xml-socket", "use xmlFile(..)"),
+            Map.entry("--log-file", "use logFile(..)"),
+            Map.entry("--log-fd", "use logFile(..)"),
+            Map.entry("--log-socket", "use logFile(..)"),
+            Map.entry("--leak-check", "leakgate needs --leak-check=full to count lost blocks"),
+            Map.entry("--show-leak-kinds", "leakgate needs every kind shown to add up exact totals;"
+                    + " gate kinds with limits instead"),
+            Map.entry("--show-reachable", "leakgate needs every kind shown; gate kinds with limits instead"),
+            Map.entry("--show-possibly-lost", "leakgate needs every kind shown; gate kinds with limits instead"),
+            Map.entry("--undef-value-errors", "use undefValueErrors(..)"),
+            Map.entry("--num-callers", "use numCallers(..)"),
+            Map.entry("--suppressions", "use suppressions(..)"),
+            Map.entry("--child-silent-after-fork", "use childSilentAfterFork(..)"));
+
+    private final String valgrind;
+    private final String valgrindLib;
+    private final String program;
+    private final List<String> programArgs;
+    private final boolean undefValueErrors;
+    private final int numCallers;
+    private final boolean childSilentAfterFork;
+    private final List<String> suppressions;
+    private final List<String> extraOptions;
+    private final String xmlFile;
+    private final String logFile;
+    private final String workingDirectory;
+    private final Map<String, String> programEnvironment;
+
+    private MemcheckCommand(Builder b) {
+        this.valgrind = b.valgrind;
+        this.valgrindLib = b.valgrindLib;
+        this.program = b.program;
+        this.programArgs = List.copyOf(b.programArgs);
+        this.undefValueErrors = b.undefValueErrors;
+        this.numCallers = b.numCallers;
+        this.childSilentAfterFork = b.childSilentAfterFork;
+        this.suppressions = List.copyOf(b.suppressions);
+        this.extraOptions = List.copyOf(b.extraOptions);
+        this.xmlFile = b.xmlFile;
+        this.logFile = b.logFile;
+        this.workingDirectory = b.workingDirectory;
+        this.programEnvironment = Map.copyOf(b.environment);
+    }
+
+    /** A command that runs this program (a path, or a name found on PATH) under memcheck. */
+    public static Builder builder(String program) {
+        return new Builder(program);
+    }
+
+    /** valgrind's options, in the order they are passed. */
+    public List<String> valgrindOptions() {
+        List<String> o = new ArrayList<>();
+        o.add("--tool=memcheck");
+        o.add("--leak-check=full");
+        o.add("--show-leak-kinds=all");
+        o.add("--undef-value-errors=" + (undefValueErrors ? "yes" : "no"));
+        o.add("--num-callers=" + numCallers);
+        o.add("--child-silent-after-fork=" + (childSilentAfterFork ? "yes" : "no"));
+        for (String s : suppressions) {
+            o.add("--suppressions=" + s);
+        }
+        o.addAll(extraOptions);
+        o.add("--xml=yes");
+        o.add("--xml-file=" + fileNameOption(xmlFile));
+        o.add("--log-file=" + fileNameOption(logFile));
+        return o;
+    }
+
+    /** valgrind treats {@code %p}, {@code %q{VAR}} in file names as patterns: keep names literal. */
+    private static String fileNameOption(String path) {
+        return path.replace("%", "%%");
+    }
+
+    /** The whole argv for a local process: valgrind, its options, the program and its arguments. */
+    public List<String> argv() {
+        List<String> argv = new ArrayList<>();
+        argv.add(valgrind);
+        argv.addAll(valgrindOptions());
+        argv.add(program.startsWith("-") ? "./" + program : program);
+        argv.addAll(programArgs);
+        return argv;
+    }
+
+    /** Variables to add to the process environment: {@code VALGRIND_LIB} and the program's own. */
+    public Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (valgrindLib != null) {
+            env.put("VALGRIND_LIB", valgrindLib);
+        }
+        env.putAll(new java.util.TreeMap<>(programEnvironment));
+        return env;
+    }
+
+    /**
+     * One line for a POSIX shell ({@code sh -c} on a board): changes to the working directory if
+     * one is set, exports the environment, then {@code exec}s valgrind, so that the shell's pid
+     * becomes valgrind's and a signal to it reaches the program. Every word is quoted.
+     */
+    public String shellCommand() {
+        StringBuilder s = new StringBuilder();
+        if (workingDirectory != null) {
+            s.append("cd ").append(ShellQuoting.quote(workingDirectory)).append(" && ");
+        }
+        Map<String, String> env = environment();
+        if (!env.isEmpty()) {
+            s.append("export");
+            env.forEach((k, v) -> s.append(' ').append(k).append('=').append(ShellQuoting.quote(v)));
+            s.append(" && ");
+        }
+        s.append("exec ").append(ShellQuoting.join(argv()));
+        return s.toString();
+    }
+
+    public String valgrind() {
+        return valgrind;
+    }
+
+    public String program() {
+        return program;
+    }
+
+    public List<String> programArgs() {
+        return programArgs;
+    }
+
+    public String xmlFile() {
+        return xmlFile;
+    }
+
+    public String logFile() {
+        return logFile;
+    }
+
+    /** The directory the program runs in, or null for the caller's choice. */
+    public String workingDirectory() {
+        return workingDirectory;
+    }
+
+    /** A builder holding this command's settings, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(program);
+        b.valgrind = valgrind;
+        b.valgrindLib = valgrindLib;
+        b.programArgs.addAll(programArgs);
+        b.undefValueErrors = undefValueErrors;
+        b.numCallers = numCallers;
+        b.childSilentAfterFork = childSilentAfterFork;
+        b.suppressions.addAll(suppressions);
+        b.extraOptions.addAll(extraOptions);
+        b.xmlFile = xmlFile;
+        b.logFile = logFile;
+        b.workingDirectory = workingDirectory;
+        b.environment.putAll(programEnvironment);
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return shellCommand();
+    }
+
+    /** Builds a {@link MemcheckCommand}; checks each setting as it is given. */
+    public static final class Builder {
+        private String valgrind = "valgrind";
+        private String valgrindLib;
+        private final String program;
+        private final List<String> programArgs = new ArrayList<>();
+        private boolean undefValueErrors;
+        private int numCallers = 30;
+        private boolean childSilentAfterFork = true;
+        private final List<String> suppressions = new ArrayList<>();
+        private final List<String> extraOptions = new ArrayList<>();
+        private String xmlFile = "memcheck.xml";
+        private String logFile = "memcheck.log";
+        private String workingDirectory;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+
+        private Builder(String program) {
+            this.program = requireText(program, "program");
+        }
+
+        /** The valgrind executable: a name on PATH (the default, "valgrind") or a path. */
+        public Builder valgrind(String executable) {
+            this.valgrind = requireText(executable, "valgrind");
+            return this;
+        }
+
+        /**
+         * A valgrind installed in a custom prefix: runs {@code <prefix>/bin/valgrind} with
+         * {@code VALGRIND_LIB=<prefix>/libexec/valgrind}, as a cross-compiled valgrind needs.
+         */
+        public Builder valgrindPrefix(String prefix) {
+            String p = requireText(prefix, "valgrind prefix");
+            String base = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+            this.valgrind = base + "/bin/valgrind";
+            this.valgrindLib = base + "/libexec/valgrind";
+            return this;
+        }
+
+        /** {@code VALGRIND_LIB}: where valgrind finds its tools, for a valgrind not where it was built for. */
+        public Builder valgrindLib(String dir) {
+            this.valgrindLib = dir == null ? null : requireText(dir, "VALGRIND_LIB");
+            return this;
+        }
+
+        /** Arguments for the program. */
+        public Builder args(String... args) {
+            return args(List.of(args));
+        }
+
+        /** Arguments for the program. */
+        public Builder args(List<String> args) {
+            for (String a : args) {
+                programArgs.add(Objects.requireNonNull(a, "a program argument is null"));
+            }
+            return this;
+        }
+
+        /**
+         * Whether memcheck reports uses of undefined values ({@code --undef-value-errors});
+         * default no: a leak gate does not need them and runs faster without.
+         */
+        public Builder undefValueErrors(boolean report) {
+            this.undefValueErrors = report;
+            return this;
+        }
+
+        /** Frames per stack ({@code --num-callers}, 1 to 500); default 30. */
+        public Builder numCallers(int frames) {
+            if (frames < 1 || frames > 500) {
+                throw new IllegalArgumentException("numCallers must be between 1 and 500 (valgrind's limits),"
+                        + " but was " + frames);
+            }
+            this.numCallers = frames;
+            return this;
+        }
+
+        /**
+         * Whether a child the program forks stays silent ({@code --child-silent-after-fork});
+         * default yes, so that a child cannot write into the parent's XML and break it.
+         */
+        public Builder childSilentAfterFork(boolean silent) {
+            this.childSilentAfterFork = silent;
+            return this;
+        }
+
+        /** Suppression files ({@code --suppressions}), as paths where valgrind runs. */
+        public Builder suppressions(String... files) {
+            for (String f : files) {
+                suppressions.add(requireText(f, "suppression file"));
+            }
+            return this;
+        }
+
+        /** Suppression files ({@code --suppressions}), as paths where valgrind runs. */
+        public Builder suppressions(List<String> files) {
+            return suppressions(files.toArray(String[]::new));
+        }
+
+        /**
+         * Further valgrind options, e.g. {@code --track-fds=yes} or {@code --malloc-fill=0xAB}.
+         * Options leakgate sets itself are refused with the builder method to use instead.
+         */
+        public Builder options(String... options) {
+            for (String o : options) {
+                if (o == null || !o.startsWith("--")) {
+                    throw new IllegalArgumentException("'" + o + "' is not a valgrind option: options start"
+                            + " with '--'; pass program arguments with args(..)");
+                }
+                String name = o.contains("=") ? o.substring(0, o.indexOf('=')) : o;
+                String why = RESERVED.get(name);
+                if (why != null) {
+                    throw new IllegalArgumentException("The valgrind option " + name + " is set by leakgate: "
+                            + why);
+                }
+                extraOptions.add(o);
+            }
+            return this;
+        }
+
+        /** Where valgrind writes its XML report (default {@code memcheck.xml}, relative to the working directory). */
+        public Builder xmlFile(String path) {
+            this.xmlFile = requireText(path, "xmlFile");
+            return this;
+        }
+
+        /** Where valgrind writes its own messages (default {@code memcheck.log}). */
+        public Builder logFile(String path) {
+            this.logFile = requireText(path, "logFile");
+            return this;
+        }
+
+        /** The directory the program runs in. */
+        public Builder workingDirectory(String dir) {
+            this.workingDirectory = dir == null ? null : requireText(dir, "workingDirectory");
+            return this;
+        }
+
+        /** An environment variable for the program, e.g. {@code LD_LIBRARY_PATH}. */
+        public Builder env(String name, String value) {
+            ShellQuoting.requireEnvName(name);
+            if ("VALGRIND_LIB".equals(name)) {
+                throw new IllegalArgumentException("Set VALGRIND_LIB with valgrindLib(..) or valgrindPrefix(..)");
+            }
+            environment.put(name, Objects.requireNonNull(value, "the value of " + name + " is null"));
+            return this;
+        }
+
+        public MemcheckCommand build() {
+            return new MemcheckCommand(this);
+        }
+
+        private static String requireText(String value, String what) {
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException("The " + what + " must not be empty");
+            }
+            if (value.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("The " + what + " must not hold a NUL character");
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,691 @@
+package dev.leakgate.memcheck;
+
+import com.fasterxml.aalto.stax.InputFactoryImpl;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.stream.Location;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+
+/**
+ * Reads valgrind memcheck XML (protocol versions 4, 5 and 6) as a stream into a
+ * {@link MemcheckReport}.
+ *
+ * <p>The document is read once, front to back, with memory bounded whatever its size: totals count
+ * every loss record, but each leak check keeps only its {@code maxLeakRecords} largest records and
+ * the report keeps the first {@code maxErrors} other errors (valgrind itself stops listing errors
+ * after 1000 contexts). The raw file stays the full record.
+ *
+ * <p>A DOCTYPE is refused: valgrind never writes one, and refusing it leaves nothing for entity
+ * expansion or external entities to work with. Reading never throws on bad content: an empty,
+ * cut-off, garbage or refused document gives an incomplete report that says why and keeps what
+ * was read before the problem.
+ *
+ * <p>Instances are immutable and may be shared between threads.
+ */
+public final class MemcheckXmlParser {
+
+    /** Loss records kept per leak check unless configured otherwise. */
+    public static final int DEFAULT_MAX_LEAK_RECORDS = 10_000;
+    /** Non-leak errors kept per report unless configured otherwise. */
+    public static final int DEFAULT_MAX_ERRORS = 10_000;
+
+    private static final XMLInputFactory FACTORY = newFactory();
+
+    private final int maxLeakRecords;
+    private final int maxErrors;
+
+    public MemcheckXmlParser() {
+        this(DEFAULT_MAX_LEAK_RECORDS, DEFAULT_MAX_ERRORS);
+    }
+
+    private MemcheckXmlParser(int maxLeakRecords, int maxErrors) {
+        if (maxLeakRecords < 1 || maxErrors < 0) {
+            throw new IllegalArgumentException("maxLeakRecords must be >= 1 and maxErrors >= 0, but were "
+                    + maxLeakRecords + " and " + maxErrors);
+        }
+        this.maxLeakRecords = maxLeakRecords;
+        this.maxErrors = maxErrors;
+    }
+
+    /** A parser that keeps at most this many loss records per leak check and errors per report. */
+    public MemcheckXmlParser retaining(int maxLeakRecords, int maxErrors) {
+        return new MemcheckXmlParser(maxLeakRecords, maxErrors);
+    }
+
+    private static XMLInputFactory newFactory() {
+        XMLInputFactory f = new InputFactoryImpl();
+        f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, false);
+        f.setProperty(XMLInputFactory.IS_COALESCING, true);
+        return f;
+    }
+
+    /** Reads a report file. A missing or unreadable file gives an incomplete report that says so. */
+    public MemcheckReport parse(Path xml) {
+        ReportBuilder b = new ReportBuilder(xml.toString(), xml, maxLeakRecords, maxErrors);
+        try (InputStream in = Files.newInputStream(xml)) {
+            read(in, b);
+        } catch (NoSuchFileException e) {
+            b.readFailed("there is no memcheck XML at " + xml + ": valgrind did not start, or wrote"
+                    + " elsewhere; see the run's log and stderr");
+        } catch (IOException e) {
+            b.readFailed("cannot read " + xml + ": " + e.getMessage());
+        }
+        return b.build();
+    }
+
+    /**
+     * Reads a report from a stream, which is not closed. {@code sourceName} names it in messages.
+     */
+    public MemcheckReport parse(InputStream in, String sourceName) {
+        ReportBuilder b = new ReportBuilder(sourceName, null, maxLeakRecords, maxErrors);
+        try {
+            read(in, b);
+        } catch (IOException e) {
+            b.readFailed("cannot read " + sourceName + ": " + e.getMessage());
+        }
+        return b.build();
+    }
+
+    private static void read(InputStream raw, ReportBuilder b) throws IOException {
+        InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 1 << 16);
+        in.mark(1);
+        if (in.read() < 0) {
+            b.readFailed(b.source + " is empty: valgrind did not start or was killed before it wrote"
+                    + " anything; see the run's log and stderr");
+            return;
+        }
+        in.reset();
+        XMLStreamReader r = null;
+        try {
+            r = FACTORY.createXMLStreamReader(in);
+            new Reading(r, b).document();
+        } catch (RefusedDocument e) {
+            b.readFailed(b.source + " " + e.getMessage());
+        } catch (XMLStreamException | RuntimeException e) {
+            b.readFailed(describe(b.source, e));
+        } finally {
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (XMLStreamException ignored) {
+                    // the stream is the caller's; nothing more to release
+                }
+            }
+        }
+    }
+
+    private static String describe(String source, Exception e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        message = message.replaceAll("\\s+", " ").trim();
+        Location at = e instanceof XMLStreamException x ? x.getLocation() : null;
+        String where = at == null ? "" : " at line " + at.getLineNumber() + ", column " + at.getColumnNumber();
+        if (message.contains("end-of-input") || message.contains("EOF") || message.contains("end of input")) {
+            return source + " is cut off" + where + ": valgrind was killed (SIGKILL, out of memory, board"
+                    + " lost) or the file was truncated; the raw file is kept as it is";
+        }
+        return source + " is not well-formed memcheck XML" + where + " (" + message + "); check that it"
+                + " is the file given to --xml-file, not the --log-file";
+    }
+
+    /** A document leakgate will not read (a DTD, a foreign root element). */
+    private static final class RefusedDocument extends XMLStreamException {
+        private static final long serialVersionUID = 1L;
+
+        RefusedDocument(String message) {
+            super(message);
+        }
+    }
+
+    /** One pass over one document. */
+    private static final class Reading {
+        private final XMLStreamReader r;
+        private final ReportBuilder b;
+        private final TextTable names = new TextTable();
+        private final FrameTable frames = new FrameTable(names);
+        /** The frame being read: its fields but the ip, tagged and joined (see {@link FrameTable}). */
+        private char[] signature = new char[512];
+        private int signatureLength;
+        /** The text of the last text-only element read: {@code text[0..textLength)}, trimmed. */
+        private char[] text = new char[256];
+        private int textLength;
+
+        Reading(XMLStreamReader r, ReportBuilder b) {
+            this.r = r;
+            this.b = b;
+        }
+
+        void document() throws XMLStreamException {
+            while (true) {
+                int event = r.next();
+                if (event == XMLStreamConstants.DTD) {
+                    throw refusedDtd();
+                }
+                if (event == XMLStreamConstants.START_ELEMENT) {
+                    break;
+                }
+                if (event == XMLStreamConstants.END_DOCUMENT) {
+                    throw new RefusedDocument("has no elements: it is not a memcheck XML report");
+                }
+            }
+            if (!"valgrindoutput".equals(r.getLocalName())) {
+                throw new RefusedDocument("is not a valgrind XML report (its root element is <"
+                        + r.getLocalName() + ">, not <valgrindoutput>)");
+            }
+            while (nextChild()) {
+                topLevel(r.getLocalName());
+            }
+            b.rootClosed();
+        }
+
+        private static RefusedDocument refusedDtd() {
+            return new RefusedDocument("declares a DTD (<!DOCTYPE>), which valgrind never writes;"
+                    + " leakgate refuses DTDs and external entities; pass the file valgrind wrote");
+        }
+
+        private void topLevel(String name) throws XMLStreamException {
+            switch (name) {
+                case "error" -> error();
+                case "status" -> status();
+                case "clientmsg" -> clientMessage();
+                case "leak_summary" -> b.leakSummary(amounts());
+                case "fatal_signal" -> {
+                    b.otherElement();
+                    b.fatalSignal = fatalSignal();
+                }
+                case "protocolversion" -> {
+                    b.otherElement();
+                    b.protocolVersion = (int) numberText();
+                }
+                case "protocoltool" -> {
+                    b.otherElement();
+                    b.protocolTool = text();
+                }
+                case "preamble" -> preamble();
+                case "pid" -> {
+                    b.otherElement();
+                    b.pid = numberText();
+                }
+                case "args" -> args();
+                case "errorcounts" -> counts(b.errorCounts, "unique");
+                case "suppcounts" -> counts(b.suppressionCounts, "name");
+                default -> {
+                    b.otherElement();
+                    b.unknownElement(capture("valgrindoutput"));
+                }
+            }
+        }
+
+        // ---- errors and loss records -----------------------------------------------------
+
+        private void error() throws XMLStreamException {
+            String unique = null;
+            int tid = 0;
+            String kindName = null;
+            String what = null;
+            long leakedBytes = -1;
+            long leakedBlocks = -1;
+            List<String> auxWhat = new ArrayList<>(2);
+            List<List<Frame>> stacks = new ArrayList<>(2);
+            List<XmlElement> unknown = null;
+            while (nextChild()) {
+                switch (r.getLocalName()) {
+                    case "unique" -> unique = text();
+                    case "tid" -> tid = (int) numberText();
+                    case "kind" -> kindName = nameText();
+                    case "what" -> what = text();
+                    case "xwhat" -> {
+                        while (nextChild()) {
+                            switch (r.getLocalName()) {
+                                case "text" -> what = text();
+                                case "leakedbytes" -> leakedBytes = numberText();
+                                case "leakedblocks" -> leakedBlocks = numberText();
+                                default -> skip();
+                            }
+                        }
+                    }
+                    case "auxwhat" -> auxWhat.add(text());
+                    case "xauxwhat" -> {
+                        while (nextChild()) {
+                            if ("text".equals(r.getLocalName())) {
+                                auxWhat.add(text());
+                            } else {
+                                skip();
+                            }
+                        }
+                    }
+                    case "stack" -> stacks.add(stack());
+                    default -> {
+                        if (unknown == null) {
+                            unknown = new ArrayList<>(1);
+                        }
+                        unknown.add(capture("valgrindoutput/error"));
+                    }
+                }
+            }
+            LeakKind leakKind = LeakKind.ofXmlKind(kindName);
+            List<Frame> stack = stacks.isEmpty() ? List.of() : stacks.get(0);
+            if (leakKind != null) {
+                b.leakRecord(leakRecord(leakKind, what, leakedBytes, leakedBlocks, stack));
+            } else {
+                b.error(new MemcheckError(ErrorKind.ofXmlName(kindName), kindName, unique, tid, what,
+                        auxWhat, stack, stacks.size() > 1 ? stacks.subList(1, stacks.size()) : List.of()));
+            }
+            if (unknown != null) {
+                unknown.forEach(b::unknownElement);
+            }
+        }
+
+        private static LeakRecord leakRecord(LeakKind kind, String text, long bytes, long blocks,
+                                             List<Frame> stack) throws XMLStreamException {
+            if (bytes < 0 || blocks < 0) {
+                throw new XMLStreamException("a " + kind.xmlKind() + " record has no <leakedbytes> or"
+                        + " <leakedblocks>" + (text == null ? "" : " (" + text + ")"));
+            }
+            long indirect = 0;
+            int lossRecord = 0;
+            int lossRecordCount = 0;
+            if (text != null) {
+                int open = text.indexOf(" direct, ");
+                if (open > 0) {
+                    int end = text.indexOf(" indirect)", open);
+                    if (end > 0) {
+                        indirect = number(text.substring(open + 9, end));
+                    }
+                }
+                int at = text.lastIndexOf("loss record ");
+                if (at >= 0) {
+                    int of = text.indexOf(" of ", at);
+                    if (of > 0) {
+                        lossRecord = (int) number(text.substring(at + 12, of));
+                        lossRecordCount = (int) number(text.substring(of + 4).trim());
+                    }
+                }
+            }
+            return new LeakRecord(kind, bytes, blocks, indirect, lossRecord, lossRecordCount, text, stack);
+        }
+
+        private List<Frame> stack() throws XMLStreamException {
+            List<Frame> stack = new ArrayList<>(8);
+            while (nextChild()) {
+                if ("frame".equals(r.getLocalName())) {
+                    stack.add(frame());
+                } else {
+                    skip();
+                }
+            }
+            return stack;
+        }
+
+        private Frame frame() throws XMLStreamException {
+            long ip = 0;
+            signatureLength = 0;
+            while (nextChild()) {
+                char tag = switch (r.getLocalName()) {
+                    case "ip" -> 'i';
+                    case "obj" -> FrameTable.OBJ;
+                    case "fn" -> FrameTable.FN;
+                    case "dir" -> FrameTable.DIR;
+                    case "file" -> FrameTable.FILE;
+                    case "line" -> FrameTable.LINE;
+                    default -> FrameTable.END;
+                };
+                if (tag == FrameTable.END) {
+                    skip();
+                    continue;
+                }
+                readText();
+                if (tag == 'i') {
+                    ip = number(text, 0, textLength);
+                } else {
+                    if (tag == FrameTable.LINE) {
+                        number(text, 0, textLength); // validates it
+                    }
+                    addToSignature(tag);
+                }
+            }
+            try {
+                return frames.get(ip, signature, signatureLength);
+            } catch (NumberFormatException e) {
+                throw new XMLStreamException("a frame's <line> is not a line number: " + e.getMessage());
+            }
+        }
+
+        private void addToSignature(char tag) {
+            int needed = signatureLength + textLength + 2;
+            if (needed > signature.length) {
+                signature = java.util.Arrays.copyOf(signature, Math.max(signature.length * 2, needed));
+            }
+            signature[signatureLength++] = tag;
+            System.arraycopy(text, 0, signature, signatureLength, textLength);
+            signatureLength += textLength;
+            signature[signatureLength++] = FrameTable.END;
+        }
+
+        // ---- the rest of the document -------------------------------------------------------
+
+        private void status() throws XMLStreamException {
+            String state = null;
+            while (nextChild()) {
+                if ("state".equals(r.getLocalName())) {
+                    state = text();
+                } else {
+                    skip();
+                }
+            }
+            b.status(state);
+        }
+
+        private void clientMessage() throws XMLStreamException {
+            int tid = 0;
+            String text = null;
+            while (nextChild()) {
+                switch (r.getLocalName()) {
+                    case "tid" -> tid = (int) numberText();
+                    case "text" -> text = text();
+                    default -> skip();
+                }
+            }
+            b.clientMessage(new ClientMessage(tid, text));
+        }
+
+        private FatalSignal fatalSignal() throws XMLStreamException {
+            int tid = 0;
+            int signo = 0;
+            String signame = null;
+            String event = null;
+            String siaddr = null;
+            List<Frame> stack = List.of();
+            while (nextChild()) {
+                switch (r.getLocalName()) {
+                    case "tid" -> tid = (int) numberText();
+                    case "signo" -> signo = (int) numberText();
+                    case "signame" -> signame = text();
+                    case "event" -> event = text();
+                    case "siaddr" -> siaddr = text();
+                    case "stack" -> stack = stack();
+                    default -> skip();
+                }
+            }
+            return new FatalSignal(tid, signo, signame, event, siaddr, stack);
+        }
+
+        private void preamble() throws XMLStreamException {
+            b.otherElement();
+            while (nextChild()) {
+                String line = text();
+                int at = line.indexOf("Valgrind-");
+                if (at >= 0 && b.valgrindVersion == null) {
+                    int end = at + 9;
+                    while (end < line.length() && " ;,".indexOf(line.charAt(end)) < 0) {
+                        end++;
+                    }
+                    b.valgrindVersion = line.substring(at + 9, end);
+                }
+            }
+        }
+
+        private void args() throws XMLStreamException {
+            b.otherElement();
+            b.sawArgs = true;
+            while (nextChild()) {
+                List<String> into = switch (r.getLocalName()) {
+                    case "vargv" -> b.valgrindArgs;
+                    case "argv" -> b.programArgs;
+                    default -> null;
+                };
+                if (into == null) {
+                    skip();
+                    continue;
+                }
+                boolean program = into == b.programArgs;
+                while (nextChild()) {
+                    String name = r.getLocalName();
+                    String value = text();
+                    if ("arg".equals(name) || (program && "exe".equals(name))) {
+                        into.add(value);
+                    }
+                }
+            }
+        }
+
+        private void counts(Map<String, Long> into, String keyElement) throws XMLStreamException {
+            b.otherElement();
+            while (nextChild()) {
+                long count = 0;
+                String key = null;
+                while (nextChild()) {
+                    String name = r.getLocalName();
+                    if ("count".equals(name)) {
+                        count = numberText();
+                    } else if (keyElement.equals(name)) {
+                        key = text();
+                    } else {
+                        skip();
+                    }
+                }
+                if (key != null) {
+                    into.merge(key, count, Long::sum);
+                }
+            }
+        }
+
+        /** A protocol 6 leak summary: kind elements holding bytes and blocks. */
+        private Map<LeakKind, Amount> amounts() throws XMLStreamException {
+            Map<LeakKind, Amount> amounts = new EnumMap<>(LeakKind.class);
+            while (nextChild()) {
+                LeakKind kind = switch (r.getLocalName()) {
+                    case "definitely_lost" -> LeakKind.DEFINITELY_LOST;
+                    case "indirectly_lost" -> LeakKind.INDIRECTLY_LOST;
+                    case "possibly_lost" -> LeakKind.POSSIBLY_LOST;
+                    case "still_reachable" -> LeakKind.STILL_REACHABLE;
+                    case "suppressed" -> LeakKind.SUPPRESSED;
+                    default -> null;
+                };
+                if (kind == null) {
+                    b.unknownElement(capture("valgrindoutput/leak_summary"));
+                    continue;
+                }
+                long bytes = -1;
+                long blocks = -1;
+                while (nextChild()) {
+                    switch (r.getLocalName()) {
+                        case "bytes" -> bytes = numberText();
+                        case "in_blocks", "blocks" -> blocks = numberText();
+                        default -> skip();
+                    }
+                }
+                if (bytes < 0 || blocks < 0) {
+                    throw new XMLStreamException("<leak_summary><" + kind.name().toLowerCase(java.util.Locale.ROOT)
+                            + "> lacks <bytes> or <in_blocks>", r.getLocation());
+                }
+                amounts.put(kind, new Amount(bytes, blocks));
+            }
+            return amounts;
+        }
+
+        /** Keeps an element this version does not interpret, with its children. */
+        private XmlElement capture(String parentPath) throws XMLStreamException {
+            String path = parentPath + "/" + r.getLocalName();
+            StringBuilder text = new StringBuilder();
+            List<XmlElement> children = new ArrayList<>();
+            while (true) {
+                int event = r.next();
+                switch (event) {
+                    case XMLStreamConstants.START_ELEMENT -> children.add(capture(path));
+                    case XMLStreamConstants.END_ELEMENT -> {
+                        return new XmlElement(path, text.toString().trim(), children);
+                    }
+                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA,
+                         XMLStreamConstants.SPACE -> text.append(r.getTextCharacters(), r.getTextStart(),
+                            r.getTextLength());
+                    case XMLStreamConstants.END_DOCUMENT -> throw new XMLStreamException(
+                            "unexpected end-of-input in <" + path + ">", r.getLocation());
+                    default -> { }
+                }
+            }
+        }
+
+        // ---- stream helpers -------------------------------------------------------------------
+
+        /** Moves to the next child element; false at the end of the current element. */
+        private boolean nextChild() throws XMLStreamException {
+            while (true) {
+                switch (r.next()) {
+                    case XMLStreamConstants.START_ELEMENT:
+                        return true;
+                    case XMLStreamConstants.END_ELEMENT:
+                        return false;
+                    case XMLStreamConstants.END_DOCUMENT:
+                        throw new XMLStreamException("unexpected end-of-input", r.getLocation());
+                    case XMLStreamConstants.DTD:
+                        throw refusedDtd();
+                    default:
+                        break;
+                }
+            }
+        }
+
+        /** Skips the current element and everything in it. */
+        private void skip() throws XMLStreamException {
+            int depth = 1;
+            while (depth > 0) {
+                switch (r.next()) {
+                    case XMLStreamConstants.START_ELEMENT -> depth++;
+                    case XMLStreamConstants.END_ELEMENT -> depth--;
+                    case XMLStreamConstants.END_DOCUMENT -> throw new XMLStreamException(
+                            "unexpected end-of-input", r.getLocation());
+                    default -> { }
+                }
+            }
+        }
+
+        /** The text of a text-only element, trimmed (valgrind pads {@code <time>}). */
+        private String text() throws XMLStreamException {
+            readText();
+            return new String(text, 0, textLength);
+        }
+
+        /** The text of a text-only element as a shared canonical string (names repeat). */
+        private String nameText() throws XMLStreamException {
+            readText();
+            return names.get(text, 0, textLength);
+        }
+
+        /** The text of a text-only element as a decimal or 0x-hex number, without a String. */
+        private long numberText() throws XMLStreamException {
+            readText();
+            return number(text, 0, textLength);
+        }
+
+        /**
+         * Reads the text of the current element up to its end tag into {@link #text}, trimmed.
+         * The usual case (one text event, then the end tag) copies the characters once and makes
+         * no objects; comments or split text are joined; a child element is an error, as in
+         * {@link XMLStreamReader#getElementText()}.
+         */
+        private void readText() throws XMLStreamException {
+            textLength = 0;
+            while (true) {
+                switch (r.next()) {
+                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE,
+                         XMLStreamConstants.ENTITY_REFERENCE -> append(r.getTextCharacters(), r.getTextStart(),
+                            r.getTextLength());
+                    case XMLStreamConstants.END_ELEMENT -> {
+                        trim();
+                        return;
+                    }
+                    case XMLStreamConstants.START_ELEMENT -> throw new XMLStreamException(
+                            "<" + r.getLocalName() + "> inside an element that holds only text", r.getLocation());
+                    case XMLStreamConstants.END_DOCUMENT -> throw new XMLStreamException(
+                            "unexpected end-of-input", r.getLocation());
+                    default -> { } // comments, processing instructions
+                }
+            }
+        }
+
+        private void append(char[] chars, int start, int length) {
+            if (textLength + length > text.length) {
+                text = java.util.Arrays.copyOf(text, Math.max(text.length * 2, textLength + length));
+            }
+            System.arraycopy(chars, start, text, textLength, length);
+            textLength += length;
+        }
+
+        private void trim() {
+            int start = 0;
+            while (start < textLength && text[start] <= ' ') {
+                start++;
+            }
+            int end = textLength;
+            while (end > start && text[end - 1] <= ' ') {
+                end--;
+            }
+            if (start > 0) {
+                System.arraycopy(text, start, text, 0, end - start);
+            }
+            textLength = end - start;
+        }
+
+        /** A decimal or 0x-hex number, as valgrind writes them. */
+        private static long number(char[] c, int start, int length) throws XMLStreamException {
+            int i = start;
+            int end = start + length;
+            long value = 0;
+            if (length > 2 && c[i] == '0' && (c[i + 1] == 'x' || c[i + 1] == 'X')) {
+                i += 2;
+                if (end - i > 16) {
+                    throw notANumber(c, start, length);
+                }
+                for (; i < end; i++) {
+                    char ch = c[i];
+                    int digit = ch >= '0' && ch <= '9' ? ch - '0'
+                            : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                            : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+                    if (digit < 0) {
+                        throw notANumber(c, start, length);
+                    }
+                    value = (value << 4) | digit;
+                }
+                return value;
+            }
+            boolean negative = i < end && c[i] == '-';
+            if (negative) {
+                i++;
+            }
+            if (i == end || end - i > 18) {
+                throw notANumber(c, start, length);
+            }
+            for (; i < end; i++) {
+                int digit = c[i] - '0';
+                if (digit < 0 || digit > 9) {
+                    throw notANumber(c, start, length);
+                }
+                value = value * 10 + digit;
+            }
+            return negative ? -value : value;
+        }
+
+        private static XMLStreamException notANumber(char[] c, int start, int length) {
+            return new XMLStreamException("'" + new String(c, start, Math.min(length, 40)) + "' is not a number");
+        }
+
+        /** A number inside valgrind's leak sentence. */
+        private static long number(String s) throws XMLStreamException {
+            return number(s.toCharArray(), 0, s.length());
+        }
+    }
+}

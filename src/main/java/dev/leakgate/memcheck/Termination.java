@@ -1,0 +1,26 @@
+package dev.leakgate.memcheck;
+
+/** How a run under valgrind ended. */
+public enum Termination {
+    /** The program ended by itself within the timeout. */
+    EXITED("ran to its end"),
+    /** The timeout passed; the program ended after its standard input was closed. */
+    STDIN_CLOSED("hit the timeout and ended after its standard input was closed"),
+    /** The timeout passed; the program ended after SIGTERM (valgrind still writes its leak check). */
+    TERMINATED("hit the timeout and was sent SIGTERM"),
+    /** The program ignored SIGTERM and was killed with SIGKILL: valgrind wrote no leak check. */
+    KILLED("hit the timeout, ignored SIGTERM and was killed with SIGKILL"),
+    /** valgrind could not be started at all. */
+    NOT_STARTED("could not be started");
+
+    private final String description;
+
+    Termination(String description) {
+        this.description = description;
+    }
+
+    /** In words, after "the program": e.g. "hit the timeout and was sent SIGTERM". */
+    public String description() {
+        return description;
+    }
+}

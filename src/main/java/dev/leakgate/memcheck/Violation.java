@@ -1,0 +1,34 @@
+package dev.leakgate.memcheck;
+
+import java.util.List;
+
+/** A limit a run went over. */
+public sealed interface Violation {
+
+    /** One line for the verdict, e.g. "definitely lost: 132 bytes in 2 blocks (limit 0 bytes)". */
+    String describe();
+
+    /** A leak kind over its byte limit; {@code records} are its retained records, largest first. */
+    record Leak(LeakKind kind, Amount amount, long limitBytes, List<LeakRecord> records) implements Violation {
+        public Leak {
+            records = List.copyOf(records);
+        }
+
+        @Override
+        public String describe() {
+            return kind.label() + ": " + amount + " (limit " + limitBytes + " bytes)";
+        }
+    }
+
+    /** Memcheck errors of a kind the gate fails on. */
+    record Errors(String kindName, List<MemcheckError> errors) implements Violation {
+        public Errors {
+            errors = List.copyOf(errors);
+        }
+
+        @Override
+        public String describe() {
+            return kindName + ": " + errors.size() + (errors.size() == 1 ? " error" : " errors") + " (limit 0)";
+        }
+    }
+}

@@ -299,23 +299,40 @@ public final class MemcheckXmlParser {
             int lossRecord = 0;
             int lossRecordCount = 0;
             if (text != null) {
-                int open = text.indexOf(" direct, ");
+                String plain = withoutDigitGrouping(text);
+                int open = plain.indexOf(" direct, ");
                 if (open > 0) {
-                    int end = text.indexOf(" indirect)", open);
+                    int end = plain.indexOf(" indirect)", open);
                     if (end > 0) {
-                        indirect = number(text.substring(open + 9, end));
+                        indirect = number(plain.substring(open + 9, end));
                     }
                 }
-                int at = text.lastIndexOf("loss record ");
+                int at = plain.lastIndexOf("loss record ");
                 if (at >= 0) {
-                    int of = text.indexOf(" of ", at);
+                    int of = plain.indexOf(" of ", at);
                     if (of > 0) {
-                        lossRecord = (int) number(text.substring(at + 12, of));
-                        lossRecordCount = (int) number(text.substring(of + 4).trim());
+                        lossRecord = (int) number(plain.substring(at + 12, of));
+                        lossRecordCount = (int) number(plain.substring(of + 4).trim());
                     }
                 }
             }
             return new LeakRecord(kind, bytes, blocks, indirect, lossRecord, lossRecordCount, text, stack);
+        }
+
+        /** "4,160 (160 direct, 4,000 indirect)" as "4160 (160 direct, 4000 indirect)". */
+        static String withoutDigitGrouping(String text) {
+            StringBuilder s = null;
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                boolean grouping = c == ',' && i > 0 && i + 1 < text.length()
+                        && Character.isDigit(text.charAt(i - 1)) && Character.isDigit(text.charAt(i + 1));
+                if (grouping && s == null) {
+                    s = new StringBuilder(text.length()).append(text, 0, i);
+                } else if (!grouping && s != null) {
+                    s.append(c);
+                }
+            }
+            return s == null ? text : s.toString();
         }
 
         private List<Frame> stack() throws XMLStreamException {
@@ -499,13 +516,14 @@ public final class MemcheckXmlParser {
                     b.unknownElement(capture("valgrindoutput/leak_summary"));
                     continue;
                 }
+                String kindElement = r.getLocalName();
                 long bytes = -1;
                 long blocks = -1;
                 while (nextChild()) {
                     switch (r.getLocalName()) {
                         case "bytes" -> bytes = numberText();
                         case "in_blocks", "blocks" -> blocks = numberText();
-                        default -> skip();
+                        default -> b.unknownElement(capture("valgrindoutput/leak_summary/" + kindElement));
                     }
                 }
                 if (bytes < 0 || blocks < 0) {

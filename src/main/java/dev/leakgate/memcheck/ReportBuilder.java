@@ -58,13 +58,18 @@ final class ReportBuilder {
 
     // ---- events, in document order -------------------------------------------------------
 
-    /** Any top-level element other than a loss record or a leak summary ends a running leak check. */
+    /**
+     * Any top-level element other than a loss record or a leak summary: in protocols 4 and 5 it
+     * ends a running leak check (they mark no end); in protocol 6 only {@code <leak_summary>} does.
+     */
     void otherElement() {
-        closeCheck(null);
+        if (protocolVersion < 6) {
+            closeCheck(null);
+        }
     }
 
     void status(String state) {
-        closeCheck(null);
+        otherElement();
         lastState = state;
         if ("FINISHED".equals(state)) {
             finished = true;
@@ -72,7 +77,7 @@ final class ReportBuilder {
     }
 
     void error(MemcheckError error) {
-        closeCheck(null);
+        otherElement();
         if (errors.size() < maxErrors) {
             errors.add(error);
         } else {
@@ -81,12 +86,13 @@ final class ReportBuilder {
     }
 
     void clientMessage(ClientMessage message) {
-        closeCheck(null);
+        otherElement();
         clientMessages.add(message);
     }
 
     void leakRecord(LeakRecord record) {
-        if (open != null && record.lossRecord() > 0 && record.lossRecord() <= open.lastLossRecord) {
+        if (protocolVersion < 6 && open != null && record.lossRecord() > 0
+                && record.lossRecord() <= open.lastLossRecord) {
             closeCheck(null); // numbering restarted: a new leak check without anything in between
         }
         if (open == null) {
@@ -304,9 +310,10 @@ final class ReportBuilder {
                         + " --leak-check=full");
             }
         }
-        if (finalLeakCheck == null && (protocolVersion >= 6)) {
+        if (protocolVersion >= 6 && (finalLeakCheck == null
+                || finalLeakCheck.totals().source() != LeakTotals.Source.LEAK_SUMMARY)) {
             problems.add(source + " has no <leak_summary> after the program finished: the leak check"
-                    + " did not run; run valgrind with --leak-check=full");
+                    + " did not run or was cut short; run valgrind with --leak-check=full");
         }
         if (finalLeakCheck == null && protocolVersion < 6 && sawArgs && leakCheckFull()) {
             // protocol 4/5: a full leak check that found nothing writes no records at all

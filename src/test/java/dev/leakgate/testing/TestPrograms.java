@@ -1,0 +1,69 @@
+package dev.leakgate.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the C programs of {@code src/test/c} with the host's gcc ({@code -g -O0}, unstripped),
+ * once per test run, into {@code target/test-programs}.
+ */
+public final class TestPrograms {
+
+    public static final Path SOURCES = Path.of("src/test/c").toAbsolutePath();
+    public static final Path OUT = Path.of("target/test-programs").toAbsolutePath();
+
+    private TestPrograms() {
+    }
+
+    /** The executable built from {@code src/test/c/NAME.c}. */
+    public static synchronized Path program(String name) {
+        Path out = OUT.resolve(name);
+        compile(out, List.of(SOURCES.resolve(name + ".c").toString(), "-pthread"));
+        return out;
+    }
+
+    /** The shared library {@code libNAME.so} built from {@code src/test/c/libNAME.c}. */
+    public static synchronized Path sharedLibrary(String name) {
+        Path out = OUT.resolve("lib" + name + ".so");
+        compile(out, List.of("-shared", "-fPIC", SOURCES.resolve("lib" + name + ".c").toString()));
+        return out;
+    }
+
+    /** An executable linked against shared libraries in {@link #OUT} ({@code -lNAME}). */
+    public static synchronized Path programUsing(String name, String... libraries) {
+        Path out = OUT.resolve(name);
+        List<String> args = new ArrayList<>(List.of(SOURCES.resolve(name + ".c").toString(), "-L" + OUT));
+        for (String lib : libraries) {
+            sharedLibrary(lib);
+            args.add("-l" + lib);
+        }
+        compile(out, args);
+        return out;
+    }
+
+    private static void compile(Path out, List<String> inputs) {
+        try {
+            Files.createDirectories(out.getParent());
+            if (Files.exists(out)) {
+                return;
+            }
+            List<String> cmd = new ArrayList<>(List.of("gcc", "-g", "-O0", "-Wall", "-o", out.toString()));
+            cmd.addAll(inputs);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("gcc failed for " + out + " (install gcc):\n" + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run gcc: install it (Debian: apt-get install gcc)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -89,19 +89,17 @@ public final class LeakGate {
 
     /** Judges a report read on its own (no run, so no run files in the message). */
     public Verdict evaluate(MemcheckReport report) {
-        return evaluate(report, List.of(), null);
+        return evaluate(report, report.problems(), null);
     }
 
     /** Judges a run: its report, plus what the run knows (killed, not started), with its files. */
     public Verdict evaluate(MemcheckRun run) {
-        List<String> runProblems = new ArrayList<>(run.problems());
-        runProblems.removeAll(run.report().problems());
-        return evaluate(run.report(), runProblems, run.files());
+        return evaluate(run.report(), run.problems(), run.files());
     }
 
-    private Verdict evaluate(MemcheckReport report, List<String> extraProblems, RunFiles files) {
-        List<String> reasons = new ArrayList<>(extraProblems);
-        reasons.addAll(report.problems());
+    /** {@code problems}: why the report or run is inconclusive (the report's own are among them). */
+    private Verdict evaluate(MemcheckReport report, List<String> problems, RunFiles files) {
+        List<String> reasons = new ArrayList<>(problems);
         List<Violation> violations = new ArrayList<>();
         LeakCheck check = report.finalLeakCheck().orElse(null);
         if (check == null && reasons.isEmpty()) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,12 +95,14 @@ public final class LocalMemcheckRunner {
 
     /**
      * Runs the command in a new run folder. The command's XML and log files are placed in that
-     * folder whatever it named; the working directory is the command's, or the run folder.
-     * Never throws for what the program or valgrind did: that is in the returned run.
+     * folder whatever it named; the program runs in the command's working directory, or in this
+     * process's, so relative paths mean what they mean to the caller. Never throws for what the
+     * program or valgrind did: that is in the returned run.
      */
     public MemcheckRun run(MemcheckCommand command, Options options) {
         RunFiles files = RunFiles.in(newRunFolder(options.name()));
-        String dir = command.workingDirectory() != null ? command.workingDirectory() : files.folder().toString();
+        String dir = command.workingDirectory() != null ? command.workingDirectory()
+                : Path.of("").toAbsolutePath().toString();
         MemcheckCommand placed = command.toBuilder()
                 .xmlFile(files.xml().toString())
                 .logFile(files.log().toString())
@@ -190,12 +193,20 @@ public final class LocalMemcheckRunner {
         }
     }
 
+    /** A folder of its own for each run, also across processes that run at the same second. */
     private Path newRunFolder(String name) {
-        String folder = name + "-" + LocalDateTime.now().format(STAMP) + "-" + SEQUENCE.incrementAndGet();
+        String stem = name + "-" + LocalDateTime.now().format(STAMP) + "-";
         try {
-            return Files.createDirectories(runsRoot.resolve(folder));
+            Files.createDirectories(runsRoot);
+            for (long n = SEQUENCE.incrementAndGet(); ; n = SEQUENCE.incrementAndGet()) {
+                try {
+                    return Files.createDirectory(runsRoot.resolve(stem + n));
+                } catch (FileAlreadyExistsException taken) {
+                    // another process made this one: take the next number
+                }
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the run folder under " + runsRoot
+            throw new UncheckedIOException("cannot create a run folder under " + runsRoot
                     + "; set -D" + RUNS_DIR_PROPERTY + " to a writable folder", e);
         }
     }

@@ -116,7 +116,7 @@ public final class MemcheckXmlParser {
         } catch (RefusedDocument e) {
             b.readFailed(b.source + " " + e.getMessage());
         } catch (XMLStreamException | RuntimeException e) {
-            b.readFailed(describe(b.source, e));
+            b.readFailed(describe(b.source, e, r == null ? null : r.getLocation()));
         } finally {
             if (r != null) {
                 try {
@@ -128,10 +128,10 @@ public final class MemcheckXmlParser {
         }
     }
 
-    private static String describe(String source, Exception e) {
+    private static String describe(String source, Exception e, Location readerAt) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         message = message.replaceAll("\\s+", " ").trim();
-        Location at = e instanceof XMLStreamException x ? x.getLocation() : null;
+        Location at = e instanceof XMLStreamException x && x.getLocation() != null ? x.getLocation() : readerAt;
         String where = at == null ? "" : " at line " + at.getLineNumber() + ", column " + at.getColumnNumber();
         if (message.contains("end-of-input") || message.contains("EOF") || message.contains("end of input")) {
             return source + " is cut off" + where + ": valgrind was killed (SIGKILL, out of memory, board"

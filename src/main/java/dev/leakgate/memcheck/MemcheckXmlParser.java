@@ -1,8 +1,5 @@
 package dev.leakgate.memcheck;
 
-import com.fasterxml.aalto.stax.InputFactoryImpl;
-
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,11 +9,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import javax.xml.stream.Location;
-import javax.xml.stream.XMLInputFactory;
-import javax.xml.stream.XMLStreamConstants;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamReader;
 
 /**
  * Reads valgrind memcheck XML (protocol versions 4, 5 and 6) as a stream into a
@@ -25,12 +17,13 @@ import javax.xml.stream.XMLStreamReader;
  * <p>The document is read once, front to back, with memory bounded whatever its size: totals count
  * every loss record, but each leak check keeps only its {@code maxLeakRecords} largest records and
  * the report keeps the first {@code maxErrors} other errors (valgrind itself stops listing errors
- * after 1000 contexts). The raw file stays the full record.
+ * after 1000 contexts). Frames and names that stacks repeat are made once and shared. The raw
+ * file stays the full record.
  *
  * <p>A DOCTYPE is refused: valgrind never writes one, and refusing it leaves nothing for entity
  * expansion or external entities to work with. Reading never throws on bad content: an empty,
- * cut-off, garbage or refused document gives an incomplete report that says why and keeps what
- * was read before the problem.
+ * cut-off, garbage or refused document gives an incomplete report that says why, where, and keeps
+ * what was read before the problem.
  *
  * <p>Instances are immutable and may be shared between threads.
  */
@@ -40,8 +33,6 @@ public final class MemcheckXmlParser {
     public static final int DEFAULT_MAX_LEAK_RECORDS = 10_000;
     /** Non-leak errors kept per report unless configured otherwise. */
     public static final int DEFAULT_MAX_ERRORS = 10_000;
-
-    private static final XMLInputFactory FACTORY = newFactory();
 
     private final int maxLeakRecords;
     private final int maxErrors;
@@ -62,15 +53,6 @@ public final class MemcheckXmlParser {
     /** A parser that keeps at most this many loss records per leak check and errors per report. */
     public MemcheckXmlParser retaining(int maxLeakRecords, int maxErrors) {
         return new MemcheckXmlParser(maxLeakRecords, maxErrors);
-    }
-
-    private static XMLInputFactory newFactory() {
-        XMLInputFactory f = new InputFactoryImpl();
-        f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-        f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-        f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, false);
-        f.setProperty(XMLInputFactory.IS_COALESCING, true);
-        return f;
     }
 
     /** Reads a report file. A missing or unreadable file gives an incomplete report that says so. */
@@ -100,103 +82,65 @@ public final class MemcheckXmlParser {
         return b.build();
     }
 
-    private static void read(InputStream raw, ReportBuilder b) throws IOException {
-        InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 1 << 16);
-        in.mark(1);
-        if (in.read() < 0) {
-            b.readFailed(b.source + " is empty: valgrind did not start or was killed before it wrote"
-                    + " anything; see the run's log and stderr");
-            return;
-        }
-        in.reset();
-        XMLStreamReader r = null;
+    private static void read(InputStream in, ReportBuilder b) throws IOException {
         try {
-            r = FACTORY.createXMLStreamReader(in);
-            new Reading(r, b).document();
-        } catch (RefusedDocument e) {
-            b.readFailed(b.source + " " + e.getMessage());
-        } catch (XMLStreamException | RuntimeException e) {
-            b.readFailed(describe(b.source, e, r == null ? null : r.getLocation()));
-        } finally {
-            if (r != null) {
-                try {
-                    r.close();
-                } catch (XMLStreamException ignored) {
-                    // the stream is the caller's; nothing more to release
-                }
-            }
+            new Reading(new XmlScanner(in), b).document();
+        } catch (XmlScanner.XmlException e) {
+            b.readFailed(describe(b.source, e));
         }
     }
 
-    private static String describe(String source, Exception e, Location readerAt) {
-        String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        message = message.replaceAll("\\s+", " ").trim();
-        Location at = e instanceof XMLStreamException x && x.getLocation() != null ? x.getLocation() : readerAt;
-        String where = at == null ? "" : " at line " + at.getLineNumber() + ", column " + at.getColumnNumber();
-        if (message.contains("end-of-input") || message.contains("EOF") || message.contains("end of input")) {
-            return source + " is cut off" + where + ": valgrind was killed (SIGKILL, out of memory, board"
-                    + " lost) or the file was truncated; the raw file is kept as it is";
-        }
-        return source + " is not well-formed memcheck XML" + where + " (" + message + "); check that it"
-                + " is the file given to --xml-file, not the --log-file";
+    private static String describe(String source, XmlScanner.XmlException e) {
+        String where = " at line " + e.line + ", column " + e.column;
+        return switch (e.kind) {
+            case EMPTY -> source + " is empty: valgrind did not start or was killed before it wrote"
+                    + " anything; see the run's log and stderr";
+            case CUT_OFF -> source + " is cut off" + where + " (" + e.getMessage() + "): valgrind was killed"
+                    + " (SIGKILL, out of memory, board lost) or the file was truncated; the raw file is kept as it is";
+            case DOCTYPE -> source + " declares a DTD (<!DOCTYPE>), which valgrind never writes;"
+                    + " leakgate refuses DTDs and external entities; pass the file valgrind wrote";
+            case REFUSED -> source + " " + e.getMessage();
+            case MALFORMED -> source + " is not well-formed memcheck XML" + where + " (" + e.getMessage()
+                    + "); check that it is the file given to --xml-file, not the --log-file";
+        };
     }
 
-    /** A document leakgate will not read (a DTD, a foreign root element). */
-    private static final class RefusedDocument extends XMLStreamException {
-        private static final long serialVersionUID = 1L;
-
-        RefusedDocument(String message) {
-            super(message);
-        }
-    }
+    private static final byte[] FRAME_END = "</frame>".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** One pass over one document. */
     private static final class Reading {
-        private final XMLStreamReader r;
+        private final XmlScanner s;
         private final ReportBuilder b;
         private final TextTable names = new TextTable();
         private final FrameTable frames = new FrameTable(names);
+        private final RawFrameTable rawFrames = new RawFrameTable();
         /** The frame being read: its fields but the ip, tagged and joined (see {@link FrameTable}). */
         private char[] signature = new char[512];
         private int signatureLength;
         /** The text of the last text-only element read: {@code text[0..textLength)}, trimmed. */
-        private char[] text = new char[256];
+        private char[] text;
         private int textLength;
 
-        Reading(XMLStreamReader r, ReportBuilder b) {
-            this.r = r;
+        Reading(XmlScanner s, ReportBuilder b) {
+            this.s = s;
             this.b = b;
         }
 
-        void document() throws XMLStreamException {
-            while (true) {
-                int event = r.next();
-                if (event == XMLStreamConstants.DTD) {
-                    throw refusedDtd();
-                }
-                if (event == XMLStreamConstants.START_ELEMENT) {
-                    break;
-                }
-                if (event == XMLStreamConstants.END_DOCUMENT) {
-                    throw new RefusedDocument("has no elements: it is not a memcheck XML report");
-                }
+        void document() throws IOException, XmlScanner.XmlException {
+            if (s.next() != XmlScanner.START) {
+                throw s.refused("has no elements: it is not a memcheck XML report");
             }
-            if (!"valgrindoutput".equals(r.getLocalName())) {
-                throw new RefusedDocument("is not a valgrind XML report (its root element is <"
-                        + r.getLocalName() + ">, not <valgrindoutput>)");
+            if (!"valgrindoutput".equals(s.name())) {
+                throw s.refused("is not a valgrind XML report (its root element is <" + s.name()
+                        + ">, not <valgrindoutput>)");
             }
             while (nextChild()) {
-                topLevel(r.getLocalName());
+                topLevel(s.name());
             }
             b.rootClosed();
         }
 
-        private static RefusedDocument refusedDtd() {
-            return new RefusedDocument("declares a DTD (<!DOCTYPE>), which valgrind never writes;"
-                    + " leakgate refuses DTDs and external entities; pass the file valgrind wrote");
-        }
-
-        private void topLevel(String name) throws XMLStreamException {
+        private void topLevel(String name) throws IOException, XmlScanner.XmlException {
             switch (name) {
                 case "error" -> error();
                 case "status" -> status();
@@ -231,7 +175,7 @@ public final class MemcheckXmlParser {
 
         // ---- errors and loss records -----------------------------------------------------
 
-        private void error() throws XMLStreamException {
+        private void error() throws IOException, XmlScanner.XmlException {
             String unique = null;
             int tid = 0;
             String kindName = null;
@@ -242,14 +186,14 @@ public final class MemcheckXmlParser {
             List<List<Frame>> stacks = new ArrayList<>(2);
             List<XmlElement> unknown = null;
             while (nextChild()) {
-                switch (r.getLocalName()) {
+                switch (s.name()) {
                     case "unique" -> unique = text();
                     case "tid" -> tid = (int) numberText();
                     case "kind" -> kindName = nameText();
                     case "what" -> what = text();
                     case "xwhat" -> {
                         while (nextChild()) {
-                            switch (r.getLocalName()) {
+                            switch (s.name()) {
                                 case "text" -> what = text();
                                 case "leakedbytes" -> leakedBytes = numberText();
                                 case "leakedblocks" -> leakedBlocks = numberText();
@@ -260,7 +204,7 @@ public final class MemcheckXmlParser {
                     case "auxwhat" -> auxWhat.add(text());
                     case "xauxwhat" -> {
                         while (nextChild()) {
-                            if ("text".equals(r.getLocalName())) {
+                            if ("text".equals(s.name())) {
                                 auxWhat.add(text());
                             } else {
                                 skip();
@@ -289,10 +233,10 @@ public final class MemcheckXmlParser {
             }
         }
 
-        private static LeakRecord leakRecord(LeakKind kind, String text, long bytes, long blocks,
-                                             List<Frame> stack) throws XMLStreamException {
+        private LeakRecord leakRecord(LeakKind kind, String text, long bytes, long blocks,
+                                             List<Frame> stack) throws IOException, XmlScanner.XmlException {
             if (bytes < 0 || blocks < 0) {
-                throw new XMLStreamException("a " + kind.xmlKind() + " record has no <leakedbytes> or"
+                throw s.malformed("a " + kind.xmlKind() + " record has no <leakedbytes> or"
                         + " <leakedblocks>" + (text == null ? "" : " (" + text + ")"));
             }
             long indirect = 0;
@@ -335,10 +279,10 @@ public final class MemcheckXmlParser {
             return s == null ? text : s.toString();
         }
 
-        private List<Frame> stack() throws XMLStreamException {
+        private List<Frame> stack() throws IOException, XmlScanner.XmlException {
             List<Frame> stack = new ArrayList<>(8);
             while (nextChild()) {
-                if ("frame".equals(r.getLocalName())) {
+                if ("frame".equals(s.name())) {
                     stack.add(frame());
                 } else {
                     skip();
@@ -347,11 +291,32 @@ public final class MemcheckXmlParser {
             return stack;
         }
 
-        private Frame frame() throws XMLStreamException {
+        /**
+         * A frame: known by its exact bytes when seen before (real stacks repeat frames), else
+         * read element by element, and remembered when the reading ended where the bytes said.
+         */
+        private Frame frame() throws IOException, XmlScanner.XmlException {
+            long rawHash = 0;
+            if (s.rawContent(FRAME_END) >= 0) {
+                rawHash = s.rawHash() | 1L;
+                Frame seen = rawFrames.get(rawHash);
+                if (seen != null) {
+                    s.consumeRaw();
+                    return seen;
+                }
+            }
+            Frame frame = readFrame();
+            if (rawHash != 0 && s.endedAtRawEnd()) {
+                rawFrames.put(rawHash, frame);
+            }
+            return frame;
+        }
+
+        private Frame readFrame() throws IOException, XmlScanner.XmlException {
             long ip = 0;
             signatureLength = 0;
             while (nextChild()) {
-                char tag = switch (r.getLocalName()) {
+                char tag = switch (s.name()) {
                     case "ip" -> 'i';
                     case "obj" -> FrameTable.OBJ;
                     case "fn" -> FrameTable.FN;
@@ -377,7 +342,7 @@ public final class MemcheckXmlParser {
             try {
                 return frames.get(ip, signature, signatureLength);
             } catch (NumberFormatException e) {
-                throw new XMLStreamException("a frame's <line> is not a line number: " + e.getMessage());
+                throw s.malformed("a frame's <line> is not a line number: " + e.getMessage());
             }
         }
 
@@ -394,10 +359,10 @@ public final class MemcheckXmlParser {
 
         // ---- the rest of the document -------------------------------------------------------
 
-        private void status() throws XMLStreamException {
+        private void status() throws IOException, XmlScanner.XmlException {
             String state = null;
             while (nextChild()) {
-                if ("state".equals(r.getLocalName())) {
+                if ("state".equals(s.name())) {
                     state = text();
                 } else {
                     skip();
@@ -406,11 +371,11 @@ public final class MemcheckXmlParser {
             b.status(state);
         }
 
-        private void clientMessage() throws XMLStreamException {
+        private void clientMessage() throws IOException, XmlScanner.XmlException {
             int tid = 0;
             String text = null;
             while (nextChild()) {
-                switch (r.getLocalName()) {
+                switch (s.name()) {
                     case "tid" -> tid = (int) numberText();
                     case "text" -> text = text();
                     default -> skip();
@@ -419,7 +384,7 @@ public final class MemcheckXmlParser {
             b.clientMessage(new ClientMessage(tid, text));
         }
 
-        private FatalSignal fatalSignal() throws XMLStreamException {
+        private FatalSignal fatalSignal() throws IOException, XmlScanner.XmlException {
             int tid = 0;
             int signo = 0;
             String signame = null;
@@ -427,7 +392,7 @@ public final class MemcheckXmlParser {
             String siaddr = null;
             List<Frame> stack = List.of();
             while (nextChild()) {
-                switch (r.getLocalName()) {
+                switch (s.name()) {
                     case "tid" -> tid = (int) numberText();
                     case "signo" -> signo = (int) numberText();
                     case "signame" -> signame = text();
@@ -440,7 +405,7 @@ public final class MemcheckXmlParser {
             return new FatalSignal(tid, signo, signame, event, siaddr, stack);
         }
 
-        private void preamble() throws XMLStreamException {
+        private void preamble() throws IOException, XmlScanner.XmlException {
             b.otherElement();
             while (nextChild()) {
                 String line = text();
@@ -455,11 +420,11 @@ public final class MemcheckXmlParser {
             }
         }
 
-        private void args() throws XMLStreamException {
+        private void args() throws IOException, XmlScanner.XmlException {
             b.otherElement();
             b.sawArgs = true;
             while (nextChild()) {
-                List<String> into = switch (r.getLocalName()) {
+                List<String> into = switch (s.name()) {
                     case "vargv" -> b.valgrindArgs;
                     case "argv" -> b.programArgs;
                     default -> null;
@@ -470,7 +435,7 @@ public final class MemcheckXmlParser {
                 }
                 boolean program = into == b.programArgs;
                 while (nextChild()) {
-                    String name = r.getLocalName();
+                    String name = s.name();
                     String value = text();
                     if ("arg".equals(name) || (program && "exe".equals(name))) {
                         into.add(value);
@@ -479,13 +444,13 @@ public final class MemcheckXmlParser {
             }
         }
 
-        private void counts(Map<String, Long> into, String keyElement) throws XMLStreamException {
+        private void counts(Map<String, Long> into, String keyElement) throws IOException, XmlScanner.XmlException {
             b.otherElement();
             while (nextChild()) {
                 long count = 0;
                 String key = null;
                 while (nextChild()) {
-                    String name = r.getLocalName();
+                    String name = s.name();
                     if ("count".equals(name)) {
                         count = numberText();
                     } else if (keyElement.equals(name)) {
@@ -501,10 +466,10 @@ public final class MemcheckXmlParser {
         }
 
         /** A protocol 6 leak summary: kind elements holding bytes and blocks. */
-        private Map<LeakKind, Amount> amounts() throws XMLStreamException {
+        private Map<LeakKind, Amount> amounts() throws IOException, XmlScanner.XmlException {
             Map<LeakKind, Amount> amounts = new EnumMap<>(LeakKind.class);
             while (nextChild()) {
-                LeakKind kind = switch (r.getLocalName()) {
+                LeakKind kind = switch (s.name()) {
                     case "definitely_lost" -> LeakKind.DEFINITELY_LOST;
                     case "indirectly_lost" -> LeakKind.INDIRECTLY_LOST;
                     case "possibly_lost" -> LeakKind.POSSIBLY_LOST;
@@ -516,150 +481,89 @@ public final class MemcheckXmlParser {
                     b.unknownElement(capture("valgrindoutput/leak_summary"));
                     continue;
                 }
-                String kindElement = r.getLocalName();
+                String kindElement = s.name();
                 long bytes = -1;
                 long blocks = -1;
                 while (nextChild()) {
-                    switch (r.getLocalName()) {
+                    switch (s.name()) {
                         case "bytes" -> bytes = numberText();
                         case "in_blocks", "blocks" -> blocks = numberText();
                         default -> b.unknownElement(capture("valgrindoutput/leak_summary/" + kindElement));
                     }
                 }
                 if (bytes < 0 || blocks < 0) {
-                    throw new XMLStreamException("<leak_summary><" + kind.name().toLowerCase(java.util.Locale.ROOT)
-                            + "> lacks <bytes> or <in_blocks>", r.getLocation());
+                    throw s.malformed("<leak_summary><" + kindElement + "> lacks <bytes> or <in_blocks>");
                 }
                 amounts.put(kind, new Amount(bytes, blocks));
             }
             return amounts;
         }
 
-        /** Keeps an element this version does not interpret, with its children. */
-        private XmlElement capture(String parentPath) throws XMLStreamException {
-            String path = parentPath + "/" + r.getLocalName();
-            StringBuilder text = new StringBuilder();
-            List<XmlElement> children = new ArrayList<>();
-            while (true) {
-                int event = r.next();
-                switch (event) {
-                    case XMLStreamConstants.START_ELEMENT -> children.add(capture(path));
-                    case XMLStreamConstants.END_ELEMENT -> {
-                        return new XmlElement(path, text.toString().trim(), children);
-                    }
-                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA,
-                         XMLStreamConstants.SPACE -> text.append(r.getTextCharacters(), r.getTextStart(),
-                            r.getTextLength());
-                    case XMLStreamConstants.END_DOCUMENT -> throw new XMLStreamException(
-                            "unexpected end-of-input in <" + path + ">", r.getLocation());
-                    default -> { }
-                }
-            }
+        /** Levels of an unknown element that are kept; deeper ones are skipped (valgrind nests a few). */
+        private static final int MAX_KEPT_LEVELS = 32;
+
+        /** Keeps an element this version does not interpret, with its children and its own text. */
+        private XmlElement capture(String parentPath) throws IOException, XmlScanner.XmlException {
+            return capture(parentPath, 1);
         }
 
-        // ---- stream helpers -------------------------------------------------------------------
+        private XmlElement capture(String parentPath, int level) throws IOException, XmlScanner.XmlException {
+            String path = parentPath + "/" + s.name();
+            if (level > MAX_KEPT_LEVELS) {
+                s.skipElement();
+                return new XmlElement(path, "(nested deeper than " + MAX_KEPT_LEVELS + " levels: not kept)", List.of());
+            }
+            StringBuilder text = new StringBuilder();
+            List<XmlElement> children = new ArrayList<>();
+            s.clearText();
+            while (s.nextKeepingText() == XmlScanner.START) {
+                text.append(s.text(), 0, s.textLength());
+                children.add(capture(path, level + 1));
+                s.clearText();
+            }
+            text.append(s.text(), 0, s.textLength());
+            return new XmlElement(path, text.toString().trim(), children);
+        }
+
+        // ---- scanner helpers -------------------------------------------------------------------
 
         /** Moves to the next child element; false at the end of the current element. */
-        private boolean nextChild() throws XMLStreamException {
-            while (true) {
-                switch (r.next()) {
-                    case XMLStreamConstants.START_ELEMENT:
-                        return true;
-                    case XMLStreamConstants.END_ELEMENT:
-                        return false;
-                    case XMLStreamConstants.END_DOCUMENT:
-                        throw new XMLStreamException("unexpected end-of-input", r.getLocation());
-                    case XMLStreamConstants.DTD:
-                        throw refusedDtd();
-                    default:
-                        break;
-                }
-            }
+        private boolean nextChild() throws IOException, XmlScanner.XmlException {
+            return s.next() == XmlScanner.START;
         }
 
         /** Skips the current element and everything in it. */
-        private void skip() throws XMLStreamException {
-            int depth = 1;
-            while (depth > 0) {
-                switch (r.next()) {
-                    case XMLStreamConstants.START_ELEMENT -> depth++;
-                    case XMLStreamConstants.END_ELEMENT -> depth--;
-                    case XMLStreamConstants.END_DOCUMENT -> throw new XMLStreamException(
-                            "unexpected end-of-input", r.getLocation());
-                    default -> { }
-                }
-            }
+        private void skip() throws IOException, XmlScanner.XmlException {
+            s.skipElement();
+        }
+
+        /** Reads the text of the current text-only element into {@link #text}, trimmed. */
+        private void readText() throws IOException, XmlScanner.XmlException {
+            s.readText();
+            text = s.text();
+            textLength = s.textLength();
         }
 
         /** The text of a text-only element, trimmed (valgrind pads {@code <time>}). */
-        private String text() throws XMLStreamException {
+        private String text() throws IOException, XmlScanner.XmlException {
             readText();
             return new String(text, 0, textLength);
         }
 
         /** The text of a text-only element as a shared canonical string (names repeat). */
-        private String nameText() throws XMLStreamException {
+        private String nameText() throws IOException, XmlScanner.XmlException {
             readText();
             return names.get(text, 0, textLength);
         }
 
         /** The text of a text-only element as a decimal or 0x-hex number, without a String. */
-        private long numberText() throws XMLStreamException {
+        private long numberText() throws IOException, XmlScanner.XmlException {
             readText();
             return number(text, 0, textLength);
         }
 
-        /**
-         * Reads the text of the current element up to its end tag into {@link #text}, trimmed.
-         * The usual case (one text event, then the end tag) copies the characters once and makes
-         * no objects; comments or split text are joined; a child element is an error, as in
-         * {@link XMLStreamReader#getElementText()}.
-         */
-        private void readText() throws XMLStreamException {
-            textLength = 0;
-            while (true) {
-                switch (r.next()) {
-                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE,
-                         XMLStreamConstants.ENTITY_REFERENCE -> append(r.getTextCharacters(), r.getTextStart(),
-                            r.getTextLength());
-                    case XMLStreamConstants.END_ELEMENT -> {
-                        trim();
-                        return;
-                    }
-                    case XMLStreamConstants.START_ELEMENT -> throw new XMLStreamException(
-                            "<" + r.getLocalName() + "> inside an element that holds only text", r.getLocation());
-                    case XMLStreamConstants.END_DOCUMENT -> throw new XMLStreamException(
-                            "unexpected end-of-input", r.getLocation());
-                    default -> { } // comments, processing instructions
-                }
-            }
-        }
-
-        private void append(char[] chars, int start, int length) {
-            if (textLength + length > text.length) {
-                text = java.util.Arrays.copyOf(text, Math.max(text.length * 2, textLength + length));
-            }
-            System.arraycopy(chars, start, text, textLength, length);
-            textLength += length;
-        }
-
-        private void trim() {
-            int start = 0;
-            while (start < textLength && text[start] <= ' ') {
-                start++;
-            }
-            int end = textLength;
-            while (end > start && text[end - 1] <= ' ') {
-                end--;
-            }
-            if (start > 0) {
-                System.arraycopy(text, start, text, 0, end - start);
-            }
-            textLength = end - start;
-        }
-
         /** A decimal or 0x-hex number, as valgrind writes them. */
-        private static long number(char[] c, int start, int length) throws XMLStreamException {
+        private long number(char[] c, int start, int length) throws XmlScanner.XmlException {
             int i = start;
             int end = start + length;
             long value = 0;
@@ -697,13 +601,13 @@ public final class MemcheckXmlParser {
             return negative ? -value : value;
         }
 
-        private static XMLStreamException notANumber(char[] c, int start, int length) {
-            return new XMLStreamException("'" + new String(c, start, Math.min(length, 40)) + "' is not a number");
+        /** A number inside valgrind's leak sentence. */
+        private long number(String text) throws XmlScanner.XmlException {
+            return number(text.toCharArray(), 0, text.length());
         }
 
-        /** A number inside valgrind's leak sentence. */
-        private static long number(String s) throws XMLStreamException {
-            return number(s.toCharArray(), 0, s.length());
+        private XmlScanner.XmlException notANumber(char[] c, int start, int length) {
+            return s.malformed("'" + new String(c, start, Math.min(length, 40)) + "' is not a number");
         }
     }
 }

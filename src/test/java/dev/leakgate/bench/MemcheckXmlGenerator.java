@@ -84,7 +84,9 @@ public final class MemcheckXmlGenerator {
             summary.append(String.format("%15s: %d bytes in %d blocks%n", WORDS[k], bytes[k], blocks[k]));
         }
         Files.writeString(Path.of(out + ".summary"), summary.toString());
-        System.out.print(summary);
+        if (System.getProperty("quiet") == null) {
+            System.out.print(summary);
+        }
     }
 
     private static void header(CountingWriter c) throws IOException {

@@ -255,7 +255,7 @@ class MemcheckXmlParserTests {
             MemcheckReport report = parse("==1883== Memcheck, a memory error detector\n==1883== LEAK SUMMARY:\n");
 
             assertThat(report.problems()).singleElement().asString()
-                    .startsWith("test.xml is not well-formed memcheck XML at line 1, column 2")
+                    .startsWith("test.xml is not well-formed memcheck XML at line 1, column 1 (text before the root element")
                     .endsWith("check that it is the file given to --xml-file, not the --log-file");
         }
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
 size_mb=${1:-1024}
 
-mvn -B -ntp -q test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+mvn -B -ntp -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="target/classes:target/test-classes:$(cat target/classpath.txt)"
 file=target/bench/memcheck-${size_mb}m.xml
 if [[ ! -s $file || ! -s $file.summary ]]; then

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-mvn -B -ntp -q compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+mvn -B -ntp -q -Dstyle.color=never compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="target/classes:$(cat target/classpath.txt)"
 
 src=example-tests/src/c

@@ -4,16 +4,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a program under the host's valgrind as a local process: the fast development loop, and
@@ -34,8 +30,6 @@ public final class LocalMemcheckRunner {
     /** System property naming the folder that holds run folders. */
     public static final String RUNS_DIR_PROPERTY = "leakgate.runs.dir";
 
-    private static final AtomicLong SEQUENCE = new AtomicLong();
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final Path runsRoot;
     private final MemcheckXmlParser parser;
@@ -59,7 +53,6 @@ public final class LocalMemcheckRunner {
                           Duration stdinGrace, Duration termGrace) {
 
         public Options {
-            name = name.replaceAll("[^A-Za-z0-9._-]", "_");
             stdin = stdin == null ? new byte[0] : stdin.clone();
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("The timeout must be positive, but was " + timeout);
@@ -100,7 +93,7 @@ public final class LocalMemcheckRunner {
      * program or valgrind did: that is in the returned run.
      */
     public MemcheckRun run(MemcheckCommand command, Options options) {
-        RunFiles files = RunFiles.in(newRunFolder(options.name()));
+        RunFiles files = RunFiles.create(runsRoot, options.name());
         String dir = command.workingDirectory() != null ? command.workingDirectory()
                 : Path.of("").toAbsolutePath().toString();
         MemcheckCommand placed = command.toBuilder()
@@ -134,7 +127,7 @@ public final class LocalMemcheckRunner {
         children.forEach(ProcessHandle::destroyForcibly);
         Duration duration = elapsed(start);
         return new MemcheckRun(placed, files, termination, exit, duration, parser.parse(files.xml()), null,
-                tail(files.stderr(), 15));
+                files.stderrTail(15));
     }
 
     private static Termination supervise(Process process, Options options, List<ProcessHandle> children) {
@@ -193,25 +186,7 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    /** A folder of its own for each run, also across processes that run at the same second. */
-    private Path newRunFolder(String name) {
-        String stem = name + "-" + LocalDateTime.now().format(STAMP) + "-";
-        try {
-            Files.createDirectories(runsRoot);
-            for (long n = SEQUENCE.incrementAndGet(); ; n = SEQUENCE.incrementAndGet()) {
-                try {
-                    return Files.createDirectory(runsRoot.resolve(stem + n));
-                } catch (FileAlreadyExistsException taken) {
-                    // another process made this one: take the next number
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a run folder under " + runsRoot
-                    + "; set -D" + RUNS_DIR_PROPERTY + " to a writable folder", e);
-        }
-    }
-
-    private static void write(Path file, String text) {
+    static void write(Path file, String text) {
         try {
             Files.writeString(file, text);
         } catch (IOException e) {
@@ -223,13 +198,4 @@ public final class LocalMemcheckRunner {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
-    /** The last lines of a text file, or "" when it cannot be read. */
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

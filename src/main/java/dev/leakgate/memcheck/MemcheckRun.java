@@ -35,6 +35,11 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
                     + " ms, so valgrind could not write its leak check; make it exit on SIGTERM or when"
                     + " its standard input closes, or raise the timeout");
         }
+        if (stderrTail != null && stderrTail.contains("must-be-redirected function")) {
+            p.add("valgrind stopped at start: the dynamic linker (ld.so) has no symbols, so valgrind cannot"
+                    + " redirect functions such as strlen; install the C library's debug symbols where the program"
+                    + " runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo)");
+        }
         if (!report.isComplete()) {
             p.addAll(report.problems());
             if (startError == null && stderrTail != null && !stderrTail.isBlank()

@@ -11,7 +11,9 @@ public enum Termination {
     /** The program ignored SIGTERM and was killed with SIGKILL: valgrind wrote no leak check. */
     KILLED("hit the timeout, ignored SIGTERM and was killed with SIGKILL"),
     /** valgrind could not be started at all. */
-    NOT_STARTED("could not be started");
+    NOT_STARTED("could not be started"),
+    /** The connection to the board was lost while the program ran. */
+    BOARD_LOST("lost its board while it ran");
 
     private final String description;
 

@@ -46,21 +46,47 @@ public final class TestPrograms {
         return out;
     }
 
+    /** The aarch64 executable built from {@code src/test/c/NAME.c} with the cross compiler. */
+    public static synchronized Path aarch64Program(String name) {
+        Path out = OUT.resolve("aarch64").resolve(name);
+        compile("aarch64-linux-gnu-gcc", out, List.of(SOURCES.resolve(name + ".c").toString(), "-pthread"));
+        return out;
+    }
+
+    private static boolean upToDate(Path out, List<String> inputs) throws IOException {
+        if (!Files.exists(out)) {
+            return false;
+        }
+        for (String input : inputs) {
+            Path source = Path.of(input);
+            if (input.startsWith("/") && Files.isRegularFile(source)
+                    && Files.getLastModifiedTime(source).compareTo(Files.getLastModifiedTime(out)) > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void compile(Path out, List<String> inputs) {
+        compile("gcc", out, inputs);
+    }
+
+    private static void compile(String compiler, Path out, List<String> inputs) {
         try {
             Files.createDirectories(out.getParent());
-            if (Files.exists(out)) {
+            if (upToDate(out, inputs)) {
                 return;
             }
-            List<String> cmd = new ArrayList<>(List.of("gcc", "-g", "-O0", "-Wall", "-o", out.toString()));
+            List<String> cmd = new ArrayList<>(List.of(compiler, "-g", "-O0", "-Wall", "-o", out.toString()));
             cmd.addAll(inputs);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("gcc failed for " + out + " (install gcc):\n" + output);
+                throw new IllegalStateException(compiler + " failed for " + out + ":\n" + output);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run gcc: install it (Debian: apt-get install gcc)", e);
+            throw new IllegalStateException("cannot run " + compiler + ": run scripts/setup.sh (gcc) or"
+                    + " scripts/setup-board.sh (gcc-aarch64-linux-gnu)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

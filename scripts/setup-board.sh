@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# One-time set-up for the emulated aarch64 board, idempotent and quick when already done:
+#   apt packages: docker.io (the Docker engine), qemu-user-static (runs aarch64 code),
+#                 gcc-aarch64-linux-gnu + libc6-dev-arm64-cross (cross compiler), mmdebstrap + arch-test
+#   the Docker engine running (dockerd started in the background if it is not)
+#   binfmt_misc mounted and qemu-aarch64 registered (with the F flag: works inside containers)
+#   the board image built from docker/ (only when docker/ changed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'leakgate set-up: %s\n' "$*"; }
+fail() { printf 'leakgate set-up: %s\n' "$*" >&2; exit 1; }
+
+scripts/setup.sh
+
+missing=()
+for p in docker.io qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap arch-test; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  [[ $(id -u) -eq 0 ]] || fail "missing: ${missing[*]}; run this as root (or: sudo apt-get install ${missing[*]})"
+  say "installing with apt-get: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "board packages present (docker.io, qemu-user-static, aarch64 cross gcc, mmdebstrap)"
+fi
+
+# the Docker engine
+if docker info >/dev/null 2>&1; then
+  say "Docker engine running"
+else
+  [[ $(id -u) -eq 0 ]] || fail "the Docker engine is not running; start it (as root: dockerd &, or systemctl start docker)"
+  say "starting dockerd in the background (log: /var/log/leakgate-dockerd.log)"
+  nohup dockerd >/var/log/leakgate-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || fail "dockerd did not come up within 60 s; see /var/log/leakgate-dockerd.log"
+  say "Docker engine running"
+fi
+
+# binfmt for aarch64
+binfmt=/proc/sys/fs/binfmt_misc
+if [[ ! -e $binfmt/register ]]; then
+  [[ $(id -u) -eq 0 ]] || fail "binfmt_misc is not mounted; as root: mount -t binfmt_misc binfmt_misc $binfmt"
+  mount -t binfmt_misc binfmt_misc "$binfmt"
+fi
+if [[ -e $binfmt/qemu-aarch64 ]] && grep -q enabled "$binfmt/qemu-aarch64"; then
+  say "binfmt for aarch64 registered ($(grep flags "$binfmt/qemu-aarch64"))"
+else
+  [[ $(id -u) -eq 0 ]] || fail "no binfmt for aarch64; as root: cat /usr/lib/binfmt.d/qemu-aarch64.conf > $binfmt/register"
+  conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  [[ -s $conf ]] || fail "$conf is missing; install qemu-user-static"
+  cat "$conf" > "$binfmt/register"
+  say "registered binfmt for aarch64 ($(grep flags "$binfmt/qemu-aarch64"))"
+fi
+
+docker/build-image.sh

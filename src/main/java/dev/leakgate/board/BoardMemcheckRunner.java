@@ -1,0 +1,138 @@
+package dev.leakgate.board;
+
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.memcheck.RunFiles;
+import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.memcheck.Termination;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs programs under memcheck on a board over SSH: deploys the harness and its libraries into a
+ * deploy folder on the board (skipping files whose content is already there), runs each command
+ * in a run folder of its own on the board, fetches valgrind's XML and log back into a local run
+ * folder (with the program's stdout and stderr, streamed as it ran), and removes the board's run
+ * folder. The deploy folder stays, so that an unchanged harness is not copied again.
+ */
+public final class BoardMemcheckRunner {
+
+    /** Where leakgate keeps its files on a board unless told otherwise. */
+    public static final String DEFAULT_REMOTE_ROOT = "/tmp/leakgate";
+
+    private final SshBoard board;
+    private final Path localRunsRoot;
+    private final String remoteRoot;
+    private final MemcheckXmlParser parser = new MemcheckXmlParser();
+
+    public BoardMemcheckRunner(SshBoard board) {
+        this(board, Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate"))
+                .resolve("runs"), DEFAULT_REMOTE_ROOT);
+    }
+
+    public BoardMemcheckRunner(SshBoard board, Path localRunsRoot, String remoteRoot) {
+        this.board = board;
+        this.localRunsRoot = localRunsRoot.toAbsolutePath();
+        this.remoteRoot = remoteRoot;
+    }
+
+    /** Files deployed to the board: where each went, and which were copied rather than already there. */
+    public record Deployment(String folder, List<String> paths, List<Path> copied) {
+
+        public Deployment {
+            paths = List.copyOf(paths);
+            copied = List.copyOf(copied);
+        }
+
+        /** The board path of the file deployed from this local name. */
+        public String pathOf(Path local) {
+            return folder + "/" + local.getFileName();
+        }
+    }
+
+    /**
+     * Copies files into the deploy folder {@code <remote root>/deploy/<name>} on the board, each
+     * under its own file name; a file whose SHA-256 matches the one there is not copied again.
+     */
+    public Deployment deploy(String name, List<Path> files) {
+        String folder = remoteRoot + "/deploy/" + name.replaceAll("[^A-Za-z0-9._-]", "_");
+        List<String> paths = new ArrayList<>();
+        List<Path> copied = new ArrayList<>();
+        for (Path f : files) {
+            if (!Files.isRegularFile(f)) {
+                throw new BoardException("cannot deploy " + f + ": there is no such file; build it first");
+            }
+            if (board.upload(f, folder, f.getFileName().toString())) {
+                copied.add(f);
+            }
+            paths.add(folder + "/" + f.getFileName());
+        }
+        return new Deployment(folder, paths, copied);
+    }
+
+    /**
+     * Runs the command on the board. Its XML and log go to a run folder on the board (the working
+     * directory too, unless the command sets one), then come back to a local run folder. Never
+     * throws for what the program, valgrind or the board did: a lost board gives a run that says so.
+     */
+    public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+        RunFiles files = RunFiles.create(localRunsRoot, options.name());
+        String remoteRun = remoteRoot + "/runs/" + files.folder().getFileName();
+        MemcheckCommand placed = command.toBuilder()
+                .xmlFile(remoteRun + "/memcheck.xml")
+                .logFile(remoteRun + "/memcheck.log")
+                .workingDirectory(command.workingDirectory() != null ? command.workingDirectory() : remoteRun)
+                .build();
+        String line = "mkdir -p " + ShellQuoting.quote(remoteRun) + " && " + placed.shellCommand();
+        write(files.command(), "# on " + board + "\n" + line + "\n");
+
+        long start = System.nanoTime();
+        Termination termination;
+        int exit;
+        String lost = null;
+        try (OutputStream out = Files.newOutputStream(files.stdout());
+             OutputStream err = Files.newOutputStream(files.stderr())) {
+            SshBoard.Outcome o = board.exec(line, options.stdin(), options.keepStdinOpen(), options.timeout(),
+                    options.stdinGrace(), options.termGrace(), out, err);
+            termination = o.termination();
+            exit = o.exitStatus();
+        } catch (BoardException e) {
+            termination = Termination.BOARD_LOST;
+            exit = -1;
+            lost = e.getMessage();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run's output under " + files.folder(), e);
+        }
+        Duration duration = Duration.ofNanos(System.nanoTime() - start);
+        if (lost == null) {
+            try {
+                board.download(remoteRun + "/memcheck.xml", files.xml());
+                board.download(remoteRun + "/memcheck.log", files.log());
+                board.run("rm -rf " + ShellQuoting.quote(remoteRun), Duration.ofSeconds(20));
+            } catch (BoardException e) {
+                termination = Termination.BOARD_LOST;
+                lost = e.getMessage();
+            }
+        }
+        return new MemcheckRun(placed, files, termination, exit, duration, parser.parse(files.xml()), lost,
+                files.stderrTail(15));
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+}

@@ -1,0 +1,236 @@
+package dev.leakgate.board;
+
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.KeyPair;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * Provisions the emulated aarch64 board: a container of the image {@code docker/} builds, run
+ * under QEMU through binfmt, started through Testcontainers, and handed over as an
+ * {@link SshBoard} once a real SSH handshake succeeds.
+ *
+ * <p>The board's host key is made fresh at each start and read from the container's log through
+ * the Docker API (a channel SSH does not go through), then pinned: the SSH connection verifies
+ * it like any other. Login is with a key pair made here for this start; a random password is set
+ * too, for tests of password login. Nothing is pulled from a registry.
+ *
+ * <p>{@link #close()} first sends SIGTERM to every valgrind on the board and waits for them to
+ * write their reports (a container stop would SIGKILL them), then stops the container.
+ */
+public final class EmulatedBoard implements AutoCloseable {
+
+    /** The image {@code docker/build-image.sh} builds. */
+    public static final String DEFAULT_IMAGE = "leakgate/board-aarch64:latest";
+
+    private static final Pattern HOST_KEY = Pattern.compile("leakgate-board: host key (ssh-ed25519 [A-Za-z0-9+/=]+)");
+
+    private final GenericContainer<?> container;
+    private final SshBoard board;
+    private final String password;
+    private final Duration startup;
+
+    private EmulatedBoard(GenericContainer<?> container, SshBoard board, String password, Duration startup) {
+        this.container = container;
+        this.board = board;
+        this.password = password;
+        this.startup = startup;
+    }
+
+    /** Starts the board from {@link #DEFAULT_IMAGE}. */
+    public static EmulatedBoard start() {
+        return start(DEFAULT_IMAGE);
+    }
+
+    /**
+     * Starts a board from this image. Fails with a {@link BoardException} that says the fix when
+     * there is no Docker engine, no binfmt for aarch64, or no image.
+     */
+    public static EmulatedBoard start(String image) {
+        long begin = System.nanoTime();
+        checkDocker();
+        checkBinfmt();
+        checkImage(image);
+
+        JSch jsch = new JSch();
+        ByteArrayOutputStream privateKey = new ByteArrayOutputStream();
+        ByteArrayOutputStream publicKey = new ByteArrayOutputStream();
+        try {
+            KeyPair client = KeyPair.genKeyPair(jsch, KeyPair.ED25519);
+            client.writeOpenSSHv1PrivateKey(privateKey, null);
+            client.writePublicKey(publicKey, "leakgate");
+        } catch (JSchException e) {
+            throw new BoardException("cannot make an SSH key pair for the emulated board: " + e.getMessage(), e);
+        }
+        String password = randomPassword();
+
+        GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image))
+                .withImagePullPolicy(name -> false)
+                .withCreateContainerCmdModifier(cmd -> cmd.withPlatform("linux/arm64"))
+                .withExposedPorts(22)
+                .withCopyToContainer(Transferable.of(publicKey.toByteArray(), 0600), "/run/leakgate/authorized_keys")
+                .withCopyToContainer(Transferable.of(password.getBytes(StandardCharsets.US_ASCII), 0600),
+                        "/run/leakgate/password")
+                .waitingFor(Wait.forLogMessage(".*Server listening on.*", 1)
+                        .withStartupTimeout(Duration.ofSeconds(90)));
+        try {
+            container.start();
+        } catch (RuntimeException e) {
+            String logs = container.getContainerId() == null ? "" : "; the board's log:\n" + container.getLogs();
+            container.stop();
+            throw new BoardException("the emulated board did not start from " + image + ": " + e.getMessage() + logs, e);
+        }
+        try {
+            Matcher m = HOST_KEY.matcher(container.getLogs());
+            if (!m.find()) {
+                throw new BoardException("the emulated board did not print its host key; its log:\n"
+                        + container.getLogs());
+            }
+            SshTarget target = SshTarget.of("root", container.getHost(), container.getMappedPort(22))
+                    .withPinnedHostKey(m.group(1))
+                    .withPrivateKey(privateKey.toByteArray(), publicKey.toByteArray());
+            SshBoard board = connectWhenReady(target, "the emulated aarch64 board");
+            return new EmulatedBoard(container, board, password, Duration.ofNanos(System.nanoTime() - begin));
+        } catch (RuntimeException e) {
+            container.stop();
+            throw e;
+        }
+    }
+
+    /** sshd may log that it listens a moment before it answers: retry a refused handshake briefly. */
+    private static SshBoard connectWhenReady(SshTarget target, String name) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            try {
+                return SshBoard.connect(target, name);
+            } catch (BoardException e) {
+                if (System.nanoTime() > deadline || !(e.getMessage().contains("nothing listens")
+                        || e.getMessage().contains("cannot connect"))) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void checkDocker() {
+        boolean available;
+        try {
+            available = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            available = false;
+        }
+        if (!available) {
+            throw new BoardException("no Docker engine answers, so the emulated board cannot start: run"
+                    + " scripts/setup-board.sh (as root it installs docker.io and starts dockerd), or start your"
+                    + " Docker engine; or choose a real board with -Dleakgate.board=ssh://user@host");
+        }
+    }
+
+    private static void checkBinfmt() {
+        if ("aarch64".equals(System.getProperty("os.arch"))) {
+            return; // the board's CPU is this machine's
+        }
+        Path entry = Path.of("/proc/sys/fs/binfmt_misc/qemu-aarch64");
+        try {
+            if (Files.isRegularFile(entry) && Files.readString(entry).contains("enabled")) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            // unreadable: treat as missing
+        }
+        throw new BoardException("this machine cannot run aarch64 programs: there is no binfmt entry for"
+                + " qemu-aarch64. Run scripts/setup-board.sh, or as root: apt-get install qemu-user-static;"
+                + " mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; cat"
+                + " /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register");
+    }
+
+    private static void checkImage(String image) {
+        try {
+            DockerClientFactory.instance().client().inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            throw new BoardException("there is no board image " + image + " in the Docker engine: build it with"
+                    + " docker/build-image.sh (scripts/setup-board.sh does it), or set leakgate.board.image");
+        }
+    }
+
+    private static String randomPassword() {
+        SecureRandom random = new SecureRandom();
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        StringBuilder s = new StringBuilder(24);
+        for (int i = 0; i < 24; i++) {
+            s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return s.toString();
+    }
+
+    /** The board, connected as root. */
+    public SshBoard board() {
+        return board;
+    }
+
+    /** How long it took from {@link #start} to a board that answers SSH. */
+    public Duration startup() {
+        return startup;
+    }
+
+    public String containerId() {
+        return container.getContainerId();
+    }
+
+    /** The root password of this start (random), for tests of password login. */
+    String password() {
+        return password;
+    }
+
+    /** The container's log, for a failing test's message. */
+    public String logs() {
+        return container.getLogs();
+    }
+
+    /** Kills the container at once, as a board lost mid-run would be (for tests). */
+    void kill() {
+        DockerClientFactory.instance().client().killContainerCmd(container.getContainerId()).exec();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (board.isConnected()) {
+                // TERM valgrind first and let it write its leak check: a container stop SIGKILLs it
+                board.run("pkill -TERM -f '[v]algrind'; for i in $(seq 1 100); do pgrep -f '[v]algrind' >/dev/null || exit 0;"
+                        + " sleep 0.1; done", Duration.ofSeconds(20));
+            }
+        } catch (RuntimeException e) {
+            // the board is going away regardless
+        } finally {
+            board.close();
+            container.stop();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "emulated aarch64 board (container " + container.getContainerId().substring(0, 12) + ", "
+                + board.target() + ")";
+    }
+}

@@ -1,0 +1,365 @@
+package dev.leakgate.board;
+
+import com.jcraft.jsch.ChannelExec;
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchChangedHostKeyException;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.JSchUnknownHostKeyException;
+import com.jcraft.jsch.Session;
+import com.jcraft.jsch.SftpException;
+import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.memcheck.Termination;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * A board over SSH (JSch), used the same way for a real board in the lab and for the emulated
+ * board. Host keys are verified ({@code StrictHostKeyChecking=yes}: pinned or from known_hosts);
+ * the session and every channel have timeouts; commands run under {@code sh -c} with every word
+ * quoted by the caller; a command that outlives its timeout is asked to end in steps (stdin closed,
+ * SIGTERM, SIGKILL) as a process group, so nothing it started is left running.
+ *
+ * <p>Thread-safe: channels of one session may be used from several threads.
+ */
+public final class SshBoard implements AutoCloseable {
+
+    private static final Duration CHANNEL_TIMEOUT = Duration.ofSeconds(20);
+    private static final String PID_DIR = "/tmp/leakgate/pids";
+
+    private final SshTarget target;
+    private final Session session;
+    private final String name;
+
+    private SshBoard(SshTarget target, Session session, String name) {
+        this.target = target;
+        this.session = session;
+        this.name = name;
+    }
+
+    /**
+     * Connects and authenticates. Fails with a {@link BoardException} that names the board and
+     * the fix: unknown or changed host key, wrong password or key, nothing listening, timeout.
+     */
+    public static SshBoard connect(SshTarget target) {
+        return connect(target, target.toString());
+    }
+
+    /** As {@link #connect(SshTarget)}, with a name for messages (e.g. "the emulated aarch64 board"). */
+    public static SshBoard connect(SshTarget target, String name) {
+        JSch jsch = new JSch();
+        try {
+            if (target.pinnedHostKey() != null) {
+                String host = target.port() == 22 ? target.host() : "[" + target.host() + "]:" + target.port();
+                jsch.setKnownHosts(new ByteArrayInputStream((host + " " + target.pinnedHostKey() + "\n")
+                        .getBytes(StandardCharsets.US_ASCII)));
+            } else if (Files.isRegularFile(target.knownHosts())) {
+                jsch.setKnownHosts(target.knownHosts().toString());
+            }
+            if (target.privateKey() != null) {
+                jsch.addIdentity("leakgate", target.privateKey(), target.publicKey(), null);
+            }
+            Session session = jsch.getSession(target.user(), target.host(), target.port());
+            if (target.password() != null) {
+                session.setPassword(new String(target.password()));
+            }
+            session.setConfig("StrictHostKeyChecking", "yes");
+            session.setConfig("PreferredAuthentications", "publickey,password");
+            session.setServerAliveInterval(2000);
+            session.setServerAliveCountMax(3);
+            session.connect((int) target.connectTimeout().toMillis());
+            return new SshBoard(target, session, name);
+        } catch (JSchException e) {
+            throw new BoardException(explain(target, name, e), e);
+        }
+    }
+
+    private static String explain(SshTarget target, String name, JSchException e) {
+        String m = String.valueOf(e.getMessage());
+        String where = name.equals(target.toString()) ? name : name + " (" + target + ")";
+        if (e instanceof JSchUnknownHostKeyException) {
+            return "the host key of " + where + " is not known, and leakgate does not trust a key on first use: "
+                    + "check the board's key and add it to " + target.knownHosts()
+                    + " (ssh-keyscan -p " + target.port() + " " + target.host() + " after checking its fingerprint"
+                    + " on the board), or set leakgate.ssh.knownHosts";
+        }
+        if (e instanceof JSchChangedHostKeyException || m.contains("HostKey has been changed")) {
+            return "the host key of " + where + " does not match the expected key: this may not be the board you"
+                    + " meant (or it was reinstalled); check it, then update "
+                    + (target.pinnedHostKey() != null ? "the pinned key" : String.valueOf(target.knownHosts()));
+        }
+        if (m.startsWith("Auth fail") || m.contains("Auth cancel")) {
+            return "cannot log in to " + where + " as " + target.user() + ": the board refused the "
+                    + (target.privateKey() != null && target.password() != null ? "key and the password"
+                    : target.privateKey() != null ? "key" : target.password() != null ? "password" : "login (no key or"
+                    + " password was given)")
+                    + "; set leakgate.ssh.password (LEAKGATE_SSH_PASSWORD) or leakgate.ssh.key";
+        }
+        if (m.contains("timeout") || m.contains("timed out")) {
+            return "no SSH answer from " + where + " within " + target.connectTimeout().toSeconds()
+                    + " s: check that the board is on and the address and port are right";
+        }
+        if (m.contains("Connection refused")) {
+            return "nothing listens for SSH at " + where + ": start sshd on the board or fix the port";
+        }
+        return "cannot connect to " + where + ": " + m;
+    }
+
+    public SshTarget target() {
+        return target;
+    }
+
+    /** The board's name for messages. */
+    public String name() {
+        return name;
+    }
+
+    public boolean isConnected() {
+        return session.isConnected();
+    }
+
+    // ---- commands ----------------------------------------------------------------------------
+
+    /** What a short command printed and how it ended. */
+    public record Result(int exitStatus, String stdout, String stderr) {
+        public boolean ok() {
+            return exitStatus == 0;
+        }
+    }
+
+    /** Runs a short command under {@code sh -c} and returns its output; throws when it times out. */
+    public Result run(String command, Duration timeout) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Outcome o = exec(command, new byte[0], false, timeout, Duration.ofSeconds(2), Duration.ofSeconds(2), out, err);
+        if (o.termination() != Termination.EXITED) {
+            throw new BoardException("'" + command + "' did not finish within " + timeout.toSeconds() + " s on " + name);
+        }
+        return new Result(o.exitStatus(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** How a command ended: the step that ended it and its exit status (-1 when it has none). */
+    public record Outcome(Termination termination, int exitStatus) {
+    }
+
+    /**
+     * Runs a command under {@code sh -c} as its own process group, streaming its output. The
+     * input is written, then stdin is closed unless {@code keepStdinOpen}. At the timeout: stdin
+     * is closed, then after {@code stdinGrace} the group gets SIGTERM, after {@code termGrace}
+     * SIGKILL. Whatever the group still runs when the command ends is killed. Throws
+     * {@link BoardException} when the connection is lost.
+     */
+    public Outcome exec(String command, byte[] stdin, boolean keepStdinOpen, Duration timeout, Duration stdinGrace,
+                        Duration termGrace, OutputStream stdout, OutputStream stderr) {
+        String pidFile = PID_DIR + "/" + UUID.randomUUID();
+        String wrapped = "mkdir -p " + PID_DIR + " && echo $$ > " + pidFile + " && " + command;
+        ChannelExec channel = null;
+        try {
+            channel = (ChannelExec) session.openChannel("exec");
+            channel.setCommand(wrapped);
+            channel.setOutputStream(stdout, true);
+            channel.setErrStream(stderr, true);
+            OutputStream in = channel.getOutputStream();
+            channel.connect((int) CHANNEL_TIMEOUT.toMillis());
+            in.write(stdin);
+            in.flush();
+            if (!keepStdinOpen) {
+                in.close();
+            }
+            Termination termination = Termination.EXITED;
+            if (!waitClosed(channel, timeout)) {
+                in.close();
+                termination = Termination.STDIN_CLOSED;
+                if (!waitClosed(channel, stdinGrace)) {
+                    signalGroup(pidFile, "TERM");
+                    termination = Termination.TERMINATED;
+                    if (!waitClosed(channel, termGrace)) {
+                        signalGroup(pidFile, "KILL");
+                        termination = Termination.KILLED;
+                        waitClosed(channel, Duration.ofSeconds(10));
+                    }
+                }
+            }
+            int status = channel.getExitStatus();
+            return new Outcome(termination, termination == Termination.KILLED ? -1 : status);
+        } catch (JSchException | IOException e) {
+            throw lost(e);
+        } finally {
+            if (channel != null) {
+                channel.disconnect();
+            }
+            if (session.isConnected()) {
+                try { // nothing the command started may outlive it
+                    quietly("kill -s KILL -- -$(cat " + pidFile + ") 2>/dev/null; rm -f " + pidFile);
+                } catch (RuntimeException ignored) {
+                    // the connection went away: there is nothing more to clean
+                }
+            }
+        }
+    }
+
+    private boolean waitClosed(ChannelExec channel, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!channel.isClosed()) {
+            if (!session.isConnected()) {
+                throw lost(null);
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BoardException("interrupted while waiting for a command on " + name, e);
+            }
+        }
+        return true;
+    }
+
+    private void signalGroup(String pidFile, String signal) {
+        quietly("kill -s " + signal + " -- -$(cat " + pidFile + ") 2>/dev/null");
+    }
+
+    /** A short command on a channel of its own, without the timeout machinery. */
+    private void quietly(String command) {
+        ChannelExec channel = null;
+        try {
+            channel = (ChannelExec) session.openChannel("exec");
+            channel.setCommand(command);
+            channel.setOutputStream(OutputStream.nullOutputStream());
+            channel.setErrStream(OutputStream.nullOutputStream());
+            channel.connect((int) CHANNEL_TIMEOUT.toMillis());
+            long deadline = System.nanoTime() + CHANNEL_TIMEOUT.toNanos();
+            while (!channel.isClosed() && System.nanoTime() < deadline && session.isConnected()) {
+                Thread.sleep(10);
+            }
+        } catch (JSchException e) {
+            throw lost(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (channel != null) {
+                channel.disconnect();
+            }
+        }
+    }
+
+    private BoardException lost(Exception cause) {
+        return new BoardException("lost the connection to " + name + " (" + target + ")"
+                + (cause == null ? "" : ": " + cause.getMessage())
+                + "; check that the board is still running and reachable", cause);
+    }
+
+    // ---- files -------------------------------------------------------------------------------
+
+    /**
+     * Copies a file to {@code remoteDir/name} unless a file with the same SHA-256 is already
+     * there; keeps the executable bit. Returns true when it copied, false when it skipped.
+     */
+    public boolean upload(Path local, String remoteDir, String remoteName) {
+        String remote = remoteDir + "/" + remoteName;
+        String localHash = sha256(local);
+        Result existing = run("sha256sum " + ShellQuoting.quote(remote) + " 2>/dev/null", CHANNEL_TIMEOUT);
+        if (existing.ok() && existing.stdout().startsWith(localHash)) {
+            return false;
+        }
+        run("mkdir -p " + ShellQuoting.quote(remoteDir), CHANNEL_TIMEOUT);
+        ChannelSftp sftp = sftp();
+        String partial = remote + ".partial";
+        try (InputStream in = Files.newInputStream(local)) {
+            sftp.put(in, partial);
+            sftp.chmod(Files.isExecutable(local) ? 0755 : 0644, partial);
+            sftp.rename(partial, remote);
+        } catch (SftpException e) {
+            if (e.id == ChannelSftp.SSH_FX_FAILURE) {
+                try { // rename fails over an existing file on some servers
+                    sftp.rm(remote);
+                    sftp.rename(partial, remote);
+                    return true;
+                } catch (SftpException again) {
+                    throw new BoardException("cannot copy " + local + " to " + remote + " on " + name + ": "
+                            + again.getMessage(), again);
+                }
+            }
+            throw new BoardException("cannot copy " + local + " to " + remote + " on " + name + ": " + e.getMessage()
+                    + " (is the folder writable, is there space?)", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + local, e);
+        } finally {
+            sftp.disconnect();
+        }
+        return true;
+    }
+
+    /** Copies a board file to a local file; returns false (and writes nothing) when it does not exist. */
+    public boolean download(String remote, Path local) {
+        ChannelSftp sftp = sftp();
+        try (OutputStream out = Files.newOutputStream(local)) {
+            sftp.get(remote, out);
+            return true;
+        } catch (SftpException e) {
+            try {
+                Files.deleteIfExists(local);
+            } catch (IOException ignored) {
+                // nothing was written worth keeping
+            }
+            if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
+                return false;
+            }
+            throw new BoardException("cannot copy " + remote + " from " + name + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + local, e);
+        } finally {
+            sftp.disconnect();
+        }
+    }
+
+    private ChannelSftp sftp() {
+        try {
+            ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
+            sftp.connect((int) CHANNEL_TIMEOUT.toMillis());
+            return sftp;
+        } catch (JSchException e) {
+            throw lost(e);
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                digest.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        session.disconnect();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + target + ")";
+    }
+}

@@ -1,0 +1,47 @@
+package dev.leakgate.board;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.testing.TestPrograms;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** A board that goes away mid-run: a clear, inconclusive result within the timeout, never a hang. */
+class BoardLostTests {
+
+    @Test
+    void boardKilledMidRunGivesAnInconclusiveRunThatSaysSo() {
+        ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+        try (EmulatedBoard emulated = EmulatedBoard.start()) {
+            BoardMemcheckRunner runner = new BoardMemcheckRunner(emulated.board());
+            String program = runner.deploy("lost", List.of(TestPrograms.aarch64Program("hang"))).paths().get(0);
+            killer.schedule(emulated::kill, 6, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+
+            MemcheckRun run = runner.run(MemcheckCommand.builder(program).args("pause").build(),
+                    LocalMemcheckRunner.Options.named("board-lost").withTimeout(Duration.ofSeconds(60)));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            Verdict verdict = LeakGate.defaults().evaluate(run);
+            assertThat(run.termination()).isEqualTo(Termination.BOARD_LOST);
+            assertThat(took).isLessThan(Duration.ofSeconds(30));
+            assertThat(verdict.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+            assertThat(verdict.message()).contains("lost the connection to the emulated aarch64 board",
+                    "check that the board is still running and reachable", "raw XML: " + run.files().xml());
+        } finally {
+            killer.shutdownNow();
+        }
+    }
+}

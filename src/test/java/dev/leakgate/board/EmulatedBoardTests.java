@@ -1,0 +1,178 @@
+package dev.leakgate.board;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.testing.SharedEmulatedBoard;
+import dev.leakgate.testing.TestPrograms;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real emulated board: real sshd, real aarch64 valgrind, real cross-compiled programs. */
+@ExtendWith(SharedEmulatedBoard.class)
+class EmulatedBoardTests {
+
+    private final EmulatedBoard emulated;
+    private final SshBoard board;
+    private final BoardMemcheckRunner runner;
+
+    EmulatedBoardTests(EmulatedBoard emulated) {
+        this.emulated = emulated;
+        this.board = emulated.board();
+        this.runner = new BoardMemcheckRunner(board);
+    }
+
+    private String deployed(String program) {
+        return runner.deploy("tests", List.of(TestPrograms.aarch64Program(program))).paths().get(0);
+    }
+
+    @Test
+    void leakIsFoundWithFunctionFileAndLine() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("leaky")).build(),
+                LocalMemcheckRunner.Options.named("board-leaky"));
+
+        Verdict verdict = LeakGate.defaults().evaluate(run);
+
+        assertThat(run.termination()).isEqualTo(Termination.EXITED);
+        assertThat(run.report().valgrindArgs()).contains("--leak-check=full");
+        assertThat(verdict.outcome()).as(verdict.message()).isEqualTo(Outcome.FAIL);
+        assertThat(verdict.message())
+                .startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks (limit 0 bytes)")
+                .contains("at make_buffer (leaky.c:6)", "at main (leaky.c:12)",
+                        "vgpreload_memcheck-arm64-linux.so)", "raw XML: " + run.files().xml());
+        assertThat(run.files().xml()).isRegularFile();
+        assertThat(run.files().log()).isRegularFile();
+        assertThat(board.run("ls /tmp/leakgate/runs", Duration.ofSeconds(10)).stdout())
+                .as("the board's run folder is removed").doesNotContain(run.files().folder().getFileName().toString());
+    }
+
+    @Test
+    void valgrindInACustomPrefixRunsThroughValgrindLib() {
+        String program = deployed("clean");
+
+        MemcheckRun withLib = runner.run(MemcheckCommand.builder(program).valgrindPrefix("/opt/valgrind").build(),
+                LocalMemcheckRunner.Options.named("board-prefix"));
+        MemcheckRun withoutLib = runner.run(MemcheckCommand.builder(program).valgrind("/opt/valgrind/bin/valgrind")
+                .build(), LocalMemcheckRunner.Options.named("board-prefix-nolib"));
+
+        assertThat(withLib.problems()).isEmpty();
+        assertThat(LeakGate.defaults().evaluate(withLib).passed()).isTrue();
+        assertThat(Files.exists(withLib.files().command())).isTrue();
+        assertThat(LeakGate.defaults().evaluate(withoutLib).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(withoutLib.problems()).anySatisfy(p -> assertThat(p)
+                .contains("valgrind: failed to start tool 'memcheck' for platform 'arm64-linux'"));
+    }
+
+    @Test
+    void secondDeployOfUnchangedFilesCopiesNothing() {
+        Path program = TestPrograms.aarch64Program("interior");
+        board.run("rm -rf /tmp/leakgate/deploy/skip-test", Duration.ofSeconds(10));
+
+        BoardMemcheckRunner.Deployment first = runner.deploy("skip-test", List.of(program));
+        BoardMemcheckRunner.Deployment second = runner.deploy("skip-test", List.of(program));
+
+        assertThat(first.copied()).containsExactly(program);
+        assertThat(second.copied()).isEmpty();
+        assertThat(second.paths()).containsExactly("/tmp/leakgate/deploy/skip-test/interior");
+    }
+
+    @Test
+    void namesWithSpacesQuotesAndSemicolonsCannotInject(@TempDir Path dir) throws Exception {
+        Path odd = Files.copy(TestPrograms.aarch64Program("echo_env"), dir.resolve("it's a; $(touch pwned) prog"));
+        odd.toFile().setExecutable(true);
+        String hostile = "x'; touch /tmp/pwned; echo '$(touch /tmp/pwned)` `";
+
+        BoardMemcheckRunner.Deployment d = runner.deploy("odd; $(touch /tmp/pwned) 'dir'", List.of(odd));
+        MemcheckRun run = runner.run(MemcheckCommand.builder(d.paths().get(0)).args(hostile)
+                        .env("LEAKGATE_TEST_VALUE", hostile).build(),
+                LocalMemcheckRunner.Options.named("board; odd $(x)").withStdin("stdin line\n"));
+
+        assertThat(run.problems()).isEmpty();
+        assertThat(Files.readAllLines(run.files().stdout()))
+                .containsExactly("arg:" + hostile, "env:" + hostile, "stdin line");
+        assertThat(board.run("test -e /tmp/pwned", Duration.ofSeconds(10)).ok()).as("nothing was injected").isFalse();
+    }
+
+    @Test
+    void harnessThatReadsStdinEndsWhenTheTimeoutClosesIt() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("stdin").build(),
+                LocalMemcheckRunner.Options.named("board-hang-stdin").withStdinKeptOpen()
+                        .withTimeout(Duration.ofSeconds(8)).withGrace(Duration.ofSeconds(10), Duration.ofSeconds(10)));
+
+        assertThat(run.termination()).isEqualTo(Termination.STDIN_CLOSED);
+        assertThat(run.problems()).isEmpty();
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(16);
+    }
+
+    @Test
+    void programThatIgnoresSigtermIsKilledWithItsGroupAndNothingIsLeftRunning() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("stubborn").build(),
+                LocalMemcheckRunner.Options.named("board-hang-stubborn").withTimeout(Duration.ofSeconds(8))
+                        .withGrace(Duration.ofSeconds(1), Duration.ofSeconds(3)));
+
+        assertThat(run.termination()).isEqualTo(Termination.KILLED);
+        assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(board.run("pgrep -f '[h]ang stubborn'", Duration.ofSeconds(10)).stdout()).isEmpty();
+    }
+
+    @Test
+    void sigtermGivesAnInconclusiveRunWithTheLeakCheck() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("pause").build(),
+                LocalMemcheckRunner.Options.named("board-hang-pause").withTimeout(Duration.ofSeconds(8))
+                        .withGrace(Duration.ofSeconds(1), Duration.ofSeconds(20)));
+
+        assertThat(run.termination()).isEqualTo(Termination.TERMINATED);
+        assertThat(run.report().fatalSignal()).hasValueSatisfying(s -> assertThat(s.signame()).isEqualTo("SIGTERM"));
+        assertThat(run.report().finalLeakCheck()).isPresent();
+    }
+
+    @Test
+    void changedHostKeyIsRefused() {
+        SshTarget impostor = board.target().withPinnedHostKey(
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl");
+
+        assertThatThrownBy(() -> SshBoard.connect(impostor))
+                .isInstanceOf(BoardException.class)
+                .hasMessageContaining("does not match the expected key: this may not be the board you meant");
+    }
+
+    @Test
+    void unknownHostKeyIsRefusedNotTrustedOnFirstUse(@TempDir Path dir) throws Exception {
+        Path emptyKnownHosts = Files.createFile(dir.resolve("known_hosts"));
+        SshTarget unknown = SshTarget.of("root", board.target().host(), board.target().port())
+                .withKnownHosts(emptyKnownHosts).withPassword(emulated.password().toCharArray());
+
+        assertThatThrownBy(() -> SshBoard.connect(unknown))
+                .hasMessageContaining("is not known, and leakgate does not trust a key on first use");
+        assertThat(Files.readString(emptyKnownHosts)).isEmpty();
+    }
+
+    @Test
+    void passwordLoginWorksAndAWrongPasswordIsRefusedWithoutShowingIt() {
+        SshTarget byPassword = SshTarget.of("root", board.target().host(), board.target().port())
+                .withPinnedHostKey(board.target().pinnedHostKey());
+
+        try (SshBoard ok = SshBoard.connect(byPassword.withPassword(emulated.password().toCharArray()))) {
+            assertThat(ok.run("uname -m", Duration.ofSeconds(10)).stdout()).isEqualTo("aarch64\n");
+        }
+        assertThatThrownBy(() -> SshBoard.connect(byPassword.withPassword("not-the-password".toCharArray())))
+                .hasMessageContaining("cannot log in to")
+                .hasMessageContaining("the board refused the password")
+                .hasMessageNotContaining("not-the-password");
+        assertThat(byPassword.withPassword("s3cret".toCharArray()).toString()).doesNotContain("s3cret");
+    }
+}

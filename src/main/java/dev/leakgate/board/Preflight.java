@@ -148,15 +148,15 @@ public final class Preflight {
 
         String valgrindProblem(SshBoard board, MemcheckCommand command) {
             String lib = command.environment().get("VALGRIND_LIB");
-            if (valgrindOutput.contains("not found") || valgrindOutput.contains("No such file")) {
-                return "there is no valgrind at '" + command.valgrind() + "' on " + board.name() + ": install it"
-                        + " there (a cross-compiled valgrind and its libexec folder), or set leakgate.valgrind to its"
-                        + " path (and leakgate.valgrind.lib to VALGRIND_LIB for a custom prefix)";
-            }
             if (valgrindOutput.contains("failed to start tool")) {
                 return "valgrind '" + command.valgrind() + "' on " + board.name() + " cannot find its tools"
                         + (lib == null ? "" : " in VALGRIND_LIB=" + lib) + ": a valgrind installed in a custom prefix"
                         + " needs VALGRIND_LIB=<prefix>/libexec/valgrind (set leakgate.valgrind.lib)";
+            }
+            if (valgrindOutput.contains("not found") || valgrindOutput.contains("No such file")) {
+                return "there is no valgrind at '" + command.valgrind() + "' on " + board.name() + ": install it"
+                        + " there (a cross-compiled valgrind and its libexec folder), or set leakgate.valgrind to its"
+                        + " path (and leakgate.valgrind.lib to VALGRIND_LIB for a custom prefix)";
             }
             if (lib != null && !libDirOk) {
                 return "VALGRIND_LIB=" + lib + " on " + board.name() + " holds no memcheck tool (no memcheck-*-linux):"

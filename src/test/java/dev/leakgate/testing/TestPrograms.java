@@ -53,6 +53,40 @@ public final class TestPrograms {
         return out;
     }
 
+    /**
+     * A variant of {@code src/test/c/NAME.c} for aarch64, built with these flags instead of
+     * {@code -g} (e.g. none, for a build without line information), and stripped when asked.
+     */
+    public static synchronized Path aarch64Variant(String name, String variant, boolean strip, String... flags) {
+        Path out = OUT.resolve("aarch64").resolve(name + "-" + variant);
+        try {
+            Files.createDirectories(out.getParent());
+            List<String> cmd = new ArrayList<>(List.of("aarch64-linux-gnu-gcc", "-O0", "-o", out.toString()));
+            cmd.addAll(List.of(flags));
+            cmd.add(SOURCES.resolve(name + ".c").toString());
+            run(cmd);
+            if (strip) {
+                run(List.of("aarch64-linux-gnu-strip", out.toString()));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot build " + out, e);
+        }
+    }
+
+    private static void run(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed:\n" + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static boolean upToDate(Path out, List<String> inputs) throws IOException {
         if (!Files.exists(out)) {
             return false;

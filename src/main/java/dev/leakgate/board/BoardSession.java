@@ -1,0 +1,148 @@
+package dev.leakgate.board;
+
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A board chosen by configuration and ready to run programs under memcheck: the emulated board
+ * (started here, stopped by {@link #close()}), a real board over SSH, or this machine. The same
+ * test code runs on any of them.
+ */
+public final class BoardSession implements AutoCloseable {
+
+    private final BoardSpec spec;
+    private final EmulatedBoard emulated;
+    private final SshBoard ssh;
+    private final BoardMemcheckRunner boardRunner;
+    private final LocalMemcheckRunner localRunner;
+    private final Settings settings;
+
+    private BoardSession(BoardSpec spec, EmulatedBoard emulated, SshBoard ssh, Settings settings) {
+        this.spec = spec;
+        this.emulated = emulated;
+        this.ssh = ssh;
+        this.settings = settings;
+        this.boardRunner = ssh == null ? null
+                : new BoardMemcheckRunner(ssh, runsRoot(), settings.get(Settings.BOARD_DIR,
+                BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+        this.localRunner = ssh == null ? new LocalMemcheckRunner(runsRoot()) : null;
+    }
+
+    private static Path runsRoot() {
+        return Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate")).resolve("runs");
+    }
+
+    /**
+     * Opens the board the settings name ({@link Settings#BOARD}), or {@code defaultBoard} when none
+     * does. Fails with a message naming the setting and its source when the value is wrong.
+     */
+    public static BoardSession open(Settings settings, String defaultBoard) {
+        String value = settings.get(Settings.BOARD, defaultBoard);
+        BoardSpec spec = BoardSpec.parse(value, settings.get(Settings.BOARD).isPresent()
+                ? settings.sourceOf(Settings.BOARD) : "the default board");
+        if (spec instanceof BoardSpec.Emulated) {
+            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, EmulatedBoard.DEFAULT_IMAGE));
+            return new BoardSession(spec, board, board.board(), settings);
+        }
+        if (spec instanceof BoardSpec.Ssh s) {
+            return new BoardSession(spec, null, SshBoard.connect(target(s, settings)), settings);
+        }
+        return new BoardSession(spec, null, null, settings);
+    }
+
+    /** The SSH target the settings describe: key and/or password, pinned key or known_hosts. */
+    static SshTarget target(BoardSpec.Ssh s, Settings settings) {
+        SshTarget t = SshTarget.of(s.user(), s.host(), s.port());
+        var knownHosts = settings.get(Settings.SSH_KNOWN_HOSTS);
+        if (knownHosts.isPresent()) {
+            t = t.withKnownHosts(Path.of(knownHosts.get()));
+        }
+        var hostKey = settings.get(Settings.SSH_HOST_KEY);
+        if (hostKey.isPresent()) {
+            t = t.withPinnedHostKey(hostKey.get());
+        }
+        var key = settings.get(Settings.SSH_KEY);
+        if (key.isPresent()) {
+            Path file = Path.of(key.get());
+            try {
+                Path pub = Path.of(key.get() + ".pub");
+                t = t.withPrivateKey(Files.readAllBytes(file), Files.isRegularFile(pub) ? Files.readAllBytes(pub) : null);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the SSH key " + file + " given by "
+                        + settings.sourceOf(Settings.SSH_KEY) + ": fix the path or its permissions", e);
+            }
+        }
+        var password = settings.get(Settings.SSH_PASSWORD);
+        if (password.isPresent()) {
+            t = t.withPassword(password.get().toCharArray());
+        }
+        return t;
+    }
+
+    public BoardSpec spec() {
+        return spec;
+    }
+
+    /** Whether programs run on this machine (no deployment). */
+    public boolean isLocal() {
+        return ssh == null;
+    }
+
+    /** The SSH board, when the board is not this machine. */
+    public SshBoard sshBoard() {
+        if (ssh == null) {
+            throw new IllegalStateException("the local board has no SSH connection");
+        }
+        return ssh;
+    }
+
+    /**
+     * A memcheck command for a program on this board, with the valgrind the settings name
+     * ({@link Settings#VALGRIND}, {@link Settings#VALGRIND_LIB}).
+     */
+    public MemcheckCommand.Builder command(String program) {
+        MemcheckCommand.Builder b = MemcheckCommand.builder(program);
+        settings.get(Settings.VALGRIND).ifPresent(b::valgrind);
+        settings.get(Settings.VALGRIND_LIB).ifPresent(b::valgrindLib);
+        return b;
+    }
+
+    /**
+     * Makes files available on the board: deployed (skipping unchanged ones) to a remote board,
+     * used where they are on this machine.
+     */
+    public BoardMemcheckRunner.Deployment deploy(String name, List<Path> files) {
+        if (boardRunner == null) {
+            List<String> paths = files.stream().map(f -> f.toAbsolutePath().toString()).toList();
+            String folder = files.isEmpty() ? "." : files.get(0).toAbsolutePath().getParent().toString();
+            return new BoardMemcheckRunner.Deployment(folder, paths, List.of());
+        }
+        return boardRunner.deploy(name, files);
+    }
+
+    /** Runs the command under memcheck on the board. */
+    public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+        return boardRunner != null ? boardRunner.run(command, options) : localRunner.run(command, options);
+    }
+
+    @Override
+    public void close() {
+        if (emulated != null) {
+            emulated.close();
+        } else if (ssh != null) {
+            ssh.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return emulated != null ? emulated.toString() : ssh != null ? ssh.toString() : "this machine (local valgrind)";
+    }
+}

@@ -1,0 +1,73 @@
+package dev.leakgate.board;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/**
+ * Which board to run on, as a setting names it ({@link Settings#BOARD}):
+ * <ul>
+ *   <li>{@code emulated} (the default): the emulated aarch64 board, started for the test run;</li>
+ *   <li>{@code ssh://user@host[:port]}: a real board in the lab (port 22 unless given);</li>
+ *   <li>{@code local}: this machine, with its own valgrind (no deployment).</li>
+ * </ul>
+ */
+public sealed interface BoardSpec {
+
+    /** The emulated aarch64 board. */
+    record Emulated() implements BoardSpec {
+        @Override
+        public String toString() {
+            return "emulated";
+        }
+    }
+
+    /** A board over SSH. */
+    record Ssh(String user, String host, int port) implements BoardSpec {
+        @Override
+        public String toString() {
+            return "ssh://" + user + "@" + host + ":" + port;
+        }
+    }
+
+    /** This machine. */
+    record Local() implements BoardSpec {
+        @Override
+        public String toString() {
+            return "local";
+        }
+    }
+
+    /**
+     * Parses a board name; {@code source} names where it came from (e.g. "system property
+     * leakgate.board") for the error, which lists the accepted forms.
+     */
+    static BoardSpec parse(String value, String source) {
+        String v = value.trim();
+        String shown = v.replaceFirst("//([^:@/]*):[^@/]*@", "//$1:***@"); // a password in the URI stays out
+        if (v.equalsIgnoreCase("emulated") || v.equalsIgnoreCase("emulated:aarch64")) {
+            return new Emulated();
+        }
+        if (v.equalsIgnoreCase("local")) {
+            return new Local();
+        }
+        if (v.startsWith("ssh://")) {
+            try {
+                URI uri = new URI(v);
+                if (uri.getHost() == null || uri.getUserInfo() == null || uri.getUserInfo().contains(":")
+                        || (uri.getPath() != null && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))) {
+                    throw new URISyntaxException(v, "expected ssh://user@host[:port]");
+                }
+                return new Ssh(uri.getUserInfo(), uri.getHost(), uri.getPort() < 0 ? 22 : uri.getPort());
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException(unknown(shown, source) + " (an SSH board reads ssh://user@host or"
+                        + " ssh://user@host:port; put the password in leakgate.ssh.password, not in the URI)");
+            }
+        }
+        throw new IllegalArgumentException(unknown(shown, source));
+    }
+
+    private static String unknown(String value, String source) {
+        return "'" + value + "' (from " + source + ") is not a board: use 'emulated' (the emulated aarch64 board,"
+                + " the default), 'ssh://user@host[:port]' (a real board) or 'local' (this machine)";
+    }
+}

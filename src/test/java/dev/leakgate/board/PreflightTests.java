@@ -1,0 +1,141 @@
+package dev.leakgate.board;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckReport;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.memcheck.RunFiles;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.testing.SharedEmulatedBoard;
+import dev.leakgate.testing.TestPrograms;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each preflight check against the real emulated board, with the message a user would get. */
+@ExtendWith(SharedEmulatedBoard.class)
+class PreflightTests {
+
+    private static final String ROOT = "/tmp/leakgate";
+
+    private final SshBoard board;
+
+    PreflightTests(EmulatedBoard emulated) {
+        this.board = emulated.board();
+    }
+
+    private static MemcheckCommand plain() {
+        return MemcheckCommand.builder("/tmp/leakgate/deploy/x/prog").build();
+    }
+
+    @Test
+    void rightlyBuiltHarnessAndValgrindPass() {
+        assertThat(Preflight.problems(board, TestPrograms.aarch64Program("leaky"), List.of(), plain(), ROOT)).isEmpty();
+        assertThat(Preflight.problems(board, TestPrograms.aarch64Program("leaky"), List.of(),
+                MemcheckCommand.builder("p").valgrindPrefix("/opt/valgrind").build(), ROOT)).isEmpty();
+    }
+
+    @Test
+    void harnessForAnotherCpuIsRefusedWithTheFix() {
+        Path host = TestPrograms.program("leaky");
+
+        assertThatThrownBy(() -> Preflight.check(board, host, List.of(), plain(), ROOT))
+                .isInstanceOf(BoardException.class)
+                .hasMessage("leakgate preflight found 1 problem before running on the emulated aarch64 board:\n  - "
+                        + host + " is built for x86-64, but the board's CPU is aarch64: build it with the board's"
+                        + " cross compiler (e.g. aarch64-linux-gnu-gcc)");
+    }
+
+    @Test
+    void strippedOrLineLessLibrariesAreNamedWithTheFix() {
+        Path stripped = TestPrograms.aarch64Variant("leaky", "stripped", true, "-ggdb3");
+        Path noLines = TestPrograms.aarch64Variant("leaky", "nolines", false);
+
+        List<String> problems = Preflight.problems(board, TestPrograms.aarch64Program("leaky"),
+                List.of(stripped, noLines), plain(), ROOT);
+
+        assertThat(problems).containsExactly(
+                stripped + " is stripped (no symbol table), so leak stacks cannot name its functions: remove strip"
+                        + " from the build and add -ggdb3",
+                noLines + " has no line information, so leak stacks cannot show file:line: add -ggdb3 (or -g) to its"
+                        + " build");
+    }
+
+    @Test
+    void harnessLinkedAgainstMuslIsRefused() {
+        Path musl = TestPrograms.aarch64Variant("leaky", "musl", false, "-g",
+                "-Wl,--dynamic-linker=/lib/ld-musl-aarch64.so.1");
+
+        assertThat(Preflight.problems(board, musl, List.of(), plain(), ROOT)).containsExactly(musl + " is linked"
+                + " against musl (/lib/ld-musl-aarch64.so.1), which valgrind does not support: build it against glibc");
+    }
+
+    @Test
+    void missingValgrindIsNamedWithWhereToSetIt() {
+        MemcheckCommand command = MemcheckCommand.builder("p").valgrind("/opt/nothing/bin/valgrind").build();
+
+        assertThat(Preflight.problems(board, TestPrograms.aarch64Program("leaky"), List.of(), command, ROOT))
+                .containsExactly("there is no valgrind at '/opt/nothing/bin/valgrind' on the emulated aarch64 board:"
+                        + " install it there (a cross-compiled valgrind and its libexec folder), or set"
+                        + " leakgate.valgrind to its path (and leakgate.valgrind.lib to VALGRIND_LIB for a custom"
+                        + " prefix)");
+    }
+
+    @Test
+    void customPrefixValgrindWithoutOrWithAWrongValgrindLibIsExplained() {
+        MemcheckCommand noLib = MemcheckCommand.builder("p").valgrind("/opt/valgrind/bin/valgrind").build();
+        MemcheckCommand wrongLib = MemcheckCommand.builder("p").valgrind("/opt/valgrind/bin/valgrind")
+                .valgrindLib("/opt/valgrind/lib").build();
+
+        assertThat(Preflight.problems(board, TestPrograms.aarch64Program("leaky"), List.of(), noLib, ROOT))
+                .containsExactly("valgrind '/opt/valgrind/bin/valgrind' on the emulated aarch64 board cannot find its"
+                        + " tools: a valgrind installed in a custom prefix needs VALGRIND_LIB=<prefix>/libexec/valgrind"
+                        + " (set leakgate.valgrind.lib)");
+        assertThat(Preflight.problems(board, TestPrograms.aarch64Program("leaky"), List.of(), wrongLib, ROOT))
+                .singleElement().asString().contains("cannot find its tools in VALGRIND_LIB=/opt/valgrind/lib");
+    }
+
+    @Test
+    void deploymentLargerThanTheFreeSpaceIsRefused(@TempDir Path dir) throws Exception {
+        // /dev/shm of a container is 64 MB: a 40 MB library (an ELF with padding) and its run need more
+        Path big = Files.copy(TestPrograms.aarch64Program("clean"), dir.resolve("libbig.so"));
+        try (OutputStream out = Files.newOutputStream(big, StandardOpenOption.APPEND)) {
+            out.write(new byte[40 << 20]);
+        }
+
+        List<String> problems = Preflight.problems(board, TestPrograms.aarch64Program("leaky"), List.of(big), plain(),
+                "/dev/shm/leakgate");
+
+        assertThat(problems).singleElement().asString()
+                .startsWith("not enough space for the deployment on the emulated aarch64 board: ")
+                .contains("MB free under /dev/shm/leakgate, 40 MB to copy");
+    }
+
+    @Test
+    void missingLdSoSymbolsAreTranslatedIntoTheFix(@TempDir Path dir) {
+        // what valgrind prints when the board lacks libc6-dbg (seen on these machines under emulation)
+        String stderr = "valgrind:  Fatal error at startup: a function redirection\n"
+                + "valgrind:  which is mandatory for this platform-tool combination\n"
+                + "valgrind:  cannot be set up.  Details of the redirection are:\n"
+                + "valgrind:  A must-be-redirected function\n"
+                + "valgrind:  whose name matches the pattern:      strlen\n"
+                + "valgrind:  in an object with soname matching:   ld-linux-aarch64.so.1\n";
+        MemcheckReport empty = new MemcheckXmlParser().parse(dir.resolve("memcheck.xml"));
+        MemcheckRun run = new MemcheckRun(plain(), RunFiles.in(dir), Termination.EXITED, 1, Duration.ZERO, empty, null,
+                stderr.replace("A must-be-redirected", "a must-be-redirected"));
+
+        assertThat(run.problems()).first().isEqualTo("valgrind stopped at start: the dynamic linker (ld.so) has no"
+                + " symbols, so valgrind cannot redirect functions such as strlen; install the C library's debug"
+                + " symbols where the program runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo)");
+    }
+}

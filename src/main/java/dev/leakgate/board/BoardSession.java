@@ -52,7 +52,10 @@ public final class BoardSession implements AutoCloseable {
             return new BoardSession(spec, board, board.board(), settings);
         }
         if (spec instanceof BoardSpec.Ssh s) {
-            return new BoardSession(spec, null, SshBoard.connect(target(s, settings)), settings);
+            SshBoard board = SshBoard.connect(target(s, settings));
+            // libraries a test overrode in place before its connection dropped come back first
+            InPlaceLibraries.recover(board, settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+            return new BoardSession(spec, null, board, settings);
         }
         return new BoardSession(spec, null, null, settings);
     }

@@ -53,6 +53,25 @@ public final class TestPrograms {
         return out;
     }
 
+    /** The aarch64 {@code libNAME.so} from {@code src/test/c/libNAME.c}, unstripped. */
+    public static synchronized Path aarch64SharedLibrary(String name) {
+        Path out = OUT.resolve("aarch64").resolve("lib" + name + ".so");
+        compile("aarch64-linux-gnu-gcc", out, List.of("-shared", "-fPIC", SOURCES.resolve("lib" + name + ".c").toString()));
+        return out;
+    }
+
+    /** An aarch64 executable linked against aarch64 libraries built by {@link #aarch64SharedLibrary}. */
+    public static synchronized Path aarch64ProgramUsing(String name, String... libraries) {
+        Path out = OUT.resolve("aarch64").resolve(name);
+        List<String> args = new ArrayList<>(List.of(SOURCES.resolve(name + ".c").toString(), "-L" + out.getParent()));
+        for (String lib : libraries) {
+            aarch64SharedLibrary(lib);
+            args.add("-l" + lib);
+        }
+        compile("aarch64-linux-gnu-gcc", out, args);
+        return out;
+    }
+
     /**
      * A variant of {@code src/test/c/NAME.c} for aarch64, built with these flags instead of
      * {@code -g} (e.g. none, for a build without line information), and stripped when asked.

@@ -1,0 +1,83 @@
+package dev.leakgate.board;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.testing.SharedEmulatedBoard;
+import dev.leakgate.testing.TestPrograms;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The same test code on boards chosen by configuration only. */
+@ExtendWith(SharedEmulatedBoard.class)
+class BoardSessionTests {
+
+    private final EmulatedBoard emulated;
+
+    BoardSessionTests(EmulatedBoard emulated) {
+        this.emulated = emulated;
+    }
+
+    /** What a test does, whatever the board: deploy, run, gate. */
+    private static Verdict leakyRun(BoardSession session, Path program) {
+        BoardMemcheckRunner.Deployment d = session.deploy("session", List.of(program));
+        MemcheckRun run = session.run(session.command(d.paths().get(0)).build(),
+                LocalMemcheckRunner.Options.named("session-" + session.spec()));
+        return LeakGate.defaults().evaluate(run);
+    }
+
+    @Test
+    void labBoardOverSshIsChosenByEnvironmentWithAKnownHostsFileAndAPassword(@TempDir Path dir) throws Exception {
+        SshTarget t = emulated.board().target();
+        Path knownHosts = Files.writeString(dir.resolve("known_hosts"),
+                "[" + t.host() + "]:" + t.port() + " " + t.pinnedHostKey() + "\n");
+        Map<String, String> env = Map.of(
+                "LEAKGATE_BOARD", "ssh://root@" + t.host() + ":" + t.port(),
+                "LEAKGATE_SSH_KNOWNHOSTS", knownHosts.toString(),
+                "LEAKGATE_SSH_PASSWORD", emulated.password(),
+                "LEAKGATE_VALGRIND", "/opt/valgrind/bin/valgrind",
+                "LEAKGATE_VALGRIND_LIB", "/opt/valgrind/libexec/valgrind");
+        Settings settings = new Settings(Map.of(), env, Map.of());
+
+        try (BoardSession session = BoardSession.open(settings, "emulated")) {
+            assertThat(session.spec()).isEqualTo(new BoardSpec.Ssh("root", t.host(), t.port()));
+            Verdict verdict = leakyRun(session, TestPrograms.aarch64Program("leaky"));
+            assertThat(verdict.message()).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks")
+                    .contains("at make_buffer (leaky.c:6)");
+            assertThat(verdict.report().valgrindArgs()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void localBoardRunsTheHostsValgrindWithTheSameCode() {
+        Properties file = new Properties();
+        file.setProperty("leakgate.board", "local");
+        Settings settings = new Settings(Map.of(), Map.of(), Map.of("leakgate.properties", file));
+
+        try (BoardSession session = BoardSession.open(settings, "emulated")) {
+            assertThat(session.isLocal()).isTrue();
+            assertThat(leakyRun(session, TestPrograms.program("leaky")).message())
+                    .startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks")
+                    .contains("vgpreload_memcheck-amd64-linux.so");
+        }
+    }
+
+    @Test
+    void wrongBoardSettingFailsBeforeAnythingStarts() {
+        Settings settings = new Settings(Map.of("leakgate.board", "qemu"), Map.of(), Map.of());
+
+        assertThatThrownBy(() -> BoardSession.open(settings, "emulated"))
+                .hasMessageStartingWith("'qemu' (from system property leakgate.board) is not a board");
+    }
+}

@@ -57,3 +57,6 @@ say "docker build --platform linux/arm64 -t $image:$hash"
 DOCKER_BUILDKIT=0 docker build -q --platform linux/arm64 --label "dev.leakgate.docker-hash=$hash" \
   -t "$image:$hash" -t "$image:latest" "$work" >/dev/null
 say "built $image:$hash (tagged latest)"
+# images of older docker/ contents are not needed any more (kept when a container still uses one)
+docker images --format '{{.Repository}}:{{.Tag}}' "$image" | grep -v -e ":$hash\$" -e ':latest$' \
+  | xargs -r docker rmi >/dev/null 2>&1 || true

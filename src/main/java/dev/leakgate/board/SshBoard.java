@@ -140,15 +140,34 @@ public final class SshBoard implements AutoCloseable {
         }
     }
 
-    /** Runs a short command under {@code sh -c} and returns its output; throws when it times out. */
+    /**
+     * Runs a short command of leakgate's own under {@code sh -c} on one channel and returns its
+     * output; throws when it does not finish within the timeout.
+     */
     public Result run(String command, Duration timeout) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Outcome o = exec(command, new byte[0], false, timeout, Duration.ofSeconds(2), Duration.ofSeconds(2), out, err);
-        if (o.termination() != Termination.EXITED) {
-            throw new BoardException("'" + command + "' did not finish within " + timeout.toSeconds() + " s on " + name);
+        ChannelExec channel = null;
+        try {
+            channel = (ChannelExec) session.openChannel("exec");
+            channel.setCommand(command);
+            channel.setInputStream(null);
+            channel.setOutputStream(out, true);
+            channel.setErrStream(err, true);
+            channel.connect((int) CHANNEL_TIMEOUT.toMillis());
+            if (!waitClosed(channel, timeout)) {
+                throw new BoardException("'" + command + "' did not finish within " + timeout.toSeconds() + " s on "
+                        + name);
+            }
+            return new Result(channel.getExitStatus(), out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } catch (JSchException e) {
+            throw lost(e);
+        } finally {
+            if (channel != null) {
+                channel.disconnect();
+            }
         }
-        return new Result(o.exitStatus(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** How a command ended: the step that ended it and its exit status (-1 when it has none). */
@@ -269,13 +288,31 @@ public final class SshBoard implements AutoCloseable {
     /**
      * Copies a file to {@code remoteDir/name} unless a file with the same SHA-256 is already
      * there; keeps the executable bit. Returns true when it copied, false when it skipped.
+     *
+     * <p>Beside each copied file, {@code name.leakgate-sha256} records its hash with the size and
+     * modification time it had when copied; while those still match, the record stands for the
+     * file, so an unchanged redeploy costs one short command instead of hashing the file on the
+     * board. A file changed on the board in any way that touches its size or time is hashed anew.
      */
     public boolean upload(Path local, String remoteDir, String remoteName) {
         String remote = remoteDir + "/" + remoteName;
-        String localHash = sha256(local);
-        Result existing = run("sha256sum " + ShellQuoting.quote(remote) + " 2>/dev/null", CHANNEL_TIMEOUT);
-        if (existing.ok() && existing.stdout().startsWith(localHash)) {
+        String q = ShellQuoting.quote(remote);
+        String record = ShellQuoting.quote(remote + ".leakgate-sha256");
+        String localHash = localHashes.of(local);
+        Result seen = run("cat " + record + " 2>/dev/null || echo; stat -c '%s %Y' " + q + " 2>/dev/null", CHANNEL_TIMEOUT);
+        String[] lines = seen.stdout().split("\n", -1);
+        String recorded = lines.length > 0 ? lines[0].trim() : "";
+        String now = lines.length > 1 ? lines[1].trim() : "";
+        if (!now.isEmpty() && recorded.equals(localHash + " " + now)) {
             return false;
+        }
+        if (!now.isEmpty() && recorded.isEmpty()) {
+            // copied by something else: trust only its content
+            Result hashed = run("sha256sum " + q, Duration.ofMinutes(2));
+            if (hashed.ok() && hashed.stdout().startsWith(localHash)) {
+                recordHash(q, record, localHash);
+                return false;
+            }
         }
         run("mkdir -p " + ShellQuoting.quote(remoteDir), CHANNEL_TIMEOUT);
         ChannelSftp sftp = sftp();
@@ -283,18 +320,13 @@ public final class SshBoard implements AutoCloseable {
         try (InputStream in = Files.newInputStream(local)) {
             sftp.put(in, partial);
             sftp.chmod(Files.isExecutable(local) ? 0755 : 0644, partial);
-            sftp.rename(partial, remote);
-        } catch (SftpException e) {
-            if (e.id == ChannelSftp.SSH_FX_FAILURE) {
-                try { // rename fails over an existing file on some servers
-                    sftp.rm(remote);
-                    sftp.rename(partial, remote);
-                    return true;
-                } catch (SftpException again) {
-                    throw new BoardException("cannot copy " + local + " to " + remote + " on " + name + ": "
-                            + again.getMessage(), again);
-                }
+            try {
+                sftp.rename(partial, remote);
+            } catch (SftpException exists) { // rename fails over an existing file on some servers
+                sftp.rm(remote);
+                sftp.rename(partial, remote);
             }
+        } catch (SftpException e) {
             throw new BoardException("cannot copy " + local + " to " + remote + " on " + name + ": " + e.getMessage()
                     + " (is the folder writable, is there space?)", e);
         } catch (IOException e) {
@@ -302,7 +334,13 @@ public final class SshBoard implements AutoCloseable {
         } finally {
             sftp.disconnect();
         }
+        recordHash(q, record, localHash);
         return true;
+    }
+
+    /** Writes the record of a deployed file: its hash, size and modification time. */
+    private void recordHash(String quotedFile, String quotedRecord, String hash) {
+        run("printf '%s %s\\n' " + hash + " \"$(stat -c '%s %Y' " + quotedFile + ")\" > " + quotedRecord, CHANNEL_TIMEOUT);
     }
 
     /** Copies a board file to a local file; returns false (and writes nothing) when it does not exist. */
@@ -335,6 +373,26 @@ public final class SshBoard implements AutoCloseable {
             return sftp;
         } catch (JSchException e) {
             throw lost(e);
+        }
+    }
+
+    private final LocalHashes localHashes = new LocalHashes();
+
+    /** Hashes of local files, made again only when a file's size or modification time changes. */
+    private static final class LocalHashes {
+        private record Key(Path path, long size, long modified) {
+        }
+
+        private final java.util.Map<Key, String> known = new java.util.concurrent.ConcurrentHashMap<>();
+
+        String of(Path file) {
+            try {
+                Path real = file.toRealPath();
+                Key key = new Key(real, Files.size(real), Files.getLastModifiedTime(real).toMillis());
+                return known.computeIfAbsent(key, k -> sha256(k.path()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
         }
     }
 

@@ -85,9 +85,15 @@ class EmulatedBoardTests {
         BoardMemcheckRunner.Deployment first = runner.deploy("skip-test", List.of(program));
         BoardMemcheckRunner.Deployment second = runner.deploy("skip-test", List.of(program));
 
+        board.run("echo tampered >> /tmp/leakgate/deploy/skip-test/interior", Duration.ofSeconds(10));
+        BoardMemcheckRunner.Deployment third = runner.deploy("skip-test", List.of(program));
+
         assertThat(first.copied()).containsExactly(program);
         assertThat(second.copied()).isEmpty();
         assertThat(second.paths()).containsExactly("/tmp/leakgate/deploy/skip-test/interior");
+        assertThat(third.copied()).as("a file changed on the board is copied again").containsExactly(program);
+        assertThat(board.run("sha256sum /tmp/leakgate/deploy/skip-test/interior", Duration.ofSeconds(10)).stdout())
+                .startsWith(SshBoard.sha256(program));
     }
 
     @Test

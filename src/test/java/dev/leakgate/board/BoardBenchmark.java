@@ -1,0 +1,101 @@
+package dev.leakgate.board;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The board benchmark, measured in one run on this machine (see scripts/bench-board.sh):
+ * the emulated board's cold start to SSH-ready; the first deploy of a large unstripped library
+ * by leakgate against OpenSSH's scp and sftp to the same board; an unchanged redeploy.
+ *
+ * <p>Usage: {@code BoardBenchmark LIBRARY.so}
+ */
+public final class BoardBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        Path library = Path.of(args[0]);
+        double mb = Files.size(library) / 1e6;
+
+        List<Double> starts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (EmulatedBoard b = EmulatedBoard.start()) {
+                starts.add(b.startup().toNanos() / 1e9);
+            }
+        }
+
+        try (EmulatedBoard emulated = EmulatedBoard.start()) {
+            SshBoard board = emulated.board();
+            SshTarget t = board.target();
+            Path dir = Files.createTempDirectory("leakgate-bench");
+            Path key = dir.resolve("key");
+            Files.write(key, t.privateKey());
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            Path knownHosts = Files.writeString(dir.resolve("known_hosts"),
+                    "[" + t.host() + "]:" + t.port() + " " + t.pinnedHostKey() + "\n");
+            List<String> ssh = List.of("-q", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+                    "-o", "UserKnownHostsFile=" + knownHosts, "-i", key.toString());
+            Path batch = Files.writeString(dir.resolve("batch"), "put " + library + " /tmp/bench-sftp/lib.so\n");
+
+            double leakgate = Double.MAX_VALUE;
+            double scp = Double.MAX_VALUE;
+            double sftp = Double.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                board.run("rm -rf /tmp/bench-*; mkdir -p /tmp/bench-scp /tmp/bench-sftp", Duration.ofSeconds(30));
+                scp = Math.min(scp, time(command("scp", ssh, "-P", String.valueOf(t.port()), library.toString(),
+                        "root@" + t.host() + ":/tmp/bench-scp/lib.so")));
+                sftp = Math.min(sftp, time(command("sftp", ssh, "-P", String.valueOf(t.port()), "-b", batch.toString(),
+                        "root@" + t.host())));
+                long start = System.nanoTime();
+                if (!board.upload(library, "/tmp/bench-leakgate", "lib.so")) {
+                    throw new IllegalStateException("the first deploy was skipped");
+                }
+                leakgate = Math.min(leakgate, (System.nanoTime() - start) / 1e9);
+            }
+            List<Double> redeploys = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                if (board.upload(library, "/tmp/bench-leakgate", "lib.so")) {
+                    throw new IllegalStateException("an unchanged redeploy copied the file");
+                }
+                redeploys.add((System.nanoTime() - start) / 1e9);
+            }
+            board.run("rm -rf /tmp/bench-*", Duration.ofSeconds(30));
+
+            Collections.sort(starts);
+            Collections.sort(redeploys);
+            System.out.printf("emulated board, cold start to SSH-ready: median %.2f s, best %.2f s of %d (goal <= 3 s)%n",
+                    starts.get(1), starts.get(0), starts.size());
+            System.out.printf("first deploy of %.0f MB: leakgate %.2f s (%.1f MB/s), scp %.2f s (%.1f MB/s), sftp %.2f s"
+                    + " (%.1f MB/s)%n", mb, leakgate, mb / leakgate, scp, mb / scp, sftp, mb / sftp);
+            System.out.printf("leakgate vs OpenSSH: %.2fx scp, %.2fx sftp (goal >= 0.8x)%n", scp / leakgate,
+                    sftp / leakgate);
+            System.out.printf("unchanged redeploy: median %.3f s, best %.3f s of %d (goal <= 0.3 s)%n",
+                    redeploys.get(2), redeploys.get(0), redeploys.size());
+        }
+    }
+
+    private static List<String> command(String tool, List<String> options, String... rest) {
+        List<String> c = new ArrayList<>();
+        c.add(tool);
+        c.addAll(options);
+        c.addAll(List.of(rest));
+        return c;
+    }
+
+    private static double time(List<String> command) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+}

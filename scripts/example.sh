@@ -1,43 +1,34 @@
 #!/usr/bin/env bash
-# The example leak gate: builds the ONVIF-like example library (leaky and fixed) with -ggdb3 and no
-# strip, runs its demo program under memcheck for each and gates on definitely lost bytes.
-# The leaky library must fail, naming onvifStartStream and file:line; the fixed one must pass.
-# Raw reports stay under target/leakgate/runs. Exits 0 when both verdicts are as expected.
+# The main job: the example leak gate on the emulated aarch64 board.
+# After the one-time set-up (scripts/setup-board.sh), it installs leakgate into the local Maven
+# repository and runs example-tests, a user's project: it cross-compiles an ONVIF-like camera
+# library and its leakgate harness for aarch64 (-ggdb3, no strip) and gates them with
+# @ValgrindOnBoard on the emulated board.
+#   1. the fixed library: the tests must pass;
+#   2. the leaky library (-Pshow-leak): the tests must fail, naming onvifStartStream and the
+#      file:line of the allocation; the failure is printed here.
+# Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when both are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup-board.sh
 
-mvn -B -ntp -q -Dstyle.color=never compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
-cp="target/classes:$(cat target/classpath.txt)"
+mvn -B -ntp -q -Dstyle.color=never install -DskipTests
 
-src=example-tests/src/c
-out=target/example/host
-for variant in leaky fixed; do
-  mkdir -p "$out/$variant"
-  defines=()
-  [[ $variant == fixed ]] && defines=(-DONVIF_FIXED)
-  gcc -ggdb3 -O0 -fPIC -shared "${defines[@]}" -o "$out/$variant/libonvif_server.so" "$src/onvif_server.c"
-  gcc -ggdb3 -O0 -I"$src" -o "$out/$variant/onvif_test" "$src/onvif_test.c" \
-      -L"$out/$variant" -lonvif_server -Wl,-rpath,'$ORIGIN'
-done
+echo "== 1. the fixed library on the emulated board: must pass"
+mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test
 
-gate() {
-  local variant=$1
-  echo "== leak gate: onvif_test with the $variant libonvif_server.so (100 x onvifStartStream)"
-  set +e
-  java -cp "$cp" dev.leakgate.cli.LeakgateCommand run --name "onvif-$variant" -- \
-      "$out/$variant/onvif_test" "$src/profiles/multicast.xml" 100
-  local status=$?
-  set -e
-  echo "== exit status $status"
-  return $status
-}
-
-leaky=0; gate leaky || leaky=$?
-fixed=0; gate fixed || fixed=$?
-if [[ $leaky -eq 1 && $fixed -eq 0 ]]; then
-  echo "example: as expected, the leaky library fails the gate and the fixed one passes"
+echo "== 2. the leaky library on the emulated board (-Pshow-leak): must fail"
+log=$(mktemp)
+set +e
+mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak >"$log" 2>&1
+status=$?
+set -e
+sed -n '/<<< FAILURE!/,/^\[INFO\] Results/p' "$log" | grep -v '^\s*at \(org\.\|java\.\|dev\.leakgate\.junit\)' | head -60
+if [[ $status -ne 0 ]] && grep -q 'at onvifStartStream (onvif_server.c:' "$log" \
+    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log"; then
+  echo "example: as expected, the fixed library passes and the leaky one fails at read_profile_xml (onvif_server.c:20) in onvifStartStream"
+  rm -f "$log"
 else
-  echo "example: UNEXPECTED: leaky library exit $leaky (want 1), fixed library exit $fixed (want 0)" >&2
+  echo "example: UNEXPECTED: the leaky run exited $status without naming onvifStartStream (log: $log)" >&2
   exit 1
 fi

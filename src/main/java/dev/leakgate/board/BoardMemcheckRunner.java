@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs programs under memcheck on a board over SSH: deploys the harness and its libraries into a
@@ -45,17 +47,30 @@ public final class BoardMemcheckRunner {
         this.remoteRoot = remoteRoot;
     }
 
-    /** Files deployed to the board: where each went, and which were copied rather than already there. */
-    public record Deployment(String folder, List<String> paths, List<Path> copied) {
+    /**
+     * Files made available on the board: where each went (by its local path), which were copied
+     * rather than already there, and the folder to put on {@code LD_LIBRARY_PATH} (for the local
+     * board: the files' own folders, joined with ':').
+     */
+    public record Deployment(String folder, Map<Path, String> byLocal, List<Path> copied) {
 
         public Deployment {
-            paths = List.copyOf(paths);
+            byLocal = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byLocal));
             copied = List.copyOf(copied);
         }
 
-        /** The board path of the file deployed from this local name. */
+        /** The board paths, in the order the files were given. */
+        public List<String> paths() {
+            return List.copyOf(byLocal.values());
+        }
+
+        /** The board path of a deployed local file. */
         public String pathOf(Path local) {
-            return folder + "/" + local.getFileName();
+            String path = byLocal.get(local.toAbsolutePath().normalize());
+            if (path == null) {
+                throw new IllegalArgumentException(local + " was not deployed; deployed: " + byLocal.keySet());
+            }
+            return path;
         }
     }
 
@@ -65,7 +80,7 @@ public final class BoardMemcheckRunner {
      */
     public Deployment deploy(String name, List<Path> files) {
         String folder = remoteRoot + "/deploy/" + name.replaceAll("[^A-Za-z0-9._-]", "_");
-        List<String> paths = new ArrayList<>();
+        Map<Path, String> paths = new LinkedHashMap<>();
         List<Path> copied = new ArrayList<>();
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
@@ -74,7 +89,7 @@ public final class BoardMemcheckRunner {
             if (board.upload(f, folder, f.getFileName().toString())) {
                 copied.add(f);
             }
-            paths.add(folder + "/" + f.getFileName());
+            paths.put(f.toAbsolutePath().normalize(), folder + "/" + f.getFileName());
         }
         return new Deployment(folder, paths, copied);
     }

@@ -8,7 +8,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A board chosen by configuration and ready to run programs under memcheck: the emulated board
@@ -123,9 +127,14 @@ public final class BoardSession implements AutoCloseable {
      */
     public BoardMemcheckRunner.Deployment deploy(String name, List<Path> files) {
         if (boardRunner == null) {
-            List<String> paths = files.stream().map(f -> f.toAbsolutePath().toString()).toList();
-            String folder = files.isEmpty() ? "." : files.get(0).toAbsolutePath().getParent().toString();
-            return new BoardMemcheckRunner.Deployment(folder, paths, List.of());
+            Map<Path, String> paths = new LinkedHashMap<>();
+            Set<String> folders = new LinkedHashSet<>();
+            for (Path f : files) {
+                Path abs = f.toAbsolutePath().normalize();
+                paths.put(abs, abs.toString());
+                folders.add(abs.getParent().toString());
+            }
+            return new BoardMemcheckRunner.Deployment(String.join(":", folders), paths, List.of());
         }
         return boardRunner.deploy(name, files);
     }

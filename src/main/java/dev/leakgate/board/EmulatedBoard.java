@@ -197,6 +197,11 @@ public final class EmulatedBoard implements AutoCloseable {
         return container.getContainerId();
     }
 
+    /** The private key of this start (made here), for tools that log in beside leakgate (benchmarks). */
+    public byte[] privateKey() {
+        return board.target().privateKey();
+    }
+
     /** The root password of this start (random), for tests of password login. */
     String password() {
         return password;

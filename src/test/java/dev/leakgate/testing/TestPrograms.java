@@ -53,6 +53,24 @@ public final class TestPrograms {
         return out;
     }
 
+    /** Where {@link #onvifExample()} builds the example: {@code leaky/} and {@code fixed/}. */
+    public static final Path ONVIF = OUT.resolve("onvif");
+
+    /** Builds the ONVIF example for aarch64 with its own script (example-tests/build-aarch64.sh), once per run. */
+    public static synchronized Path onvifExample() {
+        if (!onvifBuilt) {
+            try {
+                run(List.of("bash", Path.of("example-tests/build-aarch64.sh").toAbsolutePath().toString(), ONVIF.toString()));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot build the ONVIF example", e);
+            }
+            onvifBuilt = true;
+        }
+        return ONVIF;
+    }
+
+    private static boolean onvifBuilt;
+
     /** The aarch64 {@code libNAME.so} from {@code src/test/c/libNAME.c}, unstripped. */
     public static synchronized Path aarch64SharedLibrary(String name) {
         Path out = OUT.resolve("aarch64").resolve("lib" + name + ".so");

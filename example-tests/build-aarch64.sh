@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Cross-compiles the example for aarch64, unstripped with -ggdb3, into OUT (default target/aarch64):
+#   OUT/leaky/libonvif_server.so   the library with the field report's leak
+#   OUT/fixed/libonvif_server.so   the same source built with -DONVIF_FIXED
+#   OUT/<variant>/onvif_harness    the leakgate harness (leakgate_harness.h) linked against it
+#   OUT/<variant>/onvif_test       the plain demo program (no kit)
+#   OUT/current -> <VARIANT>       the variant the tests gate (second argument: fixed, the default, or leaky)
+# valgrind's client-request headers come from the host's valgrind (they cover every CPU).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here/target/aarch64}
+cc=${CC:-aarch64-linux-gnu-gcc}
+kit=$here/../src/main/resources/leakgate
+command -v "$cc" >/dev/null || { echo "no $cc: run scripts/setup-board.sh (installs gcc-aarch64-linux-gnu)" >&2; exit 1; }
+[[ -f /usr/include/valgrind/memcheck.h ]] || { echo "no valgrind headers: run scripts/setup.sh (installs valgrind)" >&2; exit 1; }
+mkdir -p "$out/include"
+ln -sfn /usr/include/valgrind "$out/include/valgrind" # only valgrind's headers, not the host's others
+for variant in leaky fixed; do
+  mkdir -p "$out/$variant"
+  defines=()
+  [[ $variant == fixed ]] && defines=(-DONVIF_FIXED)
+  "$cc" -ggdb3 -O0 -Wall -fPIC -shared "${defines[@]}" -o "$out/$variant/libonvif_server.so" "$here/src/c/onvif_server.c"
+  "$cc" -ggdb3 -O0 -Wall -I"$here/src/c" -I"$kit" -I"$out/include" -o "$out/$variant/onvif_harness" \
+      "$here/src/c/onvif_harness.c" -L"$out/$variant" -lonvif_server
+  "$cc" -ggdb3 -O0 -Wall -I"$here/src/c" -o "$out/$variant/onvif_test" "$here/src/c/onvif_test.c" \
+      -L"$out/$variant" -lonvif_server
+done
+variant=${2:-fixed}
+[[ $variant == fixed || $variant == leaky ]] || { echo "the variant is fixed or leaky, not '$variant'" >&2; exit 2; }
+ln -sfn "$variant" "$out/current"
+echo "built the example for aarch64 in $out (tests gate the $variant library)"

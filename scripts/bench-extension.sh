@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Extension benchmark, measured in one run: the per-test time of @ValgrindOnBoard (5 tests, each
+# running the example harness's onvifStartStream 20 times under memcheck) against a bare OpenSSH
+# `ssh board valgrind ...` of the same harness with the same options and input (median of 5), on
+# the same warm emulated board. Goal: <= 1.10x.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-board.sh >/dev/null
+mvn -B -ntp -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+cp="target/classes:target/test-classes:$(cat target/classpath.txt)"
+TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CHECKS_DISABLE=true \
+  java -cp "$cp" dev.leakgate.junit.ExtensionOverheadBenchmark 2>&1 | grep -v '^SLF4J'

@@ -1,0 +1,265 @@
+package dev.leakgate.junit;
+
+import dev.leakgate.board.BoardMemcheckRunner;
+import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Preflight;
+import dev.leakgate.board.Settings;
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Verdict;
+
+import java.io.IOException;
+import java.lang.reflect.AnnotatedElement;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * The extension behind {@link ValgrindOnBoard}. All state lives in the ExtensionContext store: the
+ * board in the root store (one per test run, closed at its end), the deployment in the test class's
+ * store, the {@link Harness} in the test's.
+ */
+final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterResolver, AfterEachCallback {
+
+    private static final Namespace NAMESPACE = Namespace.create(ValgrindOnBoardExtension.class);
+
+    /** The settings of one test, validated before anything runs. */
+    private record Config(ValgrindOnBoard annotation, Path harness, List<Path> libs, List<Path> suppressions) {
+
+        static Config of(ExtensionContext context) {
+            ValgrindOnBoard a = find(context).orElseThrow(() -> new ExtensionConfigurationException(
+                    "@ValgrindOnBoard is missing on " + context.getDisplayName()));
+            List<String> errors = new ArrayList<>();
+            if (a.harness().isBlank()) {
+                errors.add("harness is empty: name the harness binary, e.g. harness = \"build/aarch64/onvif_test\"");
+            }
+            Path harness = Path.of(a.harness());
+            List<Path> libs = paths(a.libs(), "libs", errors);
+            List<Path> supps = paths(a.suppressions(), "suppressions", errors);
+            if (!a.harness().isBlank() && !Files.isRegularFile(harness)) {
+                errors.add("harness = \"" + a.harness() + "\" does not exist (looked in " + harness.toAbsolutePath()
+                        + "): build it first, or fix the path (relative to the test's working directory)");
+            }
+            limit(a.maxDefinitelyLost(), "maxDefinitelyLost", errors);
+            limit(a.maxIndirectlyLost(), "maxIndirectlyLost", errors);
+            limit(a.maxPossiblyLost(), "maxPossiblyLost", errors);
+            limit(a.maxStillReachable(), "maxStillReachable", errors);
+            if (a.timeoutSeconds() < 1) {
+                errors.add("timeoutSeconds = " + a.timeoutSeconds() + " must be at least 1");
+            }
+            if (!a.plain() && !a.stdin().isEmpty()) {
+                errors.add("stdin is only for plain programs: a kit harness reads scenario requests from stdin; set"
+                        + " plain = true, or drive it through the Harness parameter");
+            }
+            if (!errors.isEmpty()) {
+                throw new ExtensionConfigurationException("@ValgrindOnBoard on " + context.getDisplayName()
+                        + " is wrong:\n  - " + String.join("\n  - ", errors));
+            }
+            return new Config(a, harness, libs, supps);
+        }
+
+        private static List<Path> paths(String[] names, String attribute, List<String> errors) {
+            List<Path> out = new ArrayList<>();
+            for (String n : names) {
+                Path p = Path.of(n);
+                if (!Files.isRegularFile(p)) {
+                    errors.add(attribute + " names \"" + n + "\", which does not exist (looked in " + p.toAbsolutePath()
+                            + "): build it first, or fix the path");
+                }
+                out.add(p);
+            }
+            return out;
+        }
+
+        private static void limit(long value, String attribute, List<String> errors) {
+            if (value < ValgrindOnBoard.NOT_GATED) {
+                errors.add(attribute + " = " + value + " must be a number of bytes (>= 0), or ValgrindOnBoard.NOT_GATED");
+            }
+        }
+
+        LeakGate gate() {
+            LeakGate gate = LeakGate.defaults().ungated(LeakKind.DEFINITELY_LOST);
+            gate = limit(gate, LeakKind.DEFINITELY_LOST, annotation.maxDefinitelyLost());
+            gate = limit(gate, LeakKind.INDIRECTLY_LOST, annotation.maxIndirectlyLost());
+            gate = limit(gate, LeakKind.POSSIBLY_LOST, annotation.maxPossiblyLost());
+            gate = limit(gate, LeakKind.STILL_REACHABLE, annotation.maxStillReachable());
+            return annotation.failOnErrors().length == 0 ? gate : gate.failOn(annotation.failOnErrors());
+        }
+
+        private static LeakGate limit(LeakGate gate, LeakKind kind, long bytes) {
+            return bytes == ValgrindOnBoard.NOT_GATED ? gate : gate.limit(kind, bytes);
+        }
+    }
+
+    /** The annotation of the test method, else of its class or an enclosing class (for @Nested). */
+    private static Optional<ValgrindOnBoard> find(ExtensionContext context) {
+        Optional<ValgrindOnBoard> onMethod = context.getTestMethod().flatMap(m -> annotation(m));
+        if (onMethod.isPresent()) {
+            return onMethod;
+        }
+        for (Class<?> c = context.getRequiredTestClass(); c != null; c = c.getEnclosingClass()) {
+            Optional<ValgrindOnBoard> onClass = annotation(c);
+            if (onClass.isPresent()) {
+                return onClass;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<ValgrindOnBoard> annotation(AnnotatedElement element) {
+        return Optional.ofNullable(element.getAnnotation(ValgrindOnBoard.class));
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        Config.of(context); // every attribute is checked before the board is touched
+        context.getStore(NAMESPACE).put(Harness.class, new Harness());
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Harness.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        if (find(context).map(ValgrindOnBoard::plain).orElse(false)) {
+            throw new ExtensionConfigurationException("a plain program (plain = true) has no scenarios: remove the"
+                    + " Harness parameter, or build the program with leakgate_harness.h and drop plain");
+        }
+        Harness h = context.getStore(NAMESPACE).get(Harness.class, Harness.class);
+        if (h == null) { // resolved before beforeEach (e.g. a constructor parameter)
+            throw new ExtensionConfigurationException("a Harness belongs to one test: take it as a test method"
+                    + " parameter, not a constructor or lifecycle method parameter");
+        }
+        return h;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (context.getExecutionException().isPresent()) {
+            return; // the test failed already: its own failure is the one to show
+        }
+        Config config = Config.of(context);
+        ValgrindOnBoard a = config.annotation();
+        Harness harness = context.getStore(NAMESPACE).get(Harness.class, Harness.class);
+        BoardSession board = board(context, a.board());
+        BoardMemcheckRunner.Deployment deployed = deployment(context, board, config);
+
+        MemcheckCommand command = board.command(deployed.pathOf(config.harness()))
+                .args(a.args())
+                .env("LD_LIBRARY_PATH", deployed.folder())
+                .suppressions(config.suppressions().stream().map(deployed::pathOf).toList())
+                .build();
+        String stdin = a.plain() ? a.stdin() : harness.script();
+        MemcheckRun run = board.run(command, LocalMemcheckRunner.Options.named(runName(context))
+                .withStdin(stdin).withTimeout(Duration.ofSeconds(a.timeoutSeconds())));
+
+        Verdict verdict = config.gate().evaluate(run);
+        StringBuilder message = new StringBuilder(verdict.message());
+        boolean failed = !verdict.passed();
+        if (!a.plain()) {
+            HarnessReplies replies = HarnessReplies.check(stdoutLines(run), harness.calls());
+            if (!replies.problems().isEmpty()) {
+                failed = true;
+                message.insert(0, "leakgate: the harness run went wrong:\n  - "
+                        + String.join("\n  - ", replies.problems()) + "\n");
+            }
+            if (!replies.results().isEmpty()) {
+                message.append("\nScenarios (bytes each leaked while it ran, on ").append(board).append("):");
+                replies.results().forEach(r -> message.append("\n  ").append(r));
+            }
+        }
+        Map<String, String> entry = new LinkedHashMap<>();
+        entry.put("leakgate.verdict", verdict.outcome().name());
+        entry.put("leakgate.xml", run.files().xml().toString());
+        entry.put("leakgate.log", run.files().log().toString());
+        context.publishReportEntry(entry);
+        if (failed) {
+            throw new AssertionError(message.toString());
+        }
+    }
+
+    private static String runName(ExtensionContext context) {
+        return context.getRequiredTestClass().getSimpleName() + "-" + context.getRequiredTestMethod().getName();
+    }
+
+    private static List<String> stdoutLines(MemcheckRun run) {
+        try {
+            return Files.readAllLines(run.files().stdout());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** One board per test run and board setting, closed when the run ends. */
+    private static BoardSession board(ExtensionContext context, String defaultBoard) {
+        Settings settings = Settings.load();
+        String key = "board:" + settings.get(Settings.BOARD, defaultBoard);
+        return context.getRoot().getStore(NAMESPACE)
+                .getOrComputeIfAbsent(key, k -> new OpenBoard(BoardSession.open(settings, defaultBoard)),
+                        OpenBoard.class).session();
+    }
+
+    /** One deployment per test class and set of files, after the preflight checks. */
+    private static BoardMemcheckRunner.Deployment deployment(ExtensionContext context, BoardSession board, Config config) {
+        ExtensionContext classContext = context.getParent().orElse(context);
+        List<Path> files = new ArrayList<>();
+        files.add(config.harness());
+        files.addAll(config.libs());
+        files.addAll(config.suppressions());
+        String key = "deployment:" + board + ":" + files;
+        return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> {
+            if (!board.isLocal()) {
+                MemcheckCommand probe = board.command("harness").build();
+                Preflight.check(board.sshBoard(), config.harness(), config.libs(), probe,
+                        Settings.load().get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+            }
+            // a folder per set of files: a method's own harness must not overwrite its class's
+            String folder = context.getRequiredTestClass().getSimpleName() + "-"
+                    + Integer.toHexString(files.stream().map(f -> f.toAbsolutePath().normalize().toString()).toList()
+                    .hashCode());
+            return board.deploy(folder, files);
+        }, BoardMemcheckRunner.Deployment.class);
+    }
+
+    /**
+     * The board in the root store, closed by JUnit when the test run ends: as a CloseableResource
+     * on JUnit 5.10+, as an AutoCloseable on 6 (closing twice does nothing more).
+     */
+    @SuppressWarnings("deprecation")
+    private static final class OpenBoard implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        private final BoardSession session;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        OpenBoard(BoardSession session) {
+            this.session = session;
+        }
+
+        BoardSession session() {
+            return session;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                session.close();
+            }
+        }
+    }
+}

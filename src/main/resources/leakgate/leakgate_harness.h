@@ -1,0 +1,140 @@
+/*
+ * leakgate_harness.h: a header-only kit for C test harnesses that leakgate drives under valgrind.
+ *
+ *   #include "leakgate_harness.h"
+ *
+ *   static void onvifStartStream(int argc, char **argv) { ... one run of the feature ... }
+ *   static void onvifGetProfiles(int argc, char **argv) { ... }
+ *
+ *   LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(onvifStartStream), LEAKGATE_SCENARIO(onvifGetProfiles))
+ *
+ * (LEAKGATE_SCENARIO_NAMED("onvifStartStream", start_stream) names a scenario apart from its
+ * function, e.g. after the library function it drives.)
+ * LEAKGATE_SCENARIOS defines main(). The program then speaks a line protocol:
+ *   it prints   "leakgate-harness 1 ready scenarios=NAME,NAME,..."
+ *   it reads    "run NAME N"  -> runs scenario NAME N times, then prints
+ *                 "ok NAME N definitely=B possibly=B reachable=B"   (bytes leaked by those N runs)
+ *               or "error unknown-scenario NAME"
+ *               "quit"        -> prints "bye" and returns from main
+ * and it also returns from main at the end of its input and on SIGTERM, SIGINT or SIGHUP, so that
+ * valgrind always gets a normal exit and writes its whole leak check.
+ *
+ * Under valgrind each scenario is bracketed by memcheck client requests: a leak check before it, an
+ * "added" leak check after it (VALGRIND_DO_ADDED_LEAK_CHECK) whose loss records land in the report
+ * between the markers "leakgate: begin NAME N" and "leakgate: end NAME ..." (VALGRIND_PRINTF), and
+ * VALGRIND_COUNT_LEAKS for the bytes in the reply. Outside valgrind the requests do nothing and the
+ * program runs unchanged (the byte counts are then 0).
+ *
+ * Build with valgrind's headers on the include path (<valgrind/memcheck.h>, which covers every CPU,
+ * so cross-compiling works), -ggdb3 and no strip.
+ */
+#ifndef LEAKGATE_HARNESS_H
+#define LEAKGATE_HARNESS_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <valgrind/memcheck.h>
+
+typedef void (*leakgate_scenario_fn)(int argc, char **argv);
+
+struct leakgate_scenario {
+    const char *name;
+    leakgate_scenario_fn run;
+};
+
+/* A scenario named after its function, or given a name of its own (e.g. the API function it drives). */
+#define LEAKGATE_SCENARIO(fn) { #fn, fn }
+#define LEAKGATE_SCENARIO_NAMED(name, fn) { name, fn }
+
+static volatile sig_atomic_t leakgate_stop_requested;
+
+static void leakgate_on_stop_signal(int signo) {
+    (void) signo;
+    leakgate_stop_requested = 1;
+}
+
+static const struct leakgate_scenario *leakgate_find(const struct leakgate_scenario *scenarios, size_t count,
+                                                     const char *name) {
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(scenarios[i].name, name) == 0) {
+            return &scenarios[i];
+        }
+    }
+    return NULL;
+}
+
+static void leakgate_run_scenario(const struct leakgate_scenario *s, long times, int argc, char **argv) {
+    unsigned long before_def = 0, before_pos = 0, before_rea = 0, before_sup = 0;
+    unsigned long after_def = 0, after_pos = 0, after_rea = 0, after_sup = 0;
+    if (RUNNING_ON_VALGRIND) {
+        VALGRIND_DO_QUICK_LEAK_CHECK;
+        VALGRIND_COUNT_LEAKS(before_def, before_pos, before_rea, before_sup);
+        VALGRIND_PRINTF("leakgate: begin %s %ld\n", s->name, times);
+    }
+    for (long i = 0; i < times && !leakgate_stop_requested; i++) {
+        s->run(argc, argv);
+    }
+    if (RUNNING_ON_VALGRIND) {
+        VALGRIND_DO_ADDED_LEAK_CHECK;
+        VALGRIND_COUNT_LEAKS(after_def, after_pos, after_rea, after_sup);
+        VALGRIND_PRINTF("leakgate: end %s definitely=%lu possibly=%lu reachable=%lu\n", s->name,
+                        after_def - before_def, after_pos - before_pos, after_rea - before_rea);
+    }
+    (void) before_sup;
+    (void) after_sup;
+    printf("ok %s %ld definitely=%lu possibly=%lu reachable=%lu\n", s->name, times, after_def - before_def,
+           after_pos - before_pos, after_rea - before_rea);
+}
+
+/* The protocol loop; returns the value for main to return. */
+static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count, int argc, char **argv) {
+    struct sigaction stop;
+    memset(&stop, 0, sizeof stop);
+    stop.sa_handler = leakgate_on_stop_signal;
+    sigemptyset(&stop.sa_mask);
+    stop.sa_flags = 0; /* no SA_RESTART: a blocked read returns, and main returns */
+    sigaction(SIGTERM, &stop, NULL);
+    sigaction(SIGINT, &stop, NULL);
+    sigaction(SIGHUP, &stop, NULL);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    printf("leakgate-harness 1 ready scenarios=");
+    for (size_t i = 0; i < count; i++) {
+        printf("%s%s", i ? "," : "", scenarios[i].name);
+    }
+    printf("\n");
+
+    char line[1024];
+    while (!leakgate_stop_requested && fgets(line, sizeof line, stdin) != NULL) {
+        char name[256];
+        long times = 0;
+        if (strncmp(line, "quit", 4) == 0) {
+            break;
+        }
+        if (sscanf(line, "run %255s %ld", name, &times) != 2 || times < 0) {
+            printf("error bad-command %s", line);
+            continue;
+        }
+        const struct leakgate_scenario *s = leakgate_find(scenarios, count, name);
+        if (s == NULL) {
+            printf("error unknown-scenario %s\n", name);
+            continue;
+        }
+        leakgate_run_scenario(s, times, argc, argv);
+    }
+    printf("bye\n");
+    return 0;
+}
+
+#define LEAKGATE_SCENARIOS(...)                                                                 \
+    static const struct leakgate_scenario leakgate_scenarios[] = {__VA_ARGS__};               \
+    int main(int argc, char **argv) {                                                          \
+        return leakgate_main(leakgate_scenarios, sizeof leakgate_scenarios / sizeof leakgate_scenarios[0], \
+                             argc, argv);                                                       \
+    }
+
+#endif

@@ -1,0 +1,210 @@
+package dev.leakgate.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.leakgate.testing.TestPrograms;
+
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+
+/**
+ * The extension on the real emulated board, through the EngineTestKit: fixture classes
+ * ({@code ...TestCase}) are run by a JUnit engine of their own and the exact events and messages
+ * are checked.
+ */
+class ValgrindOnBoardExtensionTests {
+
+    private static final String LEAKY = "target/test-programs/onvif/leaky/";
+    private static final String FIXED = "target/test-programs/onvif/fixed/";
+
+    @BeforeAll
+    static void buildTheExample() {
+        TestPrograms.onvifExample();
+        TestPrograms.aarch64Program("leaky");
+        TestPrograms.aarch64Program("clean");
+    }
+
+    private static EngineExecutionResults run(Class<?>... testCases) {
+        return EngineTestKit.engine("junit-jupiter")
+                .selectors(java.util.Arrays.stream(testCases).map(c -> selectClass(c))
+                        .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                .execute();
+    }
+
+    private static String failureMessage(Event event) {
+        return event.getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
+                .map(Throwable::getMessage).orElse("");
+    }
+
+    // ---- fixtures -----------------------------------------------------------------------------
+
+    @ValgrindOnBoard(harness = LEAKY + "onvif_harness", libs = LEAKY + "libonvif_server.so")
+    static class LeakyOnvifTestCase {
+        @Test
+        void startStreamDoesNotLeak(Harness onvif) {
+            onvif.run("onvifStartStream", 100);
+            onvif.run("onvifStartSubStream", 10);
+        }
+    }
+
+    @ValgrindOnBoard(harness = FIXED + "onvif_harness", libs = FIXED + "libonvif_server.so")
+    static class FixedOnvifTestCase {
+        @Test
+        void startStreamDoesNotLeak(Harness onvif) {
+            onvif.run("onvifStartStream", 100);
+        }
+
+        @ParameterizedTest
+        @ValueSource(ints = {1, 25})
+        void startSubStreamAnyNumberOfTimes(int times, Harness onvif) {
+            onvif.run("onvifStartSubStream", times);
+        }
+
+        @RepeatedTest(2)
+        void startStreamAgain(Harness onvif) {
+            onvif.run("onvifStartStream", 3);
+        }
+
+        @Nested
+        class WhenNested {
+            @Test
+            void theEnclosingAnnotationApplies(Harness onvif) {
+                onvif.run("onvifStartStream", 2);
+            }
+        }
+
+        @Test
+        @ValgrindOnBoard(harness = LEAKY + "onvif_harness", libs = LEAKY + "libonvif_server.so")
+        void aMethodAnnotationReplacesTheClasses(Harness onvif) {
+            onvif.run("onvifStartStream", 1);
+        }
+
+        @Test
+        void unknownScenarioIsNamed(Harness onvif) {
+            onvif.run("onvifStartStreem", 1);
+        }
+    }
+
+    @ValgrindOnBoard(harness = FIXED + "onvif_harness", libs = FIXED + "libonvif_server.so")
+    static class ParallelTestCase {
+        @Test
+        void first(Harness onvif) {
+            onvif.run("onvifStartStream", 5);
+        }
+
+        @Test
+        void second(Harness onvif) {
+            onvif.run("onvifStartSubStream", 5);
+        }
+
+        @Test
+        @ValgrindOnBoard(harness = LEAKY + "onvif_harness", libs = LEAKY + "libonvif_server.so")
+        void third(Harness onvif) {
+            onvif.run("onvifStartStream", 5);
+        }
+    }
+
+    @ValgrindOnBoard(harness = "target/test-programs/aarch64/leaky", plain = true)
+    static class PlainProgramTestCase {
+        @Test
+        void plainLeakyProgram() {
+        }
+
+        @Test
+        @ValgrindOnBoard(harness = "target/test-programs/aarch64/clean", plain = true)
+        void plainCleanProgram() {
+        }
+    }
+
+    @ValgrindOnBoard(harness = "build/no/such/harness", libs = "build/no/libfoo.so", maxPossiblyLost = -5,
+            timeoutSeconds = 0)
+    static class MisconfiguredTestCase {
+        @Test
+        void neverRuns(Harness h) {
+        }
+    }
+
+    // ---- tests --------------------------------------------------------------------------------
+
+    @Test
+    void leakyLibraryFailsNamingTheFunctionFileAndLineAndTheScenario() {
+        EngineExecutionResults results = run(LeakyOnvifTestCase.class);
+
+        results.testEvents().assertStatistics(s -> s.started(1).failed(1).succeeded(0));
+        String message = failureMessage(results.testEvents().failed().list().get(0));
+        assertThat(message)
+                .startsWith("leakgate: FAIL: definitely lost: ")
+                .contains("at read_profile_xml (onvif_server.c:20)", "at onvifStartStream (onvif_server.c:51)",
+                        "at start_stream (onvif_harness.c:33)")
+                .contains("Scenarios (bytes each leaked while it ran, on emulated aarch64 board")
+                .containsPattern("onvifStartStream x100: definitely lost [1-9][0-9]* bytes")
+                .contains("onvifStartSubStream x10: definitely lost 0 bytes")
+                .contains("raw XML: ");
+    }
+
+    @Test
+    void fixedLibraryPassesWithNestedParameterizedAndRepeatedTests() {
+        EngineExecutionResults results = run(FixedOnvifTestCase.class);
+
+        List<Event> failed = results.testEvents().failed().list();
+        assertThat(failed).extracting(e -> e.getTestDescriptor().getDisplayName())
+                .containsExactlyInAnyOrder("aMethodAnnotationReplacesTheClasses(Harness)", "unknownScenarioIsNamed(Harness)");
+        results.testEvents().assertStatistics(s -> s.started(8).succeeded(6).failed(2));
+        assertThat(failed).filteredOn(e -> e.getTestDescriptor().getDisplayName().startsWith("unknown"))
+                .singleElement().extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
+                .startsWith("leakgate: the harness run went wrong:\n  - the harness has no scenario 'onvifStartStreem';"
+                        + " it has: onvifStartStream, onvifStartSubStream (register it with"
+                        + " LEAKGATE_SCENARIO(onvifStartStreem))\nleakgate: PASS");
+        assertThat(results.testEvents().reportingEntryPublished().list()).isNotEmpty();
+    }
+
+    @Test
+    void testsRunInParallelOnOneBoardEachWithItsOwnFiles() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .configurationParameter("junit.jupiter.execution.parallel.mode.default", "concurrent")
+                .selectors(selectClass(ParallelTestCase.class))
+                .execute();
+
+        results.testEvents().assertStatistics(s -> s.started(3).succeeded(2).failed(1));
+        assertThat(results.testEvents().failed().list()).singleElement()
+                .satisfies(e -> assertThat(e.getTestDescriptor().getDisplayName()).isEqualTo("third(Harness)"))
+                .extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
+                .contains("at onvifStartStream (onvif_server.c:51)");
+    }
+
+    @Test
+    void plainProgramsRunOnceAndAreGatedAsAWhole() {
+        EngineExecutionResults results = run(PlainProgramTestCase.class);
+
+        results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+        assertThat(failureMessage(results.testEvents().failed().list().get(0)))
+                .startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks (limit 0 bytes)")
+                .contains("at make_buffer (leaky.c:6)")
+                .doesNotContain("Scenarios");
+    }
+
+    @Test
+    void wrongConfigurationNamesEachAttributeAndItsFixBeforeAnythingRuns() {
+        EngineExecutionResults results = run(MisconfiguredTestCase.class);
+
+        results.testEvents().assertStatistics(s -> s.started(1).failed(1));
+        assertThat(failureMessage(results.testEvents().failed().list().get(0)))
+                .startsWith("@ValgrindOnBoard on neverRuns(Harness) is wrong:\n")
+                .contains("  - libs names \"build/no/libfoo.so\", which does not exist (looked in ")
+                .contains("  - harness = \"build/no/such/harness\" does not exist (looked in ")
+                .contains("): build it first, or fix the path (relative to the test's working directory)")
+                .contains("  - maxPossiblyLost = -5 must be a number of bytes (>= 0), or ValgrindOnBoard.NOT_GATED")
+                .contains("  - timeoutSeconds = 0 must be at least 1");
+    }
+}

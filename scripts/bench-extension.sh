@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Extension benchmark, measured in one run: the per-test time of @ValgrindOnBoard (5 tests, each
-# running the example harness's onvifStartStream 20 times under memcheck) against a bare OpenSSH
-# `ssh board valgrind ...` of the same harness with the same options and input (median of 5), on
+# Extension benchmark, measured in one run: the per-test time of @ValgrindOnBoard (a class of 6 tests
+# against a class of 1; each test
+# runs the example harness's onvifStartStream 20 times under memcheck) against a bare OpenSSH
+# `ssh board valgrind ...` of the same harness with the same options and input (median of 6), on
 # the same warm emulated board. Goal: <= 1.10x.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -107,8 +107,8 @@ public final class BoardMemcheckRunner {
                 .logFile(remoteRun + "/memcheck.log")
                 .workingDirectory(command.workingDirectory() != null ? command.workingDirectory() : remoteRun)
                 .build();
-        String line = "mkdir -p " + ShellQuoting.quote(remoteRun) + " && " + placed.shellCommand();
-        write(files.command(), "# on " + board + "\n" + line + "\n");
+        String line = placed.shellCommand(); // run in remoteRun, made with the pid file in it
+        write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + line + "\n");
 
         long start = System.nanoTime();
         Termination termination;
@@ -116,8 +116,8 @@ public final class BoardMemcheckRunner {
         String lost = null;
         try (OutputStream out = Files.newOutputStream(files.stdout());
              OutputStream err = Files.newOutputStream(files.stderr())) {
-            SshBoard.Outcome o = board.exec(line, options.stdin(), options.keepStdinOpen(), options.timeout(),
-                    options.stdinGrace(), options.termGrace(), out, err);
+            SshBoard.Outcome o = board.execWithPidFile(line, remoteRun + "/.pid", options.stdin(),
+                    options.keepStdinOpen(), options.timeout(), options.stdinGrace(), options.termGrace(), out, err);
             termination = o.termination();
             exit = o.exitStatus();
         } catch (BoardException e) {
@@ -129,10 +129,14 @@ public final class BoardMemcheckRunner {
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - start);
         if (lost == null) {
-            try {
-                board.download(remoteRun + "/memcheck.xml", files.xml());
-                board.download(remoteRun + "/memcheck.log", files.log());
-                board.run("rm -rf " + ShellQuoting.quote(remoteRun), Duration.ofSeconds(20));
+            try { // the results first, then the clean-up
+                Map<String, Path> fetch = new LinkedHashMap<>();
+                fetch.put(remoteRun + "/memcheck.xml", files.xml());
+                fetch.put(remoteRun + "/memcheck.log", files.log());
+                board.download(fetch);
+                // nothing the run started may outlive it; then the board is left as found
+                board.run(SshBoard.killGroupCommand(remoteRun + "/.pid") + "; rm -rf " + ShellQuoting.quote(remoteRun),
+                        Duration.ofSeconds(20));
             } catch (BoardException e) {
                 termination = Termination.BOARD_LOST;
                 lost = e.getMessage();

@@ -184,7 +184,37 @@ public final class SshBoard implements AutoCloseable {
     public Outcome exec(String command, byte[] stdin, boolean keepStdinOpen, Duration timeout, Duration stdinGrace,
                         Duration termGrace, OutputStream stdout, OutputStream stderr) {
         String pidFile = PID_DIR + "/" + UUID.randomUUID();
-        String wrapped = "mkdir -p " + PID_DIR + " && echo $$ > " + pidFile + " && " + command;
+        return exec("mkdir -p " + PID_DIR, command, pidFile, true, stdin, keepStdinOpen, timeout, stdinGrace,
+                termGrace, stdout, stderr);
+    }
+
+    /**
+     * As {@link #exec(String, byte[], boolean, Duration, Duration, Duration, OutputStream, OutputStream)},
+     * with the process group's pid written to {@code pidFile}, whose folder is made first. The
+     * caller then ends what the group left running and removes the file, with
+     * {@link #killGroupCommand(String)} in its own clean-up: fewer commands per run, which counts
+     * under emulation, where each one starts emulated processes.
+     */
+    public Outcome execWithPidFile(String command, String pidFile, byte[] stdin, boolean keepStdinOpen, Duration timeout,
+                                   Duration stdinGrace, Duration termGrace, OutputStream stdout, OutputStream stderr) {
+        String folder = pidFile.substring(0, Math.max(1, pidFile.lastIndexOf('/')));
+        return exec("mkdir -p " + ShellQuoting.quote(folder), command, ShellQuoting.quote(pidFile), false,
+                stdin, keepStdinOpen, timeout, stdinGrace, termGrace, stdout, stderr);
+    }
+
+    /** A shell command that kills what is left of the process group whose pid is in {@code pidFile}. */
+    public static String killGroupCommand(String pidFile) {
+        return "{ read p < " + ShellQuoting.quote(pidFile) + " && kill -s KILL -- -$p; } 2>/dev/null";
+    }
+
+    /**
+     * {@code setup} makes the pid file's folder; the pid is then written by the shell that becomes
+     * the command ({@code exec}): the process group's leader.
+     */
+    private Outcome exec(String setup, String command, String pidFile, boolean cleanUp, byte[] stdin,
+                         boolean keepStdinOpen, Duration timeout, Duration stdinGrace, Duration termGrace,
+                         OutputStream stdout, OutputStream stderr) {
+        String wrapped = setup + " && echo $$ > " + pidFile + " && " + command;
         ChannelExec channel = null;
         try {
             channel = (ChannelExec) session.openChannel("exec");
@@ -220,9 +250,9 @@ public final class SshBoard implements AutoCloseable {
             if (channel != null) {
                 channel.disconnect();
             }
-            if (session.isConnected()) {
-                try { // nothing the command started may outlive it
-                    quietly("kill -s KILL -- -$(cat " + pidFile + ") 2>/dev/null; rm -f " + pidFile);
+            if (cleanUp && session.isConnected()) {
+                try { // nothing the command started may outlive it (read and kill are shell builtins)
+                    quietly("read p < " + pidFile + " && kill -s KILL -- -$p 2>/dev/null; rm -f " + pidFile);
                 } catch (RuntimeException ignored) {
                     // the connection went away: there is nothing more to clean
                 }
@@ -250,7 +280,7 @@ public final class SshBoard implements AutoCloseable {
     }
 
     private void signalGroup(String pidFile, String signal) {
-        quietly("kill -s " + signal + " -- -$(cat " + pidFile + ") 2>/dev/null");
+        quietly("read p < " + pidFile + " && kill -s " + signal + " -- -$p 2>/dev/null");
     }
 
     /** A short command on a channel of its own, without the timeout machinery. */
@@ -345,7 +375,25 @@ public final class SshBoard implements AutoCloseable {
 
     /** Copies a board file to a local file; returns false (and writes nothing) when it does not exist. */
     public boolean download(String remote, Path local) {
+        return download(java.util.Map.of(remote, local)).get(remote);
+    }
+
+    /**
+     * Copies board files to local files over one SFTP channel; for each, whether it existed (a
+     * missing one writes nothing).
+     */
+    public java.util.Map<String, Boolean> download(java.util.Map<String, Path> remoteToLocal) {
         ChannelSftp sftp = sftp();
+        try {
+            java.util.Map<String, Boolean> found = new java.util.LinkedHashMap<>();
+            remoteToLocal.forEach((remote, local) -> found.put(remote, download(sftp, remote, local)));
+            return found;
+        } finally {
+            sftp.disconnect();
+        }
+    }
+
+    private boolean download(ChannelSftp sftp, String remote, Path local) {
         try (OutputStream out = Files.newOutputStream(local)) {
             sftp.get(remote, out);
             return true;
@@ -361,8 +409,6 @@ public final class SshBoard implements AutoCloseable {
             throw new BoardException("cannot copy " + remote + " from " + name + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + local, e);
-        } finally {
-            sftp.disconnect();
         }
     }
 

@@ -180,6 +180,17 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 message.insert(0, "leakgate: the harness run went wrong:\n  - "
                         + String.join("\n  - ", replies.problems()) + "\n");
             }
+            List<String> overLimit = new ArrayList<>();
+            for (HarnessReplies.ScenarioResult r : replies.results()) {
+                if (a.maxDefinitelyLost() != ValgrindOnBoard.NOT_GATED && r.definitely() > a.maxDefinitelyLost()) {
+                    overLimit.add("scenario " + r.scenario() + " (x" + r.times() + ") leaked " + r.definitely()
+                            + " bytes definitely lost while it ran (limit " + a.maxDefinitelyLost() + ")");
+                }
+            }
+            if (!overLimit.isEmpty()) { // each scenario is gated too: it says which one leaked
+                failed = true;
+                message.insert(0, String.join("\n", overLimit) + "\n");
+            }
             if (!replies.results().isEmpty()) {
                 message.append("\nScenarios (bytes each leaked while it ran, on ").append(board).append("):");
                 replies.results().forEach(r -> message.append("\n  ").append(r));

@@ -143,7 +143,8 @@ class ValgrindOnBoardExtensionTests {
         results.testEvents().assertStatistics(s -> s.started(1).failed(1).succeeded(0));
         String message = failureMessage(results.testEvents().failed().list().get(0));
         assertThat(message)
-                .startsWith("leakgate: FAIL: definitely lost: ")
+                .startsWith("scenario onvifStartStream (x100) leaked ")
+                .contains(" bytes definitely lost while it ran (limit 0)\nleakgate: FAIL: definitely lost: ")
                 .contains("at read_profile_xml (onvif_server.c:20)", "at onvifStartStream (onvif_server.c:51)",
                         "at start_stream (onvif_harness.c:33)")
                 .contains("Scenarios (bytes each leaked while it ran, on emulated aarch64 board")

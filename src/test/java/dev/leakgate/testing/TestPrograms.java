@@ -27,6 +27,22 @@ public final class TestPrograms {
         return out;
     }
 
+    /** An executable from {@code src/test/c/NAME.c} that includes the harness kit (leakgate_harness.h). */
+    public static synchronized Path kitProgram(String name) {
+        Path out = OUT.resolve(name);
+        Path kit = Path.of("src/main/resources/leakgate").toAbsolutePath();
+        try {
+            if (Files.exists(out) && Files.getLastModifiedTime(kit.resolve("leakgate_harness.h"))
+                    .compareTo(Files.getLastModifiedTime(out)) > 0) {
+                Files.delete(out); // the kit changed: build again
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        compile(out, List.of(SOURCES.resolve(name + ".c").toString(), "-I" + kit));
+        return out;
+    }
+
     /** The shared library {@code libNAME.so} built from {@code src/test/c/libNAME.c}. */
     public static synchronized Path sharedLibrary(String name) {
         Path out = OUT.resolve("lib" + name + ".so");

@@ -1,0 +1,81 @@
+package dev.leakgate.junit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leakgate.memcheck.ClientMessage;
+import dev.leakgate.memcheck.LeakCheck;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.testing.TestPrograms;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** leakgate_harness.h on its own: natively, under the host's valgrind, and when signalled. */
+class HarnessKitTests {
+
+    private static final String SCRIPT = "run leaks 2\nrun frees 3\nrun nothing 1\nquit\n";
+
+    @Test
+    void runsUnchangedOutsideValgrind() throws Exception {
+        Process p = new ProcessBuilder(TestPrograms.kitProgram("kit_demo").toString()).start();
+        p.getOutputStream().write(SCRIPT.getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        List<String> out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines().toList();
+
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(out).containsExactly("leakgate-harness 1 ready scenarios=leaks,frees",
+                "ok leaks 2 definitely=0 possibly=0 reachable=0", "ok frees 3 definitely=0 possibly=0 reachable=0",
+                "error unknown-scenario nothing", "bye");
+    }
+
+    @Test
+    void underValgrindEachScenarioReportsItsOwnLeaksWithMarkersInTheReport() throws IOException {
+        MemcheckRun run = new LocalMemcheckRunner().run(
+                MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString()).build(),
+                LocalMemcheckRunner.Options.named("kit").withStdin(SCRIPT));
+
+        assertThat(run.problems()).isEmpty();
+        assertThat(Files.readAllLines(run.files().stdout())).containsExactly(
+                "leakgate-harness 1 ready scenarios=leaks,frees",
+                "ok leaks 2 definitely=600 possibly=0 reachable=0",
+                "ok frees 3 definitely=0 possibly=0 reachable=0",
+                "error unknown-scenario nothing", "bye");
+        assertThat(run.report().clientMessages()).extracting(ClientMessage::text).containsExactly(
+                "leakgate: begin leaks 2", "leakgate: end leaks definitely=600 possibly=0 reachable=0",
+                "leakgate: begin frees 3", "leakgate: end frees definitely=0 possibly=0 reachable=0");
+        // the added leak check of "leaks" stands between its markers, with its stack
+        LeakCheck duringLeaks = run.report().intermediateLeakChecks().stream()
+                .filter(c -> c.clientMessagesBefore() == 1).findFirst().orElseThrow();
+        assertThat(duringLeaks.records(LeakKind.DEFINITELY_LOST)).singleElement()
+                .satisfies(r -> assertThat(r.allocationSite().describe()).isEqualTo("leaks (kit_demo.c:10)"));
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(600);
+    }
+
+    @Test
+    void sigtermMakesItReturnFromMainSoValgrindWritesTheWholeLeakCheck() throws Exception {
+        MemcheckRun run = new LocalMemcheckRunner().run(
+                MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString()).build(),
+                LocalMemcheckRunner.Options.named("kit-term").withStdin("run leaks 1\n").withStdinKeptOpen()
+                        .withTimeout(java.time.Duration.ofSeconds(3))
+                        .withGrace(java.time.Duration.ofMillis(1), java.time.Duration.ofSeconds(20)));
+        Process p = new ProcessBuilder(TestPrograms.kitProgram("kit_demo").toString()).start();
+        Thread.sleep(300);
+        new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();
+        List<String> out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).lines().toList();
+
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("returned from main, not killed by the signal").isZero();
+        assertThat(out).endsWith("bye");
+        assertThat(run.report().fatalSignal()).as("valgrind saw a normal exit").isEmpty();
+        assertThat(run.problems()).isEmpty();
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(300);
+    }
+}

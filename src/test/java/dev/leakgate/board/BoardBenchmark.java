@@ -1,9 +1,10 @@
 package dev.leakgate.board;
 
+import dev.leakgate.testing.OpenSshAccess;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,13 +35,7 @@ public final class BoardBenchmark {
             SshBoard board = emulated.board();
             SshTarget t = board.target();
             Path dir = Files.createTempDirectory("leakgate-bench");
-            Path key = dir.resolve("key");
-            Files.write(key, t.privateKey());
-            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-            Path knownHosts = Files.writeString(dir.resolve("known_hosts"),
-                    "[" + t.host() + "]:" + t.port() + " " + t.pinnedHostKey() + "\n");
-            List<String> ssh = List.of("-q", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                    "-o", "UserKnownHostsFile=" + knownHosts, "-i", key.toString());
+            List<String> ssh = OpenSshAccess.write(emulated, dir).options();
             Path batch = Files.writeString(dir.resolve("batch"), "put " + library + " /tmp/bench-sftp/lib.so\n");
 
             double leakgate = Double.MAX_VALUE;

@@ -6,11 +6,11 @@ import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.EmulatedBoard;
 import dev.leakgate.board.SshBoard;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.testing.OpenSshAccess;
 import dev.leakgate.testing.TestPrograms;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -58,25 +58,21 @@ public final class ExtensionOverheadBenchmark {
         try (EmulatedBoard emulated = EmulatedBoard.start()) {
             SshBoard board = emulated.board();
             var t = board.target();
-            Path dir = Files.createTempDirectory("leakgate-bench");
-            Path key = dir.resolve("key");
-            Files.write(key, emulated.privateKey());
-            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-            Path knownHosts = Files.writeString(dir.resolve("known_hosts"),
-                    "[" + t.host() + "]:" + t.port() + " " + t.pinnedHostKey() + "\n");
+            OpenSshAccess access = OpenSshAccess.write(emulated, Files.createTempDirectory("leakgate-bench"));
 
             // the bare run: the same options the extension uses, over OpenSSH, files deployed beforehand
             BoardMemcheckRunner.Deployment d = new BoardMemcheckRunner(board).deploy("bare", List.of(harness, lib));
             MemcheckCommand bare = MemcheckCommand.builder(d.pathOf(harness)).env("LD_LIBRARY_PATH", d.folder())
                     .xmlFile("/tmp/bare/memcheck.xml").logFile("/tmp/bare/memcheck.log").workingDirectory("/tmp/bare")
                     .build();
-            List<String> ssh = List.of("ssh", "-q", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                    "-o", "UserKnownHostsFile=" + knownHosts, "-i", key.toString(), "-p", String.valueOf(t.port()),
-                    "root@" + t.host(), "mkdir -p /tmp/bare && " + bare.shellCommand());
+            List<String> ssh = new ArrayList<>(List.of("ssh"));
+            ssh.addAll(access.options());
+            ssh.addAll(List.of("-p", String.valueOf(t.port()), "root@" + t.host(), "mkdir -p /tmp/bare && "
+                    + bare.shellCommand()));
 
             System.setProperty("leakgate.board", "ssh://root@" + t.host() + ":" + t.port());
-            System.setProperty("leakgate.ssh.key", key.toString());
-            System.setProperty("leakgate.ssh.knownHosts", knownHosts.toString());
+            System.setProperty("leakgate.ssh.key", access.key().toString());
+            System.setProperty("leakgate.ssh.knownHosts", access.knownHosts().toString());
             engine(OneTestCase.class, 1); // warm-up: JIT, deployment
 
             List<Double> bareTimes = new ArrayList<>();

@@ -15,6 +15,10 @@
  *   it reads    "run NAME N"  -> runs scenario NAME N times, then prints
  *                 "ok NAME N definitely=B possibly=B reachable=B"   (bytes leaked by those N runs)
  *               or "error unknown-scenario NAME"
+ *               "soak NAME N EVERY" -> runs NAME N times (meant natively, without valgrind) and every
+ *                 EVERY runs prints "sample NAME I heap=B rss=B": the heap in use (glibc's
+ *                 mallinfo2) and the resident set (/proc/self/status VmRSS) after I runs; then
+ *                 "ok-soak NAME N". leakgate fits their growth per run (the growth gate).
  *               "quit"        -> prints "bye" and returns from main
  * and it also returns from main at the end of its input and on SIGTERM, SIGINT or SIGHUP, so that
  * valgrind always gets a normal exit and writes its whole leak check.
@@ -37,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <malloc.h>
 #include <valgrind/memcheck.h>
 
 typedef void (*leakgate_scenario_fn)(int argc, char **argv);
@@ -100,6 +105,46 @@ static void leakgate_run_scenario(const struct leakgate_scenario *s, long times,
            after_pos - before_pos, after_rea - before_rea);
 }
 
+/* Bytes of heap in use, as the C library counts them (0 where it cannot tell). */
+static unsigned long long leakgate_heap_in_use(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    return (unsigned long long) mi.uordblks + (unsigned long long) mi.hblkhd;
+#else
+    return 0;
+#endif
+}
+
+/* The resident set in bytes, from /proc/self/status (0 where there is none). */
+static unsigned long long leakgate_rss(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    if (f == NULL) {
+        return 0;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, "VmRSS: %llu kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return kb * 1024;
+}
+
+static void leakgate_soak(const struct leakgate_scenario *s, long times, long every, int argc, char **argv) {
+    if (every < 1) {
+        every = 1;
+    }
+    for (long i = 1; i <= times && !leakgate_stop_requested; i++) {
+        s->run(argc, argv);
+        if (i % every == 0) {
+            printf("sample %s %ld heap=%llu rss=%llu\n", s->name, i, leakgate_heap_in_use(), leakgate_rss());
+        }
+    }
+    printf("ok-soak %s %ld\n", s->name, times);
+}
+
 /* The protocol loop; returns the value for main to return. */
 static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count, int argc, char **argv) {
     struct sigaction stop;
@@ -124,6 +169,16 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
         long times = 0;
         if (strncmp(line, "quit", 4) == 0) {
             break;
+        }
+        long every = 0;
+        if (sscanf(line, "soak %255s %ld %ld", name, &times, &every) == 3 && times >= 0) {
+            const struct leakgate_scenario *soaked = leakgate_find(scenarios, count, name);
+            if (soaked == NULL) {
+                printf("error unknown-scenario %s\n", name);
+            } else {
+                leakgate_soak(soaked, times, every, argc, argv);
+            }
+            continue;
         }
         if (sscanf(line, "run %255s %ld", name, &times) != 2 || times < 0) {
             printf("error bad-command %s", line);

@@ -146,6 +146,44 @@ public final class BoardMemcheckRunner {
                 files.stderrTail(15));
     }
 
+    /** A run of a program without valgrind: where its output is kept and how it ended. */
+    public record NativeRun(RunFiles files, Termination termination, int exitStatus, String lostBoard) {
+    }
+
+    /**
+     * Runs a program natively (no valgrind) in a run folder of its own on the board, for soaks:
+     * real memory behaviour at full speed. Its stdout and stderr come back into a local run folder.
+     */
+    public NativeRun runNative(String program, List<String> args, Map<String, String> env, String name, byte[] stdin,
+                               Duration timeout) {
+        RunFiles files = RunFiles.create(localRunsRoot, name);
+        String remoteRun = remoteRoot + "/runs/" + files.folder().getFileName();
+        StringBuilder line = new StringBuilder("cd ").append(ShellQuoting.quote(remoteRun)).append(" && ");
+        if (!env.isEmpty()) {
+            line.append("export");
+            env.forEach((k, v) -> line.append(' ').append(ShellQuoting.requireEnvName(k)).append('=')
+                    .append(ShellQuoting.quote(v)));
+            line.append(" && ");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(program);
+        argv.addAll(args);
+        line.append("exec ").append(ShellQuoting.join(argv));
+        write(files.command(), "# natively on " + board + ", in " + remoteRun + "\n" + line + "\n");
+        try (OutputStream out = Files.newOutputStream(files.stdout());
+             OutputStream err = Files.newOutputStream(files.stderr())) {
+            SshBoard.Outcome o = board.execWithPidFile(line.toString(), remoteRun + "/.pid", stdin, false, timeout,
+                    Duration.ofSeconds(5), Duration.ofSeconds(5), out, err);
+            board.run(SshBoard.killGroupCommand(remoteRun + "/.pid") + "; rm -rf " + ShellQuoting.quote(remoteRun),
+                    Duration.ofSeconds(20));
+            return new NativeRun(files, o.termination(), o.exitStatus(), null);
+        } catch (BoardException e) {
+            return new NativeRun(files, Termination.BOARD_LOST, -1, e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run's output under " + files.folder(), e);
+        }
+    }
+
     private static void write(Path file, String text) {
         try {
             Files.writeString(file, text);

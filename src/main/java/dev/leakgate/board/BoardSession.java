@@ -3,11 +3,18 @@ package dev.leakgate.board;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.RunFiles;
+import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.memcheck.Termination;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -142,6 +149,43 @@ public final class BoardSession implements AutoCloseable {
     /** Runs the command under memcheck on the board. */
     public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         return boardRunner != null ? boardRunner.run(command, options) : localRunner.run(command, options);
+    }
+
+    /**
+     * Runs a program without valgrind on this board (a soak: real memory behaviour at full speed),
+     * keeping its output in a run folder.
+     */
+    public BoardMemcheckRunner.NativeRun runNative(String program, List<String> args, Map<String, String> env,
+                                                   String name, byte[] stdin, Duration timeout) {
+        if (boardRunner != null) {
+            return boardRunner.runNative(program, args, env, name, stdin, timeout);
+        }
+        RunFiles files = RunFiles.create(runsRoot(), name);
+        List<String> argv = new ArrayList<>();
+        argv.add(program);
+        argv.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(files.stdout().toFile())
+                .redirectError(files.stderr().toFile());
+        pb.environment().putAll(env);
+        try {
+            Files.writeString(files.command(), "# natively on this machine\n" + ShellQuoting.join(argv) + "\n");
+            Process p = pb.start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(stdin);
+            } catch (IOException closedEarly) {
+                // the program stopped reading: what it did is in its output
+            }
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor();
+                return new BoardMemcheckRunner.NativeRun(files, Termination.KILLED, -1, null);
+            }
+            return new BoardMemcheckRunner.NativeRun(files, Termination.EXITED, p.exitValue(), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + program + " natively", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + program + " ran", e);
+        }
     }
 
     @Override

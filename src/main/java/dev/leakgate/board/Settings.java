@@ -44,6 +44,11 @@ public final class Settings {
         this.files = new LinkedHashMap<>(files);
     }
 
+    /** Settings given in code (taken as system properties would be), e.g. for a tool that picks its board. */
+    public static Settings of(Map<String, String> values) {
+        return new Settings(values, Map.of(), Map.of());
+    }
+
     /** The settings of this JVM: its system properties, environment and classpath files. */
     public static Settings load() {
         Map<String, String> props = new LinkedHashMap<>();

@@ -18,17 +18,23 @@ public final class Harness {
     public record ScenarioCall(String scenario, int times) {
     }
 
+    /** One growth request: run a scenario so many times natively and gate its heap growth per run. */
+    public record SoakCall(String scenario, int runs, long maxBytesPerRun) {
+        /** Runs between samples: twenty samples a soak. */
+        int every() {
+            return Math.max(1, runs / 20);
+        }
+    }
+
     private final List<ScenarioCall> calls = Collections.synchronizedList(new ArrayList<>());
+    private final List<SoakCall> soaks = Collections.synchronizedList(new ArrayList<>());
 
     Harness() {
     }
 
     /** Runs the scenario (a name the harness registered with {@code LEAKGATE_SCENARIO}) this many times. */
     public Harness run(String scenario, int times) {
-        if (scenario == null || !NAME.matcher(scenario).matches()) {
-            throw new IllegalArgumentException("'" + scenario + "' is not a scenario name: use the C function name"
-                    + " registered with LEAKGATE_SCENARIO (letters, digits, '_')");
-        }
+        requireName(scenario);
         if (times < 1) {
             throw new IllegalArgumentException("a scenario runs at least once, but " + scenario + " was asked to run "
                     + times + " times");
@@ -40,6 +46,48 @@ public final class Harness {
     /** Runs the scenario once. */
     public Harness run(String scenario) {
         return run(scenario, 1);
+    }
+
+    /**
+     * Soaks the scenario: runs it this many times natively on the board (no valgrind: fast, real
+     * memory behaviour), samples the heap in use and the resident set twenty times, drops the first
+     * fifth as warm-up, and fails the test if the heap grows by more than {@code maxBytesPerRun} per
+     * run over the rest: the leaks memcheck cannot call lost, such as a cache that grows forever.
+     */
+    public Harness soak(String scenario, int runs, long maxBytesPerRun) {
+        requireName(scenario);
+        if (runs < 100) {
+            throw new IllegalArgumentException("a soak needs at least 100 runs to show a trend, but " + scenario
+                    + " was asked for " + runs);
+        }
+        if (maxBytesPerRun < 0) {
+            throw new IllegalArgumentException("maxBytesPerRun must be >= 0, but was " + maxBytesPerRun);
+        }
+        soaks.add(new SoakCall(scenario, runs, maxBytesPerRun));
+        return this;
+    }
+
+    /** The growth requests so far, in order. */
+    public List<SoakCall> soaks() {
+        synchronized (soaks) {
+            return List.copyOf(soaks);
+        }
+    }
+
+    /** The harness's standard input for the soaks: one {@code soak NAME N EVERY} line each, then {@code quit}. */
+    String soakScript() {
+        StringBuilder s = new StringBuilder();
+        for (SoakCall c : soaks()) {
+            s.append("soak ").append(c.scenario()).append(' ').append(c.runs()).append(' ').append(c.every()).append('\n');
+        }
+        return s.append("quit\n").toString();
+    }
+
+    private static void requireName(String scenario) {
+        if (scenario == null || !NAME.matcher(scenario).matches()) {
+            throw new IllegalArgumentException("'" + scenario + "' is not a scenario name: use the name registered"
+                    + " with LEAKGATE_SCENARIO or LEAKGATE_SCENARIO_NAMED (letters, digits, '_')");
+        }
     }
 
     /** The requests so far, in order. */

@@ -10,6 +10,8 @@ import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.soak.GrowthGate;
+import dev.leakgate.soak.GrowthSeries;
 
 import java.io.IOException;
 import java.lang.reflect.AnnotatedElement;
@@ -161,6 +163,14 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         BoardSession board = board(context, a.board());
         BoardMemcheckRunner.Deployment deployed = deployment(context, board, config);
 
+        List<String> soakFailures = harness.soaks().isEmpty() ? List.of() : soak(context, board, deployed, config, harness);
+        if (!a.plain() && harness.calls().isEmpty() && !harness.soaks().isEmpty()) {
+            if (!soakFailures.isEmpty()) {
+                throw new AssertionError(String.join("\n\n", soakFailures));
+            }
+            return; // only growth was asked for: no valgrind run
+        }
+
         MemcheckCommand command = board.command(deployed.pathOf(config.harness()))
                 .args(a.args())
                 .env("LD_LIBRARY_PATH", deployed.folder())
@@ -201,9 +211,41 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         entry.put("leakgate.xml", run.files().xml().toString());
         entry.put("leakgate.log", run.files().log().toString());
         context.publishReportEntry(entry);
+        if (!soakFailures.isEmpty()) {
+            failed = true;
+            message.insert(0, String.join("\n\n", soakFailures) + "\n\n");
+        }
         if (failed) {
             throw new AssertionError(message.toString());
         }
+    }
+
+    /** Plays the soaks natively on the board and gates their growth; returns the failures' messages. */
+    private static List<String> soak(ExtensionContext context, BoardSession board,
+                                     BoardMemcheckRunner.Deployment deployed, Config config, Harness harness) {
+        ValgrindOnBoard a = config.annotation();
+        BoardMemcheckRunner.NativeRun run = board.runNative(deployed.pathOf(config.harness()), List.of(a.args()),
+                Map.of("LD_LIBRARY_PATH", deployed.folder()), runName(context) + "-soak",
+                harness.soakScript().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                Duration.ofSeconds(a.timeoutSeconds()));
+        List<String> out;
+        try {
+            out = Files.readAllLines(run.files().stdout());
+        } catch (IOException e) {
+            out = List.of();
+        }
+        List<String> failures = new ArrayList<>();
+        for (Harness.SoakCall call : harness.soaks()) {
+            GrowthSeries series = GrowthSeries.parse(out, call.scenario(), call.runs());
+            Path csv = series.writeCsv(run.files().folder().resolve("growth-" + call.scenario() + ".csv"));
+            GrowthGate.Result result = new GrowthGate(call.maxBytesPerRun(), 0.2).evaluate(series);
+            context.publishReportEntry("leakgate.growth." + call.scenario(), csv.toString());
+            if (!result.passed()) {
+                failures.add(result.message() + "\n  (natively on " + board + "; series: " + csv
+                        + (run.lostBoard() != null ? "; " + run.lostBoard() : "") + ")");
+            }
+        }
+        return failures;
     }
 
     private static String runName(ExtensionContext context) {

@@ -8,6 +8,11 @@ import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.board.BoardMemcheckRunner;
+import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Settings;
+import dev.leakgate.soak.GrowthGate;
+import dev.leakgate.soak.GrowthSeries;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.IOException;
@@ -31,7 +36,7 @@ class HarnessKitTests {
 
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
-        assertThat(out).containsExactly("leakgate-harness 1 ready scenarios=leaks,frees",
+        assertThat(out).containsExactly("leakgate-harness 1 ready scenarios=leaks,frees,grows",
                 "ok leaks 2 definitely=0 possibly=0 reachable=0", "ok frees 3 definitely=0 possibly=0 reachable=0",
                 "error unknown-scenario nothing", "bye");
     }
@@ -44,7 +49,7 @@ class HarnessKitTests {
 
         assertThat(run.problems()).isEmpty();
         assertThat(Files.readAllLines(run.files().stdout())).containsExactly(
-                "leakgate-harness 1 ready scenarios=leaks,frees",
+                "leakgate-harness 1 ready scenarios=leaks,frees,grows",
                 "ok leaks 2 definitely=600 possibly=0 reachable=0",
                 "ok frees 3 definitely=0 possibly=0 reachable=0",
                 "error unknown-scenario nothing", "bye");
@@ -57,6 +62,29 @@ class HarnessKitTests {
         assertThat(duringLeaks.records(LeakKind.DEFINITELY_LOST)).singleElement()
                 .satisfies(r -> assertThat(r.allocationSite().describe()).isEqualTo("leaks (kit_demo.c:10)"));
         assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(600);
+    }
+
+    @Test
+    void nativeSoakShowsACacheThatGrowsWhileNothingIsLost() {
+        Settings local = Settings.of(java.util.Map.of("leakgate.board", "local"));
+        try (BoardSession board = BoardSession.open(local, "local")) {
+            BoardMemcheckRunner.NativeRun run = board.runNative(TestPrograms.kitProgram("kit_demo").toString(),
+                    List.of(), java.util.Map.of(), "kit-soak",
+                    "soak grows 4000 200\nsoak frees 4000 200\nquit\n".getBytes(StandardCharsets.US_ASCII),
+                    java.time.Duration.ofSeconds(60));
+            List<String> out = Files.readAllLines(run.files().stdout());
+
+            GrowthGate.Result grows = new GrowthGate(16, 0.2).evaluate(GrowthSeries.parse(out, "grows", 4000));
+            GrowthGate.Result frees = new GrowthGate(16, 0.2).evaluate(GrowthSeries.parse(out, "frees", 4000));
+
+            assertThat(grows.passed()).isFalse();
+            assertThat(grows.heapSlope()).as("a 200-byte payload and its list pointer, with malloc's overhead")
+                    .isBetween(208.0, 240.0);
+            assertThat(frees.passed()).isTrue();
+            assertThat(frees.heapSlope()).isZero();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

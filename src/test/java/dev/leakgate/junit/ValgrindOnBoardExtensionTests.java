@@ -32,6 +32,7 @@ class ValgrindOnBoardExtensionTests {
         TestPrograms.onvifExample();
         TestPrograms.aarch64Program("leaky");
         TestPrograms.aarch64Program("clean");
+        TestPrograms.aarch64KitProgram("kit_demo");
     }
 
     private static EngineExecutionResults run(Class<?>... testCases) {
@@ -114,6 +115,24 @@ class ValgrindOnBoardExtensionTests {
         }
     }
 
+    @ValgrindOnBoard(harness = "target/test-programs/aarch64/kit_demo")
+    static class GrowthTestCase {
+        @Test
+        void cacheThatGrowsForever(Harness h) {
+            h.soak("grows", 2000, 16);
+        }
+
+        @Test
+        void scenarioThatFreesEverything(Harness h) {
+            h.soak("frees", 2000, 16);
+        }
+
+        @Test
+        void soakAndLeakCheckTogether(Harness h) {
+            h.soak("frees", 1000, 16).run("leaks", 1);
+        }
+    }
+
     @ValgrindOnBoard(harness = "target/test-programs/aarch64/leaky", plain = true)
     static class PlainProgramTestCase {
         @Test
@@ -182,6 +201,24 @@ class ValgrindOnBoardExtensionTests {
                 .satisfies(e -> assertThat(e.getTestDescriptor().getDisplayName()).isEqualTo("third(Harness)"))
                 .extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
                 .contains("at onvifStartStream (onvif_server.c:51)");
+    }
+
+    @Test
+    void growthGateFailsACacheThatGrowsWhileNothingIsLostAndNamesTheScenario() {
+        EngineExecutionResults results = run(GrowthTestCase.class);
+
+        results.testEvents().assertStatistics(s -> s.started(3).succeeded(1).failed(2));
+        List<Event> failed = results.testEvents().failed().list();
+        assertThat(failed).filteredOn(e -> e.getTestDescriptor().getDisplayName().startsWith("cache"))
+                .singleElement().extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
+                .startsWith("leakgate: FAIL: scenario grows grows the heap by 2")
+                .contains("bytes per run over the steady state (runs 500 to 2000; limit 16 bytes per run)")
+                .contains("(warm-up)", "(natively on emulated aarch64 board", "growth-grows.csv")
+                .doesNotContain("definitely lost");
+        assertThat(failed).filteredOn(e -> e.getTestDescriptor().getDisplayName().startsWith("soak"))
+                .singleElement().extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
+                .contains("leakgate: FAIL: definitely lost: 300 bytes in 1 blocks", "at leaks (kit_demo.c:10)")
+                .doesNotContain("grows the heap");
     }
 
     @Test

@@ -43,6 +43,28 @@ public final class TestPrograms {
         return out;
     }
 
+    /** An aarch64 executable from {@code src/test/c/NAME.c} that includes the harness kit. */
+    public static synchronized Path aarch64KitProgram(String name) {
+        Path out = OUT.resolve("aarch64").resolve(name);
+        Path kit = Path.of("src/main/resources/leakgate").toAbsolutePath();
+        Path include = OUT.resolve("aarch64-include");
+        try {
+            Files.createDirectories(include);
+            if (!Files.exists(include.resolve("valgrind"))) { // valgrind's headers only, not the host's others
+                Files.createSymbolicLink(include.resolve("valgrind"), Path.of("/usr/include/valgrind"));
+            }
+            if (Files.exists(out) && Files.getLastModifiedTime(kit.resolve("leakgate_harness.h"))
+                    .compareTo(Files.getLastModifiedTime(out)) > 0) {
+                Files.delete(out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        compile("aarch64-linux-gnu-gcc", out, List.of(SOURCES.resolve(name + ".c").toString(), "-I" + kit,
+                "-I" + include));
+        return out;
+    }
+
     /** The shared library {@code libNAME.so} built from {@code src/test/c/libNAME.c}. */
     public static synchronized Path sharedLibrary(String name) {
         Path out = OUT.resolve("lib" + name + ".so");

@@ -13,7 +13,8 @@
  * LEAKGATE_SCENARIOS defines main(). The program then speaks a line protocol:
  *   it prints   "leakgate-harness 1 ready scenarios=NAME,NAME,..."
  *   it reads    "run NAME N"  -> runs scenario NAME N times, then prints
- *                 "ok NAME N definitely=B possibly=B reachable=B"   (bytes leaked by those N runs)
+ *                 "ok NAME N definitely=B possibly=B reachable=B heap=B"   (bytes leaked by those N runs,
+ *                 and all heap in use after them: under valgrind the sum of the leak check's counts)
  *               or "error unknown-scenario NAME"
  *               "soak NAME N EVERY" -> runs NAME N times (meant natively, without valgrind) and every
  *                 EVERY runs prints "sample NAME I heap=B rss=B": the heap in use (glibc's
@@ -72,6 +73,8 @@ static const struct leakgate_scenario *leakgate_find(const struct leakgate_scena
     return NULL;
 }
 
+static unsigned long long leakgate_heap_in_use(void);
+
 /*
  * Overwrites the stack the scenario used, so that a pointer it left in a dead stack slot does not
  * make its last block look reachable to the leak check that follows.
@@ -96,13 +99,15 @@ static void leakgate_run_scenario(const struct leakgate_scenario *s, long times,
         leakgate_scrub_stack();
         VALGRIND_DO_ADDED_LEAK_CHECK;
         VALGRIND_COUNT_LEAKS(after_def, after_pos, after_rea, after_sup);
-        VALGRIND_PRINTF("leakgate: end %s definitely=%lu possibly=%lu reachable=%lu\n", s->name,
-                        after_def - before_def, after_pos - before_pos, after_rea - before_rea);
+        VALGRIND_PRINTF("leakgate: end %s definitely=%lu possibly=%lu reachable=%lu heap=%lu\n", s->name,
+                        after_def - before_def, after_pos - before_pos, after_rea - before_rea,
+                        after_def + after_pos + after_rea + after_sup);
     }
     (void) before_sup;
-    (void) after_sup;
-    printf("ok %s %ld definitely=%lu possibly=%lu reachable=%lu\n", s->name, times, after_def - before_def,
-           after_pos - before_pos, after_rea - before_rea);
+    unsigned long long heap = RUNNING_ON_VALGRIND ? (unsigned long long) (after_def + after_pos + after_rea + after_sup)
+                                                  : leakgate_heap_in_use();
+    printf("ok %s %ld definitely=%lu possibly=%lu reachable=%lu heap=%llu\n", s->name, times, after_def - before_def,
+           after_pos - before_pos, after_rea - before_rea, heap);
 }
 
 /* Bytes of heap in use, as the C library counts them (0 where it cannot tell). */

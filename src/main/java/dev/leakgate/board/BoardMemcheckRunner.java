@@ -7,6 +7,8 @@ import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.memcheck.RunFiles;
 import dev.leakgate.memcheck.ShellQuoting;
 import dev.leakgate.memcheck.Termination;
+import dev.leakgate.report.MemorySampler;
+import dev.leakgate.report.MemoryTimeline;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -114,6 +116,13 @@ public final class BoardMemcheckRunner {
         Termination termination;
         int exit;
         String lost = null;
+        String pidFile = ShellQuoting.quote(remoteRun + "/.pid");
+        // builtins only (read, case, echo): a sample starts no emulated program besides the channel's shell
+        String probe = "read p < " + pidFile + " 2>/dev/null || exit 0; "
+                + "while read k v u; do case $k in VmData:|VmRSS:) echo $k $v;; esac; done < /proc/$p/status; "
+                + "while read k v u; do case $k in MemAvailable:) echo $k $v;; esac; done < /proc/meminfo";
+        MemorySampler sampler = MemorySampler.start(options.sampleInterval(),
+                () -> board.run(probe, Duration.ofSeconds(10)).stdout().lines().toList());
         try (OutputStream out = Files.newOutputStream(files.stdout());
              OutputStream err = Files.newOutputStream(files.stderr())) {
             SshBoard.Outcome o = board.execWithPidFile(line, remoteRun + "/.pid", options.stdin(),
@@ -126,8 +135,14 @@ public final class BoardMemcheckRunner {
             lost = e.getMessage();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the run's output under " + files.folder(), e);
+        } finally {
+            sampler.close();
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - start);
+        MemoryTimeline memory = sampler.stop();
+        if (!memory.points().isEmpty()) {
+            memory.writeCsv(files.memory());
+        }
         if (lost == null) {
             try { // the results first, then the clean-up
                 Map<String, Path> fetch = new LinkedHashMap<>();

@@ -12,16 +12,17 @@ import java.util.regex.Pattern;
 record HarnessReplies(List<ScenarioResult> results, List<String> problems, List<String> scenarios) {
 
     /** Bytes one scenario request leaked while it ran, as the harness measured them under valgrind. */
-    record ScenarioResult(String scenario, int times, long definitely, long possibly, long reachable) {
+    record ScenarioResult(String scenario, int times, long definitely, long possibly, long reachable, long heap) {
         @Override
         public String toString() {
             return scenario + " x" + times + ": definitely lost " + definitely + " bytes, possibly lost " + possibly
-                    + ", still reachable " + reachable;
+                    + ", still reachable " + reachable + (heap >= 0 ? "; heap in use after it " + heap : "");
         }
     }
 
     private static final Pattern GREETING = Pattern.compile("leakgate-harness 1 ready scenarios=(.*)");
-    private static final Pattern OK = Pattern.compile("ok (\\S+) (\\d+) definitely=(\\d+) possibly=(\\d+) reachable=(\\d+)");
+    private static final Pattern OK = Pattern.compile(
+            "ok (\\S+) (\\d+) definitely=(\\d+) possibly=(\\d+) reachable=(\\d+)(?: heap=(\\d+))?");
 
     static HarnessReplies check(List<String> stdout, List<Harness.ScenarioCall> calls) {
         List<String> problems = new ArrayList<>();
@@ -48,7 +49,8 @@ record HarnessReplies(List<ScenarioResult> results, List<String> problems, List<
             Matcher ok = OK.matcher(line);
             if (ok.matches() && ok.group(1).equals(call.scenario())) {
                 results.add(new ScenarioResult(call.scenario(), call.times(), Long.parseLong(ok.group(3)),
-                        Long.parseLong(ok.group(4)), Long.parseLong(ok.group(5))));
+                        Long.parseLong(ok.group(4)), Long.parseLong(ok.group(5)),
+                        ok.group(6) == null ? -1 : Long.parseLong(ok.group(6))));
             } else if (line.equals("error unknown-scenario " + call.scenario())) {
                 problems.add("the harness has no scenario '" + call.scenario() + "'; it has: "
                         + String.join(", ", scenarios) + " (register it with LEAKGATE_SCENARIO(" + call.scenario()

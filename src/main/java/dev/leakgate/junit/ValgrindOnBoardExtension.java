@@ -202,6 +202,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 message.insert(0, String.join("\n", overLimit) + "\n");
             }
             if (!replies.results().isEmpty()) {
+                writeScenarios(run.files().folder().resolve("scenarios.csv"), replies.results());
                 message.append("\nScenarios (bytes each leaked while it ran, on ").append(board).append("):");
                 replies.results().forEach(r -> message.append("\n  ").append(r));
             }
@@ -246,6 +247,20 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             }
         }
         return failures;
+    }
+
+    /** Each scenario's leaked bytes and the heap in use after it, kept beside the run's raw files. */
+    private static void writeScenarios(Path file, List<HarnessReplies.ScenarioResult> results) {
+        StringBuilder s = new StringBuilder("scenario,times,definitely_lost,possibly_lost,still_reachable,heap_in_use\n");
+        for (HarnessReplies.ScenarioResult r : results) {
+            s.append(r.scenario()).append(',').append(r.times()).append(',').append(r.definitely()).append(',')
+                    .append(r.possibly()).append(',').append(r.reachable()).append(',').append(r.heap()).append('\n');
+        }
+        try {
+            Files.writeString(file, s);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     private static String runName(ExtensionContext context) {

@@ -3,6 +3,9 @@ package dev.leakgate.memcheck;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import dev.leakgate.report.MemorySampler;
+import dev.leakgate.report.MemoryTimeline;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +53,7 @@ public final class LocalMemcheckRunner {
 
     /** Settings of one run; immutable, each {@code with...} returns a changed copy. */
     public record Options(String name, byte[] stdin, boolean keepStdinOpen, Duration timeout,
-                          Duration stdinGrace, Duration termGrace) {
+                          Duration stdinGrace, Duration termGrace, Duration sampleInterval) {
 
         public Options {
             stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -59,30 +62,38 @@ public final class LocalMemcheckRunner {
             }
         }
 
-        /** Defaults: no input (stdin closed at once), 5 minutes, 5 s after closing stdin, 10 s after SIGTERM. */
+        /**
+         * Defaults: no input (stdin closed at once), 5 minutes, 5 s after closing stdin, 10 s after
+         * SIGTERM, memory sampled every second.
+         */
         public static Options named(String name) {
             return new Options(name, new byte[0], false, Duration.ofMinutes(5), Duration.ofSeconds(5),
-                    Duration.ofSeconds(10));
+                    Duration.ofSeconds(10), Duration.ofSeconds(1));
+        }
+
+        /** How often the program's memory is sampled while it runs; zero for not at all. */
+        public Options withSampling(Duration interval) {
+            return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, interval);
         }
 
         /** Input written to the program's stdin, which is then closed (unless {@link #withStdinKeptOpen}). */
         public Options withStdin(String text) {
             return new Options(name, text.getBytes(StandardCharsets.UTF_8), keepStdinOpen, timeout,
-                    stdinGrace, termGrace);
+                    stdinGrace, termGrace, sampleInterval);
         }
 
         /** Keeps stdin open after the input until the program ends or the timeout closes it. */
         public Options withStdinKeptOpen() {
-            return new Options(name, stdin, true, timeout, stdinGrace, termGrace);
+            return new Options(name, stdin, true, timeout, stdinGrace, termGrace, sampleInterval);
         }
 
         public Options withTimeout(Duration t) {
-            return new Options(name, stdin, keepStdinOpen, t, stdinGrace, termGrace);
+            return new Options(name, stdin, keepStdinOpen, t, stdinGrace, termGrace, sampleInterval);
         }
 
         /** How long each step of the timeout gets: after closing stdin, and after SIGTERM. */
         public Options withGrace(Duration afterStdinClosed, Duration afterTerm) {
-            return new Options(name, stdin, keepStdinOpen, timeout, afterStdinClosed, afterTerm);
+            return new Options(name, stdin, keepStdinOpen, timeout, afterStdinClosed, afterTerm, sampleInterval);
         }
     }
 
@@ -121,7 +132,18 @@ public final class LocalMemcheckRunner {
                     parser.parse(files.xml()), why, "");
         }
         List<ProcessHandle> children = new ArrayList<>();
-        Termination termination = supervise(process, options, children);
+        long pid = process.pid();
+        MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(pid));
+        Termination termination;
+        try {
+            termination = supervise(process, options, children);
+        } finally {
+            sampler.close();
+        }
+        MemoryTimeline memory = sampler.stop();
+        if (!memory.points().isEmpty()) {
+            memory.writeCsv(files.memory());
+        }
         int exit = termination == Termination.KILLED ? -1 : process.exitValue();
         children.addAll(process.descendants().toList());
         children.forEach(ProcessHandle::destroyForcibly);
@@ -183,6 +205,17 @@ public final class LocalMemcheckRunner {
             out.close();
         } catch (IOException e) {
             // already closed by the program's end
+        }
+    }
+
+    /** The /proc lines of one memory sample of a local process; empty once it is gone. */
+    private static List<String> procLines(long pid) {
+        try {
+            List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("/proc/" + pid + "/status")));
+            lines.addAll(Files.readAllLines(Path.of("/proc/meminfo")));
+            return lines;
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

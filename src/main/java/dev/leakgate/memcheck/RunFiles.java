@@ -15,6 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public record RunFiles(Path folder, Path xml, Path log, Path stdout, Path stderr, Path command) {
 
+    /** Where the memory sampled while the program ran is kept (CSV), when it was sampled. */
+    public Path memory() {
+        return folder.resolve("memory.csv");
+    }
+
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 

@@ -122,6 +122,12 @@ class EmulatedBoardTests {
         assertThat(run.termination()).isEqualTo(Termination.STDIN_CLOSED);
         assertThat(run.problems()).isEmpty();
         assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(16);
+        // sampled over a second channel while it waited: VmData/VmRSS (of QEMU, under emulation), MemAvailable
+        var memory = dev.leakgate.report.MemoryTimeline.readCsv(run.files().memory()).points();
+        assertThat(memory).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(p -> assertThat(p.vmRssKb()).isPositive())
+                .allSatisfy(p -> assertThat(p.vmDataKb()).isPositive())
+                .allSatisfy(p -> assertThat(p.memAvailableKb()).isPositive());
     }
 
     @Test

@@ -3,6 +3,7 @@
 #   valgrind  (memcheck, the host's own: local runs and tests)
 #   gcc       (builds the test programs and the example)
 #   maven, a JDK 17, python3 (build, tests, benchmark baseline)
+#   chromium  (headless: the tests render the HTML report and look at it)
 set -euo pipefail
 
 say() { printf 'leakgate set-up: %s\n' "$*"; }
@@ -14,6 +15,7 @@ declare -A wanted=(
   [mvn]=maven
   [javac]=openjdk-17-jdk-headless
   [python3]=python3
+  [chromium]=chromium
 )
 
 missing=()
@@ -22,7 +24,7 @@ for cmd in "${!wanted[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  say "host tools present (valgrind, gcc, maven, JDK, python3); nothing to install"
+  say "host tools present (valgrind, gcc, maven, JDK, python3, chromium); nothing to install"
   exit 0
 fi
 

@@ -10,6 +10,7 @@ import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.report.HtmlReport;
 import dev.leakgate.soak.GrowthGate;
 import dev.leakgate.soak.GrowthSeries;
 
@@ -207,8 +208,19 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 replies.results().forEach(r -> message.append("\n  ").append(r));
             }
         }
+        List<String> scenarioLines = new ArrayList<>();
+        if (!a.plain()) {
+            HarnessReplies.check(stdoutLines(run), harness.calls()).results().forEach(r -> scenarioLines.add(r.toString()));
+        }
+        Path page = HtmlReport.writeRunPage(context.getDisplayName() + " (" + context.getRequiredTestClass().getSimpleName()
+                + ")", verdict, run.files(), scenarioLines);
+        Path index = reportIndex(context).add(new HtmlReport.Entry(context.getRequiredTestClass().getSimpleName() + " > "
+                + context.getDisplayName(), failed ? (verdict.passed() ? "FAIL" : verdict.outcome().name())
+                : verdict.outcome().name(), firstLine(message.toString()), page));
+        message.append("\nReport: ").append(page).append(" (all tests: ").append(index).append(')');
         Map<String, String> entry = new LinkedHashMap<>();
         entry.put("leakgate.verdict", verdict.outcome().name());
+        entry.put("leakgate.report", page.toString());
         entry.put("leakgate.xml", run.files().xml().toString());
         entry.put("leakgate.log", run.files().log().toString());
         context.publishReportEntry(entry);
@@ -260,6 +272,33 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             Files.writeString(file, s);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
+    /** The index of this test run's reports, in the root store: one page across all tests. */
+    private static ReportIndex reportIndex(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(ReportIndex.class, k -> new ReportIndex(
+                Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate")).resolve("report")),
+                ReportIndex.class);
+    }
+
+    /** The runs of this test run, written out as index.html after each test. */
+    private static final class ReportIndex {
+        private final Path dir;
+        private final List<HtmlReport.Entry> entries = new ArrayList<>();
+
+        ReportIndex(Path dir) {
+            this.dir = dir;
+        }
+
+        synchronized Path add(HtmlReport.Entry entry) {
+            entries.add(entry);
+            return HtmlReport.writeIndex(dir, entries);
         }
     }
 

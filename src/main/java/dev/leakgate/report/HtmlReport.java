@@ -1,0 +1,259 @@
+package dev.leakgate.report;
+
+import dev.leakgate.memcheck.Frame;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.LeakRecord;
+import dev.leakgate.memcheck.LeakTotals;
+import dev.leakgate.memcheck.RunFiles;
+import dev.leakgate.memcheck.Verdict;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The HTML report a person opens instead of reading logs: a page per run ({@code report.html} in
+ * its run folder) with the verdict, the totals, the leak records with their frames and the source
+ * lines around each file:line when the source is on this machine, the memory timeline as an
+ * inline SVG plot, the scenarios, and links to the raw files; and an index across runs. Everything
+ * shown is escaped: function names, paths and messages are data, never markup. No script runs.
+ */
+public final class HtmlReport {
+
+    /** Records shown per page; the raw XML has all of them. */
+    public static final int MAX_RECORDS = 50;
+
+    private HtmlReport() {
+    }
+
+    /** One run in the index: its title, verdict and page. */
+    public record Entry(String title, String outcome, String summary, Path page) {
+    }
+
+    /** Writes {@code report.html} into the run's folder and returns it. */
+    public static Path writeRunPage(String title, Verdict verdict, RunFiles files, List<String> scenarioLines) {
+        StringBuilder h = new StringBuilder();
+        head(h, title);
+        String outcome = verdict.outcome().name();
+        h.append("<h1><span class=\"badge ").append(outcome.toLowerCase(Locale.ROOT)).append("\">").append(outcome)
+                .append("</span> ").append(esc(title)).append("</h1>\n");
+        h.append("<pre class=\"verdict\">").append(esc(firstLines(verdict.message(), 6))).append("</pre>\n");
+
+        verdict.report().finalLeakCheck().ifPresent(check -> totals(h, check.totals()));
+        memory(h, files);
+        if (!scenarioLines.isEmpty()) {
+            h.append("<h2>Scenarios</h2>\n<ul class=\"scenarios\">\n");
+            scenarioLines.forEach(l -> h.append("<li>").append(esc(l)).append("</li>\n"));
+            h.append("</ul>\n");
+        }
+        records(h, verdict.report().leakRecords());
+        links(h, files);
+        h.append("</body>\n</html>\n");
+        return write(files.folder().resolve("report.html"), h.toString());
+    }
+
+    /** Writes the index of runs into {@code dir/index.html} and returns it. */
+    public static Path writeIndex(Path dir, List<Entry> entries) {
+        StringBuilder h = new StringBuilder();
+        head(h, "leakgate report");
+        h.append("<h1>leakgate report</h1>\n<table class=\"index\">\n<tr><th>verdict</th><th>test</th><th>summary</th></tr>\n");
+        for (Entry e : entries) {
+            String link = dir.toAbsolutePath().relativize(e.page().toAbsolutePath()).toString();
+            h.append("<tr><td><span class=\"badge ").append(e.outcome().toLowerCase(Locale.ROOT)).append("\">")
+                    .append(esc(e.outcome())).append("</span></td><td><a href=\"").append(escAttr(link)).append("\">")
+                    .append(esc(e.title())).append("</a></td><td>").append(esc(e.summary())).append("</td></tr>\n");
+        }
+        h.append("</table>\n</body>\n</html>\n");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        return write(dir.resolve("index.html"), h.toString());
+    }
+
+    private static void head(StringBuilder h, String title) {
+        h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n")
+                .append("<title>").append(esc(title)).append("</title>\n<style>\n")
+                .append("body{font:14px/1.4 sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:24px}")
+                .append(".badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}")
+                .append(".pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#ef6c00}")
+                .append("pre{background:#f5f5f5;padding:8px;overflow-x:auto}table{border-collapse:collapse}")
+                .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.frames{font-family:monospace;margin:4px 0 4px 16px}")
+                .append(".src{font-family:monospace;background:#fafafa;margin:2px 0 6px 32px;padding:4px;border-left:3px solid #c62828}")
+                .append(".hit{background:#ffcdd2;font-weight:bold}.record{margin-bottom:14px}")
+                .append("\n</style>\n</head>\n<body>\n");
+    }
+
+    private static void totals(StringBuilder h, LeakTotals totals) {
+        h.append("<h2>Leak summary</h2>\n<table class=\"totals\">\n<tr><th>kind</th><th>bytes</th><th>blocks</th></tr>\n");
+        for (LeakKind k : LeakKind.values()) {
+            h.append("<tr><td>").append(esc(k.label())).append("</td>");
+            totals.of(k).ifPresentOrElse(
+                    a -> h.append("<td>").append(a.bytes()).append("</td><td>").append(a.blocks()).append("</td>"),
+                    () -> h.append("<td colspan=\"2\">not reported</td>"));
+            h.append("</tr>\n");
+        }
+        h.append("</table>\n");
+    }
+
+    private static void records(StringBuilder h, List<LeakRecord> records) {
+        List<LeakRecord> lost = records.stream().filter(r -> r.kind() != LeakKind.STILL_REACHABLE).toList();
+        if (lost.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Lost blocks, largest first</h2>\n");
+        for (LeakRecord r : lost.subList(0, Math.min(MAX_RECORDS, lost.size()))) {
+            h.append("<div class=\"record\"><div>").append(esc(r.text())).append("</div>\n<div class=\"frames\">\n");
+            for (Frame f : r.stack()) {
+                h.append("<div>at ").append(esc(f.describe())).append("</div>\n");
+                source(h, f);
+            }
+            h.append("</div></div>\n");
+        }
+        if (lost.size() > MAX_RECORDS) {
+            h.append("<p>... and ").append(lost.size() - MAX_RECORDS).append(" more in the raw XML</p>\n");
+        }
+    }
+
+    /** The source lines around a frame's line, when the file is on this machine. */
+    private static void source(StringBuilder h, Frame f) {
+        if (!f.hasSourceLocation()) {
+            return;
+        }
+        Path file = f.dir() != null ? Path.of(f.dir()).resolve(f.file()) : Path.of(f.file());
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return; // unreadable or not text: the frame line says where to look
+        }
+        int from = Math.max(1, f.line() - 3);
+        int to = Math.min(lines.size(), f.line() + 3);
+        if (from > lines.size()) {
+            return;
+        }
+        h.append("<div class=\"src\">");
+        for (int n = from; n <= to; n++) {
+            h.append(n == f.line() ? "<div class=\"hit\">" : "<div>")
+                    .append(String.format("%5d  ", n).replace(" ", "&nbsp;"))
+                    .append(esc(lines.get(n - 1)).replace(" ", "&nbsp;")).append("</div>");
+        }
+        h.append("</div>\n");
+    }
+
+    private static void memory(StringBuilder h, RunFiles files) {
+        if (!Files.isRegularFile(files.memory())) {
+            return;
+        }
+        List<MemoryTimeline.Point> points = MemoryTimeline.readCsv(files.memory()).points();
+        if (points.size() < 2) {
+            return;
+        }
+        h.append("<h2>Memory while it ran</h2>\n").append(svg(points))
+                .append("<p>VmRSS (red) and VmData (blue) of the process, from /proc/&lt;pid&gt;/status; under QEMU they"
+                        + " describe the emulator, so the trend matters more than the values.</p>\n");
+    }
+
+    /** An inline SVG line plot of VmRSS and VmData in MB over seconds. */
+    static String svg(List<MemoryTimeline.Point> points) {
+        int w = 640;
+        int ht = 220;
+        int pad = 40;
+        long maxT = Math.max(1, points.get(points.size() - 1).elapsedMillis());
+        long maxKb = 1;
+        for (MemoryTimeline.Point p : points) {
+            maxKb = Math.max(maxKb, Math.max(p.vmRssKb(), p.vmDataKb()));
+        }
+        StringBuilder s = new StringBuilder("<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"")
+                .append(w).append("\" height=\"").append(ht).append("\" viewBox=\"0 0 ").append(w).append(' ').append(ht)
+                .append("\" role=\"img\" aria-label=\"memory timeline\">\n<rect x=\"0\" y=\"0\" width=\"").append(w)
+                .append("\" height=\"").append(ht).append("\" fill=\"#fff\" stroke=\"#ccc\"/>\n");
+        for (boolean rss : new boolean[] {true, false}) {
+            List<String> xy = new ArrayList<>();
+            for (MemoryTimeline.Point p : points) {
+                long kb = rss ? p.vmRssKb() : p.vmDataKb();
+                if (kb < 0) {
+                    continue;
+                }
+                double x = pad + (w - 2.0 * pad) * p.elapsedMillis() / maxT;
+                double y = ht - pad - (ht - 2.0 * pad) * kb / maxKb;
+                xy.add(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
+            }
+            s.append("<polyline class=\"").append(rss ? "rss" : "data").append("\" fill=\"none\" stroke=\"")
+                    .append(rss ? "#c62828" : "#1565c0").append("\" stroke-width=\"2\" points=\"")
+                    .append(String.join(" ", xy)).append("\"/>\n");
+        }
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.1f MB</text>%n", 2, pad - 4,
+                maxKb / 1024.0));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.1f s</text>%n", w - pad - 10,
+                ht - 8, maxT / 1000.0));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">0 s</text>%n", pad, ht - 8));
+        return s.append("</svg>\n").toString();
+    }
+
+    private static void links(StringBuilder h, RunFiles files) {
+        h.append("<h2>Raw files</h2>\n<ul class=\"raw\">\n");
+        List<Path> all = new ArrayList<>(List.of(files.xml(), files.log(), files.stdout(), files.stderr(), files.command()));
+        try (var more = Files.list(files.folder())) {
+            more.filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().forEach(all::add);
+        } catch (IOException e) {
+            // the standard files are listed anyway
+        }
+        for (Path p : all) {
+            if (Files.exists(p)) {
+                String name = p.getFileName().toString();
+                h.append("<li><a href=\"").append(escAttr(name)).append("\">").append(esc(name)).append("</a></li>\n");
+            }
+        }
+        h.append("</ul>\n");
+    }
+
+    private static String firstLines(String text, int n) {
+        String[] lines = text.split("\n", -1);
+        return lines.length <= n ? text : String.join("\n", java.util.Arrays.copyOf(lines, n)) + "\n...";
+    }
+
+    /** Text for an HTML element: {@code & < > " '} escaped. */
+    public static String esc(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A relative link: escaped, and never a scheme such as {@code javascript:}. */
+    private static String escAttr(String link) {
+        String safe = link.contains(":") ? "./" + link : link;
+        return esc(safe.replace("%", "%25").replace("#", "%23").replace("?", "%3F").replace(" ", "%20"));
+    }
+
+    private static Path write(Path file, String html) {
+        try {
+            return Files.writeString(file, html, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -33,6 +33,8 @@ public final class Settings {
     public static final String SSH_HOST_KEY = "leakgate.ssh.hostKey";
     public static final String VALGRIND = "leakgate.valgrind";
     public static final String VALGRIND_LIB = "leakgate.valgrind.lib";
+    /** "true": write the known-leak baselines of the tests that run from what they find. */
+    public static final String BASELINE_UPDATE = "leakgate.baseline.update";
 
     private final Map<String, String> systemProperties;
     private final Map<String, String> environment;

@@ -83,6 +83,14 @@ public @interface ValgrindOnBoard {
     /** The whole run's timeout in seconds, after which the harness is asked to end in steps. */
     int timeoutSeconds() default 300;
 
+    /**
+     * The known-leak baseline: a file in the repository listing accepted leaks by stack fingerprint
+     * with a byte budget each (see {@code KnownLeaks}); leaks within budget do not fail the test but
+     * are shown, leaks over budget or new ones fail, entries that match nothing are reported stale.
+     * Write or rewrite it from a run with {@code -Dleakgate.baseline.update=true}. None by default.
+     */
+    String baseline() default "";
+
     /** A program without the harness kit: run once with {@link #args()} and {@link #stdin()}. */
     boolean plain() default false;
 

@@ -4,6 +4,7 @@ import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.BoardSession;
 import dev.leakgate.board.Preflight;
 import dev.leakgate.board.Settings;
+import dev.leakgate.memcheck.KnownLeaks;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
@@ -65,6 +66,11 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             if (a.timeoutSeconds() < 1) {
                 errors.add("timeoutSeconds = " + a.timeoutSeconds() + " must be at least 1");
             }
+            if (!a.baseline().isEmpty() && !Files.isRegularFile(Path.of(a.baseline())) && !updateBaselines()) {
+                errors.add("baseline = \"" + a.baseline() + "\" does not exist (looked in "
+                        + Path.of(a.baseline()).toAbsolutePath() + "): write it from a run with"
+                        + " -Dleakgate.baseline.update=true, or fix the path");
+            }
             if (!a.plain() && !a.stdin().isEmpty()) {
                 errors.add("stdin is only for plain programs: a kit harness reads scenario requests from stdin; set"
                         + " plain = true, or drive it through the Harness parameter");
@@ -95,6 +101,12 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             }
         }
 
+        java.util.Set<LeakKind> gatedKinds() {
+            java.util.Set<LeakKind> kinds = java.util.EnumSet.noneOf(LeakKind.class);
+            gate().limits().keySet().forEach(kinds::add);
+            return kinds;
+        }
+
         LeakGate gate() {
             LeakGate gate = LeakGate.defaults().ungated(LeakKind.DEFINITELY_LOST);
             gate = limit(gate, LeakKind.DEFINITELY_LOST, annotation.maxDefinitelyLost());
@@ -107,6 +119,11 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         private static LeakGate limit(LeakGate gate, LeakKind kind, long bytes) {
             return bytes == ValgrindOnBoard.NOT_GATED ? gate : gate.limit(kind, bytes);
         }
+    }
+
+    /** Whether the settings ask for known-leak baselines to be written from this run. */
+    private static boolean updateBaselines() {
+        return "true".equalsIgnoreCase(Settings.load().get(Settings.BASELINE_UPDATE, "false"));
     }
 
     /** The annotation of the test method, else of its class or an enclosing class (for @Nested). */
@@ -176,12 +193,22 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 .args(a.args())
                 .env("LD_LIBRARY_PATH", deployed.folder())
                 .suppressions(config.suppressions().stream().map(deployed::pathOf).toList())
+                .options("--gen-suppressions=all") // offered per leak in the report
                 .build();
         String stdin = a.plain() ? a.stdin() : harness.script();
         MemcheckRun run = board.run(command, LocalMemcheckRunner.Options.named(runName(context))
                 .withStdin(stdin).withTimeout(Duration.ofSeconds(a.timeoutSeconds())));
 
-        Verdict verdict = config.gate().evaluate(run);
+        LeakGate gate = config.gate();
+        if (!a.baseline().isEmpty()) {
+            Path baseline = Path.of(a.baseline());
+            if (updateBaselines() && run.isConclusive()) { // never from a cut-off or crashed run
+                KnownLeaks.write(baseline, run.report().leakRecords(), config.gatedKinds());
+                context.publishReportEntry("leakgate.baseline.written", baseline.toAbsolutePath().toString());
+            }
+            gate = gate.withKnownLeaks(KnownLeaks.read(baseline));
+        }
+        Verdict verdict = gate.evaluate(run);
         StringBuilder message = new StringBuilder(verdict.message());
         boolean failed = !verdict.passed();
         if (!a.plain()) {
@@ -193,7 +220,9 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             }
             List<String> overLimit = new ArrayList<>();
             for (HarnessReplies.ScenarioResult r : replies.results()) {
-                if (a.maxDefinitelyLost() != ValgrindOnBoard.NOT_GATED && r.definitely() > a.maxDefinitelyLost()) {
+                // with a baseline, accepted leaks are told apart by their stacks in the whole-run gate
+                if (a.baseline().isEmpty() && a.maxDefinitelyLost() != ValgrindOnBoard.NOT_GATED
+                        && r.definitely() > a.maxDefinitelyLost()) {
                     overLimit.add("scenario " + r.scenario() + " (x" + r.times() + ") leaked " + r.definitely()
                             + " bytes definitely lost while it ran (limit " + a.maxDefinitelyLost() + ")");
                 }

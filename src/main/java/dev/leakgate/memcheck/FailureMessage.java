@@ -40,7 +40,16 @@ public final class FailureMessage {
                 leakRecords(s, leak, v.report());
             } else if (violation instanceof Violation.Errors errors) {
                 errors(s, errors);
+            } else if (violation instanceof Violation.KnownLeakOverBudget over) {
+                s.append("\n\n").append(capitalized(over.describe())).append(':');
+                for (LeakRecord r : over.records().subList(0, Math.min(over.records().size(), MAX_RECORDS))) {
+                    s.append("\n").append(r.text());
+                    stack(s, r.stack());
+                }
             }
+        }
+        for (String note : v.notes()) {
+            s.append("\nNote: ").append(note);
         }
         if (v.files() != null) {
             s.append("\nRaw files (kept):\n").append(v.files().describe());

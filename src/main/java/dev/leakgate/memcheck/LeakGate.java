@@ -23,8 +23,15 @@ public final class LeakGate {
     private final Map<LeakKind, Long> limits;
     private final Set<String> failingErrorKinds;
     private final boolean failOnAnyError;
+    private final KnownLeaks knownLeaks;
 
     private LeakGate(Map<LeakKind, Long> limits, Set<String> failingErrorKinds, boolean failOnAnyError) {
+        this(limits, failingErrorKinds, failOnAnyError, null);
+    }
+
+    private LeakGate(Map<LeakKind, Long> limits, Set<String> failingErrorKinds, boolean failOnAnyError,
+                     KnownLeaks knownLeaks) {
+        this.knownLeaks = knownLeaks;
         EnumMap<LeakKind, Long> copy = new EnumMap<>(LeakKind.class);
         copy.putAll(limits);
         this.limits = Collections.unmodifiableMap(copy);
@@ -46,7 +53,7 @@ public final class LeakGate {
         Map<LeakKind, Long> l = new EnumMap<>(LeakKind.class);
         l.putAll(limits);
         l.put(kind, maxBytes);
-        return new LeakGate(l, failingErrorKinds, failOnAnyError);
+        return new LeakGate(l, failingErrorKinds, failOnAnyError, knownLeaks);
     }
 
     /** This kind is not gated. */
@@ -54,7 +61,7 @@ public final class LeakGate {
         Map<LeakKind, Long> l = new EnumMap<>(LeakKind.class);
         l.putAll(limits);
         l.remove(kind);
-        return new LeakGate(l, failingErrorKinds, failOnAnyError);
+        return new LeakGate(l, failingErrorKinds, failOnAnyError, knownLeaks);
     }
 
     /** Memcheck errors of these kinds fail the gate (e.g. invalid reads and writes). */
@@ -67,19 +74,27 @@ public final class LeakGate {
             }
             k.add(kind.xmlName());
         }
-        return new LeakGate(limits, k, failOnAnyError);
+        return new LeakGate(limits, k, failOnAnyError, knownLeaks);
     }
 
     /** Memcheck errors with these {@code <kind>} names fail the gate, also kinds leakgate does not know. */
     public LeakGate failOn(String... kindNames) {
         Set<String> k = new LinkedHashSet<>(failingErrorKinds);
         k.addAll(List.of(kindNames));
-        return new LeakGate(limits, k, failOnAnyError);
+        return new LeakGate(limits, k, failOnAnyError, knownLeaks);
     }
 
     /** Any memcheck error fails the gate. */
     public LeakGate failOnAnyError() {
-        return new LeakGate(limits, failingErrorKinds, true);
+        return new LeakGate(limits, failingErrorKinds, true, knownLeaks);
+    }
+
+    /**
+     * Accepts the leaks of a baseline within their budgets: their bytes do not count against the
+     * limits; a known leak over its budget fails; entries that match nothing are noted as stale.
+     */
+    public LeakGate withKnownLeaks(KnownLeaks baseline) {
+        return new LeakGate(limits, failingErrorKinds, failOnAnyError, baseline);
     }
 
     /** The byte limits per kind; kinds not in the map are not gated. */
@@ -101,20 +116,33 @@ public final class LeakGate {
     private Verdict evaluate(MemcheckReport report, List<String> problems, RunFiles files) {
         List<String> reasons = new ArrayList<>(problems);
         List<Violation> violations = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         LeakCheck check = report.finalLeakCheck().orElse(null);
         if (check == null && reasons.isEmpty()) {
             reasons.add(report.source() + " has no final leak check");
         }
+        KnownLeaks.Match known = check == null || knownLeaks == null ? null : knownLeaks.match(check.records());
         if (check != null) {
             for (Map.Entry<LeakKind, Long> limit : limits.entrySet()) {
                 LeakKind kind = limit.getKey();
                 var amount = check.totals().of(kind);
+                long accepted = known == null ? 0 : known.acceptedBytes(kind);
                 if (amount.isEmpty()) {
                     reasons.add("the gate limits " + kind.label() + " bytes, but " + check.totals().whyUnknown(kind));
-                } else if (amount.get().bytes() > limit.getValue()) {
-                    violations.add(new Violation.Leak(kind, amount.get(), limit.getValue(), check.records(kind)));
+                } else if (amount.get().bytes() - accepted > limit.getValue()) {
+                    List<LeakRecord> unknown = check.records(kind).stream()
+                            .filter(r -> known == null || !known.isAccepted(r)).toList();
+                    violations.add(new Violation.Leak(kind, amount.get(), limit.getValue(), unknown, accepted));
                 }
             }
+        }
+        if (known != null) {
+            known.overBudget().forEach((entry, records) -> violations.add(new Violation.KnownLeakOverBudget(entry,
+                    records.stream().mapToLong(LeakRecord::directBytes).sum(), records)));
+            known.accepted().forEach((entry, records) -> notes.add("known leak accepted: " + entry + " ("
+                    + records.stream().mapToLong(LeakRecord::directBytes).sum() + " bytes now)"));
+            known.stale().forEach(entry -> notes.add("stale known leak (matches nothing; remove it from "
+                    + knownLeaks.file() + "): " + entry));
         }
         Map<String, List<MemcheckError>> failing = new java.util.LinkedHashMap<>();
         for (MemcheckError e : report.errors()) {
@@ -125,7 +153,7 @@ public final class LeakGate {
         failing.forEach((kind, errors) -> violations.add(new Violation.Errors(kind, errors)));
         Outcome outcome = !reasons.isEmpty() ? Outcome.INCONCLUSIVE
                 : violations.isEmpty() ? Outcome.PASS : Outcome.FAIL;
-        return new Verdict(outcome, violations, reasons, report, files);
+        return new Verdict(outcome, violations, reasons, report, files, notes);
     }
 
     @Override

@@ -15,9 +15,11 @@ import java.util.List;
  * @param lossRecordCount the "M" of "loss record N of M", or 0 when the text does not say
  * @param text            valgrind's sentence for the record
  * @param stack           where the blocks were allocated, innermost first
+ * @param suppression     the suppression valgrind generated for this record
+ *                        ({@code --gen-suppressions=all}), ready for a .supp file; null without it
  */
 public record LeakRecord(LeakKind kind, long bytes, long blocks, long indirectBytes,
-                         int lossRecord, int lossRecordCount, String text, List<Frame> stack) {
+                         int lossRecord, int lossRecordCount, String text, List<Frame> stack, String suppression) {
 
     public LeakRecord {
         stack = List.copyOf(stack);

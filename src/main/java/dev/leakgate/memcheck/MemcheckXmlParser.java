@@ -185,6 +185,7 @@ public final class MemcheckXmlParser {
             List<String> auxWhat = new ArrayList<>(2);
             List<List<Frame>> stacks = new ArrayList<>(2);
             List<XmlElement> unknown = null;
+            String suppression = null;
             while (nextChild()) {
                 switch (s.name()) {
                     case "unique" -> unique = text();
@@ -212,6 +213,15 @@ public final class MemcheckXmlParser {
                         }
                     }
                     case "stack" -> stacks.add(stack());
+                    case "suppression" -> {
+                        while (nextChild()) {
+                            if ("rawtext".equals(s.name())) {
+                                suppression = text();
+                            } else {
+                                skip();
+                            }
+                        }
+                    }
                     default -> {
                         if (unknown == null) {
                             unknown = new ArrayList<>(1);
@@ -223,7 +233,7 @@ public final class MemcheckXmlParser {
             LeakKind leakKind = LeakKind.ofXmlKind(kindName);
             List<Frame> stack = stacks.isEmpty() ? List.of() : stacks.get(0);
             if (leakKind != null) {
-                b.leakRecord(leakRecord(leakKind, what, leakedBytes, leakedBlocks, stack));
+                b.leakRecord(leakRecord(leakKind, what, leakedBytes, leakedBlocks, stack, suppression));
             } else {
                 b.error(new MemcheckError(ErrorKind.ofXmlName(kindName), kindName, unique, tid, what,
                         auxWhat, stack, stacks.size() > 1 ? stacks.subList(1, stacks.size()) : List.of()));
@@ -234,7 +244,7 @@ public final class MemcheckXmlParser {
         }
 
         private LeakRecord leakRecord(LeakKind kind, String text, long bytes, long blocks,
-                                             List<Frame> stack) throws IOException, XmlScanner.XmlException {
+                                      List<Frame> stack, String suppression) throws IOException, XmlScanner.XmlException {
             if (bytes < 0 || blocks < 0) {
                 throw s.malformed("a " + kind.xmlKind() + " record has no <leakedbytes> or"
                         + " <leakedblocks>" + (text == null ? "" : " (" + text + ")"));
@@ -260,7 +270,7 @@ public final class MemcheckXmlParser {
                     }
                 }
             }
-            return new LeakRecord(kind, bytes, blocks, indirect, lossRecord, lossRecordCount, text, stack);
+            return new LeakRecord(kind, bytes, blocks, indirect, lossRecord, lossRecordCount, text, stack, suppression);
         }
 
         /** "4,160 (160 direct, 4,000 indirect)" as "4160 (160 direct, 4000 indirect)". */

@@ -11,13 +11,16 @@ import java.util.Optional;
  * @param reasons    why the run is inconclusive; empty otherwise
  * @param report     the report the verdict is about
  * @param files      the run's raw files, when the report came from a run
+ * @param notes      what a person should know that does not fail the gate (known leaks accepted,
+ *                   stale baseline entries)
  */
 public record Verdict(Outcome outcome, List<Violation> violations, List<String> reasons,
-                      MemcheckReport report, RunFiles files) {
+                      MemcheckReport report, RunFiles files, List<String> notes) {
 
     public Verdict {
         violations = List.copyOf(violations);
         reasons = List.copyOf(reasons);
+        notes = List.copyOf(notes);
     }
 
     public boolean passed() {

@@ -8,15 +8,33 @@ public sealed interface Violation {
     /** One line for the verdict, e.g. "definitely lost: 132 bytes in 2 blocks (limit 0 bytes)". */
     String describe();
 
-    /** A leak kind over its byte limit; {@code records} are its retained records, largest first. */
-    record Leak(LeakKind kind, Amount amount, long limitBytes, List<LeakRecord> records) implements Violation {
+    /**
+     * A leak kind over its byte limit; {@code records} are its retained records that no known leak
+     * accepts, largest first; {@code knownBytes} are the bytes the baseline accepted.
+     */
+    record Leak(LeakKind kind, Amount amount, long limitBytes, List<LeakRecord> records, long knownBytes)
+            implements Violation {
         public Leak {
             records = List.copyOf(records);
         }
 
         @Override
         public String describe() {
-            return kind.label() + ": " + amount + " (limit " + limitBytes + " bytes)";
+            return kind.label() + ": " + amount + (knownBytes > 0 ? ", " + knownBytes + " of them known" : "")
+                    + " (limit " + limitBytes + " bytes)";
+        }
+    }
+
+    /** A known leak of the baseline that grew past its budget. */
+    record KnownLeakOverBudget(KnownLeaks.Entry entry, long bytes, List<LeakRecord> records) implements Violation {
+        public KnownLeakOverBudget {
+            records = List.copyOf(records);
+        }
+
+        @Override
+        public String describe() {
+            return "known leak '" + String.join(" < ", entry.functions()) + "' (" + entry.kind().label() + ") is over"
+                    + " its budget: " + bytes + " bytes (budget " + entry.budgetBytes() + ")";
         }
     }
 

@@ -115,7 +115,12 @@ public final class HtmlReport {
                 h.append("<div>at ").append(esc(f.describe())).append("</div>\n");
                 source(h, f);
             }
-            h.append("</div></div>\n");
+            h.append("</div>");
+            if (r.suppression() != null) {
+                h.append("<details class=\"suppression\"><summary>valgrind suppression for this leak (for a .supp"
+                        + " file)</summary><pre>").append(esc(r.suppression())).append("</pre></details>");
+            }
+            h.append("</div>\n");
         }
         if (lost.size() > MAX_RECORDS) {
             h.append("<p>... and ").append(lost.size() - MAX_RECORDS).append(" more in the raw XML</p>\n");

@@ -115,6 +115,22 @@ class ValgrindOnBoardExtensionTests {
         }
     }
 
+    @ValgrindOnBoard(harness = LEAKY + "onvif_harness", libs = LEAKY + "libonvif_server.so",
+            baseline = "src/test/resources/baselines/onvif-known-leaks.txt")
+    static class KnownLeakTestCase {
+        @Test
+        void knownLeakWithinItsBudget(Harness onvif) {
+            onvif.run("onvifStartStream", 10);
+        }
+
+        @Test
+        @ValgrindOnBoard(harness = LEAKY + "onvif_harness", libs = LEAKY + "libonvif_server.so",
+                baseline = "src/test/resources/baselines/onvif-tight-budget.txt")
+        void knownLeakOverItsBudget(Harness onvif) {
+            onvif.run("onvifStartStream", 10);
+        }
+    }
+
     @ValgrindOnBoard(harness = "target/test-programs/aarch64/kit_demo")
     static class GrowthTestCase {
         @Test
@@ -219,6 +235,24 @@ class ValgrindOnBoardExtensionTests {
                 .singleElement().extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
                 .contains("leakgate: FAIL: definitely lost: 300 bytes in 1 blocks", "at leaks (kit_demo.c:10)")
                 .doesNotContain("grows the heap");
+    }
+
+    @Test
+    void knownLeaksPassWithinBudgetAndFailBeyondItWithSuppressionsInTheReport() throws Exception {
+        EngineExecutionResults results = run(KnownLeakTestCase.class);
+
+        results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+        assertThat(failureMessage(results.testEvents().failed().list().get(0)))
+                .startsWith("leakgate: FAIL: definitely lost: 1420 bytes in 10 blocks (limit 0 bytes); known leak"
+                        + " 'read_profile_xml < onvifStartStream' (definitely lost) is over its budget: 1420 bytes"
+                        + " (budget 100)")
+                .contains("at read_profile_xml (onvif_server.c:20)");
+        String page = results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .filter(r -> r.getKeyValuePairs().containsKey("leakgate.report"))
+                .map(r -> r.getKeyValuePairs().get("leakgate.report")).findFirst().orElseThrow();
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(page)))
+                .contains("valgrind suppression for this leak", "fun:read_profile_xml", "fun:onvifStartStream");
     }
 
     @Test

@@ -112,6 +112,7 @@ public final class BoardMemcheckRunner {
         String line = placed.shellCommand(); // run in remoteRun, made with the pid file in it
         write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + line + "\n");
 
+        options.onStart().accept(files);
         long start = System.nanoTime();
         Termination termination;
         int exit;

@@ -41,6 +41,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterResolver, AfterEachCallback {
 
     private static final Namespace NAMESPACE = Namespace.create(ValgrindOnBoardExtension.class);
+    /** Seconds between progress lines during a run under valgrind; 0 for none. */
+    static final String PROGRESS_SECONDS = "leakgate.progress.seconds";
 
     /** The settings of one test, validated before anything runs. */
     private record Config(ValgrindOnBoard annotation, Path harness, List<Path> libs, List<Path> suppressions) {
@@ -196,8 +198,21 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 .options("--gen-suppressions=all") // offered per leak in the report
                 .build();
         String stdin = a.plain() ? a.stdin() : harness.script();
-        MemcheckRun run = board.run(command, LocalMemcheckRunner.Options.named(runName(context))
-                .withStdin(stdin).withTimeout(Duration.ofSeconds(a.timeoutSeconds())));
+        Progress[] progress = {null};
+        Duration every = Duration.ofSeconds(Long.parseLong(Settings.load().get(PROGRESS_SECONDS, "10")));
+        String what = context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName() + " on " + board;
+        MemcheckRun run;
+        try {
+            run = board.run(command, LocalMemcheckRunner.Options.named(runName(context))
+                    .withStdin(stdin).withTimeout(Duration.ofSeconds(a.timeoutSeconds()))
+                    .withOnStart(files -> progress[0] = Progress.start(what, every,
+                            a.plain() ? List.of() : harness.calls(), files.stdout(),
+                            line -> context.publishReportEntry("leakgate.progress", line))));
+        } finally {
+            if (progress[0] != null) {
+                progress[0].close();
+            }
+        }
 
         LeakGate gate = config.gate();
         if (!a.baseline().isEmpty()) {
@@ -370,7 +385,20 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             String folder = context.getRequiredTestClass().getSimpleName() + "-"
                     + Integer.toHexString(files.stream().map(f -> f.toAbsolutePath().normalize().toString()).toList()
                     .hashCode());
-            return board.deploy(folder, files);
+            long bytes = files.stream().mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+            System.out.printf("leakgate: deploying %d files (%.1f MB) to %s for %s%n", files.size(), bytes / 1e6, board,
+                    context.getRequiredTestClass().getSimpleName());
+            long start = System.nanoTime();
+            BoardMemcheckRunner.Deployment d = board.deploy(folder, files);
+            System.out.printf("leakgate: deployed in %.1f s (%d copied, %d unchanged)%n",
+                    (System.nanoTime() - start) / 1e9, d.copied().size(), files.size() - d.copied().size());
+            return d;
         }, BoardMemcheckRunner.Deployment.class);
     }
 

@@ -53,7 +53,8 @@ public final class LocalMemcheckRunner {
 
     /** Settings of one run; immutable, each {@code with...} returns a changed copy. */
     public record Options(String name, byte[] stdin, boolean keepStdinOpen, Duration timeout,
-                          Duration stdinGrace, Duration termGrace, Duration sampleInterval) {
+                          Duration stdinGrace, Duration termGrace, Duration sampleInterval,
+                          java.util.function.Consumer<RunFiles> onStart) {
 
         public Options {
             stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -68,32 +69,37 @@ public final class LocalMemcheckRunner {
          */
         public static Options named(String name) {
             return new Options(name, new byte[0], false, Duration.ofMinutes(5), Duration.ofSeconds(5),
-                    Duration.ofSeconds(10), Duration.ofSeconds(1));
+                    Duration.ofSeconds(10), Duration.ofSeconds(1), files -> { });
+        }
+
+        /** Called with the run's files when its folder exists, just before the program starts (for progress). */
+        public Options withOnStart(java.util.function.Consumer<RunFiles> callback) {
+            return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, sampleInterval, callback);
         }
 
         /** How often the program's memory is sampled while it runs; zero for not at all. */
         public Options withSampling(Duration interval) {
-            return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, interval);
+            return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, interval, onStart);
         }
 
         /** Input written to the program's stdin, which is then closed (unless {@link #withStdinKeptOpen}). */
         public Options withStdin(String text) {
             return new Options(name, text.getBytes(StandardCharsets.UTF_8), keepStdinOpen, timeout,
-                    stdinGrace, termGrace, sampleInterval);
+                    stdinGrace, termGrace, sampleInterval, onStart);
         }
 
         /** Keeps stdin open after the input until the program ends or the timeout closes it. */
         public Options withStdinKeptOpen() {
-            return new Options(name, stdin, true, timeout, stdinGrace, termGrace, sampleInterval);
+            return new Options(name, stdin, true, timeout, stdinGrace, termGrace, sampleInterval, onStart);
         }
 
         public Options withTimeout(Duration t) {
-            return new Options(name, stdin, keepStdinOpen, t, stdinGrace, termGrace, sampleInterval);
+            return new Options(name, stdin, keepStdinOpen, t, stdinGrace, termGrace, sampleInterval, onStart);
         }
 
         /** How long each step of the timeout gets: after closing stdin, and after SIGTERM. */
         public Options withGrace(Duration afterStdinClosed, Duration afterTerm) {
-            return new Options(name, stdin, keepStdinOpen, timeout, afterStdinClosed, afterTerm, sampleInterval);
+            return new Options(name, stdin, keepStdinOpen, timeout, afterStdinClosed, afterTerm, sampleInterval, onStart);
         }
     }
 
@@ -120,6 +126,7 @@ public final class LocalMemcheckRunner {
                 .redirectError(files.stderr().toFile());
         pb.environment().putAll(placed.environment());
 
+        options.onStart().accept(files);
         long start = System.nanoTime();
         Process process;
         try {

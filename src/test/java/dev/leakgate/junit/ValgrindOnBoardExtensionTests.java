@@ -131,6 +131,14 @@ class ValgrindOnBoardExtensionTests {
         }
     }
 
+    @ValgrindOnBoard(harness = FIXED + "onvif_harness", libs = FIXED + "libonvif_server.so")
+    static class ProgressTestCase {
+        @Test
+        void slowScenarios(Harness onvif) {
+            onvif.run("onvifStartStream", 200).run("onvifStartSubStream", 50);
+        }
+    }
+
     @ValgrindOnBoard(harness = "target/test-programs/aarch64/kit_demo")
     static class GrowthTestCase {
         @Test
@@ -253,6 +261,27 @@ class ValgrindOnBoardExtensionTests {
                 .map(r -> r.getKeyValuePairs().get("leakgate.report")).findFirst().orElseThrow();
         assertThat(java.nio.file.Files.readString(java.nio.file.Path.of(page)))
                 .contains("valgrind suppression for this leak", "fun:read_profile_xml", "fun:onvifStartStream");
+    }
+
+    @Test
+    void progressIsReportedWhileTheHarnessRunsUnderValgrind() {
+        EngineExecutionResults results;
+        System.setProperty(ValgrindOnBoardExtension.PROGRESS_SECONDS, "1");
+        try {
+            results = run(ProgressTestCase.class);
+        } finally {
+            System.clearProperty(ValgrindOnBoardExtension.PROGRESS_SECONDS);
+        }
+
+        results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
+        List<String> progress = results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .filter(r -> r.getKeyValuePairs().containsKey("leakgate.progress"))
+                .map(r -> r.getKeyValuePairs().get("leakgate.progress")).toList();
+        assertThat(progress).hasSizeGreaterThanOrEqualTo(2)
+                .allMatch(l -> l.startsWith("ProgressTestCase > slowScenarios(Harness) on emulated aarch64 board"))
+                .allMatch(l -> l.matches(".*: \\d+ s under valgrind.*"))
+                .anyMatch(l -> l.endsWith(", running onvifStartStream x200 (1 of 2)"));
     }
 
     @Test

@@ -44,6 +44,11 @@ public final class HtmlReport {
                 .append("</span> ").append(esc(title)).append("</h1>\n");
         h.append("<pre class=\"verdict\">").append(esc(firstLines(verdict.message(), 6))).append("</pre>\n");
 
+        if (!verdict.notes().isEmpty()) {
+            h.append("<h2>Notes</h2>\n<ul class=\"notes\">\n");
+            verdict.notes().forEach(n -> h.append("<li>").append(esc(n)).append("</li>\n"));
+            h.append("</ul>\n");
+        }
         verdict.report().finalLeakCheck().ifPresent(check -> totals(h, check.totals()));
         memory(h, files);
         if (!scenarioLines.isEmpty()) {

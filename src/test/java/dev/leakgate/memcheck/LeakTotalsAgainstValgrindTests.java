@@ -51,6 +51,18 @@ class LeakTotalsAgainstValgrindTests {
     }
 
     @org.junit.jupiter.api.Test
+    void totalsEqualValgrindsLeakSummaryWithGeneratedSuppressions() throws Exception {
+        // --gen-suppressions=all puts a <suppression> between the loss records (the extension uses it)
+        Path program = TestPrograms.program("structures");
+        MemcheckRun run = runner.run(MemcheckCommand.builder(program.toString()).options("--gen-suppressions=all").build(),
+                LocalMemcheckRunner.Options.named("gen-suppressions"));
+
+        assertThat(run.problems()).isEmpty();
+        assertTotalsEqual(run.report().totals(), ValgrindTextSummary.of(List.of(), List.of(program.toString()), Map.of()));
+        assertThat(run.report().leakRecords()).allSatisfy(r -> assertThat(r.suppression()).contains("Memcheck:Leak"));
+    }
+
+    @org.junit.jupiter.api.Test
     void totalsEqualValgrindsLeakSummaryForLeaksInASharedLibrary() throws Exception {
         Path program = TestPrograms.programUsing("uses_lib", "stream");
         Map<String, String> env = Map.of("LD_LIBRARY_PATH", TestPrograms.OUT.toString());

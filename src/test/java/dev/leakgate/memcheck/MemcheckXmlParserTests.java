@@ -150,6 +150,19 @@ class MemcheckXmlParserTests {
         }
 
         @Test
+        void suppressionsGeneratedBetweenLossRecordsDoNotSplitTheLeakCheck() {
+            // valgrind 3.19 on aarch64 with --gen-suppressions=all: each record is followed by a
+            // top-level <suppression> as well as its own; valgrind's summary: 128 bytes in 2 blocks
+            MemcheckReport report = parse(resource("valgrind-3.19-gen-suppressions-aarch64.xml"));
+
+            assertThat(report.problems()).isEmpty();
+            assertThat(report.intermediateLeakChecks()).isEmpty();
+            assertThat(report.totals().of(LeakKind.DEFINITELY_LOST)).contains(new Amount(128, 2));
+            assertThat(report.leakRecords()).extracting(LeakRecord::suppression).allSatisfy(s -> assertThat(s)
+                    .contains("Memcheck:Leak", "match-leak-kinds: definite", "fun:make_buffer"));
+        }
+
+        @Test
         void protocol5IsReadLikeProtocol4() {
             String v5 = resource("valgrind-3.19-leak.xml")
                     .replace("<protocolversion>4</protocolversion>", "<protocolversion>5</protocolversion>");

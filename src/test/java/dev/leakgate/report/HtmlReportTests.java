@@ -10,6 +10,7 @@ import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.memcheck.RunFiles;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.testing.Chromium;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.IOException;
@@ -18,30 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The HTML report, rendered by headless Chromium (Debian's chromium) and looked at through its DOM and a screenshot. */
 class HtmlReportTests {
 
-    /** What Chromium makes of a page: the DOM after parsing, and a screenshot beside it. */
     private static String render(Path page) throws IOException, InterruptedException {
-        Path png = page.resolveSibling(page.getFileName() + ".png");
-        chromium("--screenshot=" + png, "--window-size=1000,1400", page.toUri().toString());
-        assertThat(png).isRegularFile();
-        assertThat(Files.size(png)).as("a screenshot with something on it").isGreaterThan(10_000);
-        return chromium("--dump-dom", page.toUri().toString());
-    }
-
-    private static String chromium(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--no-first-run", "--user-data-dir=" + Files.createTempDirectory("chromium")));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("chromium finished").isTrue();
-        return out;
+        return Chromium.render(page);
     }
 
     @Test

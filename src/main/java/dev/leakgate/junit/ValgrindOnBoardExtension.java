@@ -261,7 +261,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         Path index = reportIndex(context).add(new HtmlReport.Entry(context.getRequiredTestClass().getSimpleName() + " > "
                 + context.getDisplayName(), failed ? (verdict.passed() ? "FAIL" : verdict.outcome().name())
                 : verdict.outcome().name(), firstLine(message.toString()), page));
-        message.append("\nReport: ").append(page).append(" (all tests: ").append(index).append(')');
+        message.append("\nReport: ").append(page).append(" (all tests: ").append(index.toAbsolutePath()).append(')');
         Map<String, String> entry = new LinkedHashMap<>();
         entry.put("leakgate.verdict", verdict.outcome().name());
         entry.put("leakgate.report", page.toString());

@@ -226,6 +226,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         Verdict verdict = gate.evaluate(run);
         StringBuilder message = new StringBuilder(verdict.message());
         boolean failed = !verdict.passed();
+        List<String> scenarioLines = new ArrayList<>();
         if (!a.plain()) {
             HarnessReplies replies = HarnessReplies.check(stdoutLines(run), harness.calls());
             if (!replies.problems().isEmpty()) {
@@ -250,11 +251,8 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 writeScenarios(run.files().folder().resolve("scenarios.csv"), replies.results());
                 message.append("\nScenarios (bytes each leaked while it ran, on ").append(board).append("):");
                 replies.results().forEach(r -> message.append("\n  ").append(r));
+                replies.results().forEach(r -> scenarioLines.add(r.toString()));
             }
-        }
-        List<String> scenarioLines = new ArrayList<>();
-        if (!a.plain()) {
-            HarnessReplies.check(stdoutLines(run), harness.calls()).results().forEach(r -> scenarioLines.add(r.toString()));
         }
         Path page = HtmlReport.writeRunPage(context.getDisplayName() + " (" + context.getRequiredTestClass().getSimpleName()
                 + ")", verdict, run.files(), scenarioLines);

@@ -174,21 +174,14 @@ public final class BoardMemcheckRunner {
                                Duration timeout) {
         RunFiles files = RunFiles.create(localRunsRoot, name);
         String remoteRun = remoteRoot + "/runs/" + files.folder().getFileName();
-        StringBuilder line = new StringBuilder("cd ").append(ShellQuoting.quote(remoteRun)).append(" && ");
-        if (!env.isEmpty()) {
-            line.append("export");
-            env.forEach((k, v) -> line.append(' ').append(ShellQuoting.requireEnvName(k)).append('=')
-                    .append(ShellQuoting.quote(v)));
-            line.append(" && ");
-        }
         List<String> argv = new ArrayList<>();
         argv.add(program);
         argv.addAll(args);
-        line.append("exec ").append(ShellQuoting.join(argv));
+        String line = ShellQuoting.execLine(remoteRun, env, argv);
         write(files.command(), "# natively on " + board + ", in " + remoteRun + "\n" + line + "\n");
         try (OutputStream out = Files.newOutputStream(files.stdout());
              OutputStream err = Files.newOutputStream(files.stderr())) {
-            SshBoard.Outcome o = board.execWithPidFile(line.toString(), remoteRun + "/.pid", stdin, false, timeout,
+            SshBoard.Outcome o = board.execWithPidFile(line, remoteRun + "/.pid", stdin, false, timeout,
                     Duration.ofSeconds(5), Duration.ofSeconds(5), out, err);
             board.run(SshBoard.killGroupCommand(remoteRun + "/.pid") + "; rm -rf " + ShellQuoting.quote(remoteRun),
                     Duration.ofSeconds(20));

@@ -127,18 +127,7 @@ public final class MemcheckCommand {
      * becomes valgrind's and a signal to it reaches the program. Every word is quoted.
      */
     public String shellCommand() {
-        StringBuilder s = new StringBuilder();
-        if (workingDirectory != null) {
-            s.append("cd ").append(ShellQuoting.quote(workingDirectory)).append(" && ");
-        }
-        Map<String, String> env = environment();
-        if (!env.isEmpty()) {
-            s.append("export");
-            env.forEach((k, v) -> s.append(' ').append(k).append('=').append(ShellQuoting.quote(v)));
-            s.append(" && ");
-        }
-        s.append("exec ").append(ShellQuoting.join(argv()));
-        return s.toString();
+        return ShellQuoting.execLine(workingDirectory, environment(), argv());
     }
 
     public String valgrind() {

@@ -1,6 +1,7 @@
 package dev.leakgate.memcheck;
 
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -41,6 +42,25 @@ public final class ShellQuoting {
             s.append(quote(w));
         }
         return s.toString();
+    }
+
+    /**
+     * One line for {@code sh -c}: {@code cd DIR && export NAME=VALUE... && exec ARGV}, every word
+     * quoted. The shell's pid becomes the program's, so a signal to it reaches the program.
+     *
+     * @param dir the working directory, or null to stay where the shell starts
+     */
+    public static String execLine(String dir, Map<String, String> env, List<String> argv) {
+        StringBuilder s = new StringBuilder();
+        if (dir != null) {
+            s.append("cd ").append(quote(dir)).append(" && ");
+        }
+        if (!env.isEmpty()) {
+            s.append("export");
+            env.forEach((k, v) -> s.append(' ').append(requireEnvName(k)).append('=').append(quote(v)));
+            s.append(" && ");
+        }
+        return s.append("exec ").append(join(argv)).toString();
     }
 
     /** Checks that a name can be an environment variable's: a shell cannot quote a name. */

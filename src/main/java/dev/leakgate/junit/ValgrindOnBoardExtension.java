@@ -45,9 +45,11 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     static final String PROGRESS_SECONDS = "leakgate.progress.seconds";
 
     /** The settings of one test, validated before anything runs. */
-    private record Config(ValgrindOnBoard annotation, Path harness, List<Path> libs, List<Path> suppressions) {
+    private record Config(ValgrindOnBoard annotation, Path harness, List<Path> libs, List<Path> suppressions,
+                          Settings settings) {
 
         static Config of(ExtensionContext context) {
+            Settings settings = Settings.load(); // once per test: the files on the classpath are read here
             ValgrindOnBoard a = find(context).orElseThrow(() -> new ExtensionConfigurationException(
                     "@ValgrindOnBoard is missing on " + context.getDisplayName()));
             List<String> errors = new ArrayList<>();
@@ -68,7 +70,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             if (a.timeoutSeconds() < 1) {
                 errors.add("timeoutSeconds = " + a.timeoutSeconds() + " must be at least 1");
             }
-            if (!a.baseline().isEmpty() && !Files.isRegularFile(Path.of(a.baseline())) && !updateBaselines()) {
+            if (!a.baseline().isEmpty() && !Files.isRegularFile(Path.of(a.baseline())) && !updateBaselines(settings)) {
                 errors.add("baseline = \"" + a.baseline() + "\" does not exist (looked in "
                         + Path.of(a.baseline()).toAbsolutePath() + "): write it from a run with"
                         + " -Dleakgate.baseline.update=true, or fix the path");
@@ -81,7 +83,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 throw new ExtensionConfigurationException("@ValgrindOnBoard on " + context.getDisplayName()
                         + " is wrong:\n  - " + String.join("\n  - ", errors));
             }
-            return new Config(a, harness, libs, supps);
+            return new Config(a, harness, libs, supps, settings);
         }
 
         private static List<Path> paths(String[] names, String attribute, List<String> errors) {
@@ -124,8 +126,8 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     }
 
     /** Whether the settings ask for known-leak baselines to be written from this run. */
-    private static boolean updateBaselines() {
-        return "true".equalsIgnoreCase(Settings.load().get(Settings.BASELINE_UPDATE, "false"));
+    private static boolean updateBaselines(Settings settings) {
+        return "true".equalsIgnoreCase(settings.get(Settings.BASELINE_UPDATE, "false"));
     }
 
     /** The annotation of the test method, else of its class or an enclosing class (for @Nested). */
@@ -149,7 +151,8 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        Config.of(context); // every attribute is checked before the board is touched
+        // every attribute is checked before the board is touched; afterEach uses what was checked
+        context.getStore(NAMESPACE).put(Config.class, Config.of(context));
         context.getStore(NAMESPACE).put(Harness.class, new Harness());
     }
 
@@ -177,10 +180,10 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         if (context.getExecutionException().isPresent()) {
             return; // the test failed already: its own failure is the one to show
         }
-        Config config = Config.of(context);
+        Config config = context.getStore(NAMESPACE).get(Config.class, Config.class);
         ValgrindOnBoard a = config.annotation();
         Harness harness = context.getStore(NAMESPACE).get(Harness.class, Harness.class);
-        BoardSession board = board(context, a.board());
+        BoardSession board = board(context, config.settings(), a.board());
         BoardMemcheckRunner.Deployment deployed = deployment(context, board, config);
 
         List<String> soakFailures = harness.soaks().isEmpty() ? List.of() : soak(context, board, deployed, config, harness);
@@ -199,7 +202,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                 .build();
         String stdin = a.plain() ? a.stdin() : harness.script();
         Progress[] progress = {null};
-        Duration every = Duration.ofSeconds(Long.parseLong(Settings.load().get(PROGRESS_SECONDS, "10")));
+        Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(PROGRESS_SECONDS, "10")));
         String what = context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName() + " on " + board;
         MemcheckRun run;
         try {
@@ -217,7 +220,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         LeakGate gate = config.gate();
         if (!a.baseline().isEmpty()) {
             Path baseline = Path.of(a.baseline());
-            if (updateBaselines() && run.isConclusive()) { // never from a cut-off or crashed run
+            if (updateBaselines(config.settings()) && run.isConclusive()) { // never from a cut-off or crashed run
                 KnownLeaks.write(baseline, run.report().leakRecords(), config.gatedKinds());
                 context.publishReportEntry("leakgate.baseline.written", baseline.toAbsolutePath().toString());
             }
@@ -357,8 +360,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     }
 
     /** One board per test run and board setting, closed when the run ends. */
-    private static BoardSession board(ExtensionContext context, String defaultBoard) {
-        Settings settings = Settings.load();
+    private static BoardSession board(ExtensionContext context, Settings settings, String defaultBoard) {
         String key = "board:" + settings.get(Settings.BOARD, defaultBoard);
         return context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(key, k -> new OpenBoard(BoardSession.open(settings, defaultBoard)),
@@ -377,7 +379,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             if (!board.isLocal()) {
                 MemcheckCommand probe = board.command("harness").build();
                 Preflight.check(board.sshBoard(), config.harness(), config.libs(), probe,
-                        Settings.load().get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+                        config.settings().get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
             }
             // a folder per set of files: a method's own harness must not overwrite its class's
             String folder = context.getRequiredTestClass().getSimpleName() + "-"

@@ -1,6 +1,7 @@
 /*
  * Never ends by itself. "stdin": returns from main when stdin reaches end of input.
  * "pause": waits for a signal (SIGTERM ends it). "stubborn": ignores SIGTERM (only SIGKILL ends it).
+ * "sleep N": returns from main after N seconds (a run that lasts a while and ends by itself).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,10 @@ int main(int argc, char **argv) {
         char buf[256];
         while (fgets(buf, sizeof buf, stdin) != NULL) {
         }
+        return 0;
+    }
+    if (strcmp(mode, "sleep") == 0) {
+        sleep(argc > 2 ? (unsigned) atoi(argv[2]) : 1);
         return 0;
     }
     if (strcmp(mode, "stubborn") == 0) {

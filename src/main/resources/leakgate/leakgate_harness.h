@@ -11,18 +11,26 @@
  * (LEAKGATE_SCENARIO_NAMED("onvifStartStream", start_stream) names a scenario apart from its
  * function, e.g. after the library function it drives.)
  * LEAKGATE_SCENARIOS defines main(). The program then speaks a line protocol:
- *   it prints   "leakgate-harness 1 ready scenarios=NAME,NAME,..."
+ *   it prints   "leakgate-harness 2 ready scenarios=NAME,NAME,..."
  *   it reads    "run NAME N"  -> runs scenario NAME N times, then prints
- *                 "ok NAME N definitely=B possibly=B reachable=B heap=B"   (bytes leaked by those N runs,
- *                 and all heap in use after them: under valgrind the sum of the leak check's counts)
+ *                 "ok NAME RAN lost=B possibly=B reachable=B heap=B"   (RAN: the runs that really ran,
+ *                 fewer than N when a stop signal came; the bytes they lost, definitely and indirectly
+ *                 (VALGRIND_COUNT_LEAKS counts both as leaked), possibly lost and still reachable; and
+ *                 all heap in use after them: under valgrind the sum of the leak check's counts)
  *               or "error unknown-scenario NAME"
  *               "soak NAME N EVERY" -> runs NAME N times (meant natively, without valgrind) and every
  *                 EVERY runs prints "sample NAME I heap=B rss=B": the heap in use (glibc's
  *                 mallinfo2) and the resident set (/proc/self/status VmRSS) after I runs; then
- *                 "ok-soak NAME N". leakgate fits their growth per run (the growth gate).
+ *                 "ok-soak NAME RAN".  leakgate fits their growth per run (the growth gate).
  *               "quit"        -> prints "bye" and returns from main
- * and it also returns from main at the end of its input and on SIGTERM, SIGINT or SIGHUP, so that
- * valgrind always gets a normal exit and writes its whole leak check.
+ * and it also returns from main at the end of its input and on SIGTERM, SIGINT or SIGHUP (then it
+ * says "bye stopped=SIGNAL"), so that valgrind always gets a normal exit and writes its whole leak
+ * check; leakgate still calls a run it had to stop inconclusive.
+ *
+ * The code under test shares stdout with the protocol, so it could print a line that looks like a
+ * reply. When leakgate starts the harness it passes a token in LEAKGATE_KIT_TOKEN; the kit reads it,
+ * removes it from the environment, and writes "@TOKEN " before every protocol line: only those lines
+ * are replies. Without the variable (run by hand) the lines carry no token.
  *
  * Under valgrind each scenario is bracketed by memcheck client requests: a leak check before it, an
  * "added" leak check after it (VALGRIND_DO_ADDED_LEAK_CHECK) whose loss records land in the report
@@ -59,8 +67,19 @@ struct leakgate_scenario {
 static volatile sig_atomic_t leakgate_stop_requested;
 
 static void leakgate_on_stop_signal(int signo) {
-    (void) signo;
-    leakgate_stop_requested = 1;
+    leakgate_stop_requested = signo;
+}
+
+/* "@TOKEN " before each protocol line, or "" when leakgate gave no token. */
+static char leakgate_reply_prefix[80];
+
+static void leakgate_take_token(void) {
+    const char *token = getenv("LEAKGATE_KIT_TOKEN");
+    leakgate_reply_prefix[0] = '\0';
+    if (token != NULL && *token != '\0' && strlen(token) < sizeof leakgate_reply_prefix - 3) {
+        snprintf(leakgate_reply_prefix, sizeof leakgate_reply_prefix, "@%s ", token);
+    }
+    unsetenv("LEAKGATE_KIT_TOKEN"); /* the code under test cannot read it back */
 }
 
 static const struct leakgate_scenario *leakgate_find(const struct leakgate_scenario *scenarios, size_t count,
@@ -92,22 +111,23 @@ static void leakgate_run_scenario(const struct leakgate_scenario *s, long times,
         VALGRIND_COUNT_LEAKS(before_def, before_pos, before_rea, before_sup);
         VALGRIND_PRINTF("leakgate: begin %s %ld\n", s->name, times);
     }
-    for (long i = 0; i < times && !leakgate_stop_requested; i++) {
+    long ran = 0;
+    for (; ran < times && !leakgate_stop_requested; ran++) {
         s->run(argc, argv);
     }
     if (RUNNING_ON_VALGRIND) {
         leakgate_scrub_stack();
         VALGRIND_DO_ADDED_LEAK_CHECK;
         VALGRIND_COUNT_LEAKS(after_def, after_pos, after_rea, after_sup);
-        VALGRIND_PRINTF("leakgate: end %s definitely=%lu possibly=%lu reachable=%lu heap=%lu\n", s->name,
-                        after_def - before_def, after_pos - before_pos, after_rea - before_rea,
+        VALGRIND_PRINTF("leakgate: end %s ran=%ld lost=%lu possibly=%lu reachable=%lu heap=%lu\n", s->name,
+                        ran, after_def - before_def, after_pos - before_pos, after_rea - before_rea,
                         after_def + after_pos + after_rea + after_sup);
     }
     (void) before_sup;
     unsigned long long heap = RUNNING_ON_VALGRIND ? (unsigned long long) (after_def + after_pos + after_rea + after_sup)
                                                   : leakgate_heap_in_use();
-    printf("ok %s %ld definitely=%lu possibly=%lu reachable=%lu heap=%llu\n", s->name, times, after_def - before_def,
-           after_pos - before_pos, after_rea - before_rea, heap);
+    printf("%sok %s %ld lost=%lu possibly=%lu reachable=%lu heap=%llu\n", leakgate_reply_prefix, s->name, ran,
+           after_def - before_def, after_pos - before_pos, after_rea - before_rea, heap);
 }
 
 /* Bytes of heap in use, as the C library counts them (0 where it cannot tell). */
@@ -141,13 +161,16 @@ static void leakgate_soak(const struct leakgate_scenario *s, long times, long ev
     if (every < 1) {
         every = 1;
     }
+    long ran = 0;
     for (long i = 1; i <= times && !leakgate_stop_requested; i++) {
         s->run(argc, argv);
+        ran = i;
         if (i % every == 0) {
-            printf("sample %s %ld heap=%llu rss=%llu\n", s->name, i, leakgate_heap_in_use(), leakgate_rss());
+            printf("%ssample %s %ld heap=%llu rss=%llu\n", leakgate_reply_prefix, s->name, i, leakgate_heap_in_use(),
+                   leakgate_rss());
         }
     }
-    printf("ok-soak %s %ld\n", s->name, times);
+    printf("%sok-soak %s %ld\n", leakgate_reply_prefix, s->name, ran);
 }
 
 /* The protocol loop; returns the value for main to return. */
@@ -161,8 +184,9 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
     sigaction(SIGINT, &stop, NULL);
     sigaction(SIGHUP, &stop, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    leakgate_take_token();
 
-    printf("leakgate-harness 1 ready scenarios=");
+    printf("%sleakgate-harness 2 ready scenarios=", leakgate_reply_prefix);
     for (size_t i = 0; i < count; i++) {
         printf("%s%s", i ? "," : "", scenarios[i].name);
     }
@@ -179,24 +203,29 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
         if (sscanf(line, "soak %255s %ld %ld", name, &times, &every) == 3 && times >= 0) {
             const struct leakgate_scenario *soaked = leakgate_find(scenarios, count, name);
             if (soaked == NULL) {
-                printf("error unknown-scenario %s\n", name);
+                printf("%serror unknown-scenario %s\n", leakgate_reply_prefix, name);
             } else {
                 leakgate_soak(soaked, times, every, argc, argv);
             }
             continue;
         }
         if (sscanf(line, "run %255s %ld", name, &times) != 2 || times < 0) {
-            printf("error bad-command %s", line);
+            printf("%serror bad-command %s", leakgate_reply_prefix, line);
             continue;
         }
         const struct leakgate_scenario *s = leakgate_find(scenarios, count, name);
         if (s == NULL) {
-            printf("error unknown-scenario %s\n", name);
+            printf("%serror unknown-scenario %s\n", leakgate_reply_prefix, name);
             continue;
         }
         leakgate_run_scenario(s, times, argc, argv);
     }
-    printf("bye\n");
+    if (leakgate_stop_requested) {
+        printf("%sbye stopped=%s\n", leakgate_reply_prefix, leakgate_stop_requested == SIGTERM ? "SIGTERM"
+               : leakgate_stop_requested == SIGINT ? "SIGINT" : "SIGHUP");
+    } else {
+        printf("%sbye\n", leakgate_reply_prefix);
+    }
     return 0;
 }
 

@@ -2,8 +2,11 @@ package dev.leakgate.board;
 
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.memcheck.RunIdentity;
+import dev.leakgate.memcheck.ValgrindLog;
 import dev.leakgate.memcheck.RunFiles;
 import dev.leakgate.memcheck.ShellQuoting;
 import dev.leakgate.memcheck.Termination;
@@ -97,25 +100,29 @@ public final class BoardMemcheckRunner {
     }
 
     /**
-     * Runs the command on the board. Its XML and log go to a run folder on the board (the working
-     * directory too, unless the command sets one), then come back to a local run folder. Never
-     * throws for what the program, valgrind or the board did: a lost board gives a run that says so.
+     * Runs the command on the board. Its XML and log go to a run folder of its own on the board
+     * (the working directory too, unless the command sets one), named by the run's random id, then
+     * come back to a local run folder. The run folder holds an owner record, so that a later
+     * leakgate can remove it if this JVM dies first. Never throws for what the program, valgrind or
+     * the board did: a lost board gives a run that says so.
      */
     public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         RunFiles files = RunFiles.create(localRunsRoot, options.name());
-        String remoteRun = remoteRoot + "/runs/" + files.folder().getFileName();
+        String runId = RunIdentity.newId();
+        String remoteRun = remoteRun(files, runId);
         MemcheckCommand placed = command.toBuilder()
                 .xmlFile(remoteRun + "/memcheck.xml")
                 .logFile(remoteRun + "/memcheck.log")
                 .workingDirectory(command.workingDirectory() != null ? command.workingDirectory() : remoteRun)
+                .runId(runId)
+                .env(RunIdentity.OWNER_VARIABLE, RunIdentity.owner())
                 .build();
-        String line = placed.shellCommand(); // run in remoteRun, made with the pid file in it
+        String line = ownerRecord(remoteRun, options.timeout()) + placed.shellCommand();
         write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + line + "\n");
 
         options.onStart().accept(files);
         long start = System.nanoTime();
-        Termination termination;
-        int exit;
+        SshBoard.Outcome outcome = null;
         String lost = null;
         String pidFile = ShellQuoting.quote(remoteRun + "/.pid");
         // builtins only (read, case, echo): a sample starts no emulated program besides the channel's shell
@@ -126,13 +133,9 @@ public final class BoardMemcheckRunner {
                 () -> board.run(probe, Duration.ofSeconds(10)).stdout().lines().toList());
         try (OutputStream out = Files.newOutputStream(files.stdout());
              OutputStream err = Files.newOutputStream(files.stderr())) {
-            SshBoard.Outcome o = board.execWithPidFile(line, remoteRun + "/.pid", options.stdin(),
-                    options.keepStdinOpen(), options.timeout(), options.stdinGrace(), options.termGrace(), out, err);
-            termination = o.termination();
-            exit = o.exitStatus();
+            outcome = board.execWithPidFile(line, remoteRun + "/.pid", options.stdin(), options.keepStdinOpen(),
+                    options.timeout(), options.stdinGrace(), options.termGrace(), out, err, endStrays(runId));
         } catch (BoardException e) {
-            termination = Termination.BOARD_LOST;
-            exit = -1;
             lost = e.getMessage();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the run's output under " + files.folder(), e);
@@ -144,26 +147,119 @@ public final class BoardMemcheckRunner {
         if (!memory.points().isEmpty()) {
             memory.writeCsv(files.memory());
         }
+        List<String> runProblems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        long pid = -1;
         if (lost == null) {
             try { // the results first, then the clean-up
                 Map<String, Path> fetch = new LinkedHashMap<>();
                 fetch.put(remoteRun + "/memcheck.xml", files.xml());
                 fetch.put(remoteRun + "/memcheck.log", files.log());
                 board.download(fetch);
-                // nothing the run started may outlive it; then the board is left as found
-                board.run(SshBoard.killGroupCommand(remoteRun + "/.pid") + "; rm -rf " + ShellQuoting.quote(remoteRun),
-                        Duration.ofSeconds(20));
+                boolean complete = parser.parse(files.xml()).isComplete();
+                Cleanup cleanup = cleanUp(remoteRun, runId, !complete);
+                pid = cleanup.pid;
+                if (!cleanup.strays.isEmpty()) {
+                    notes.add("ended " + cleanup.strays.size() + " process" + (cleanup.strays.size() == 1 ? "" : "es")
+                            + " the run left running on " + board.name() + ": " + String.join(", ", cleanup.strays));
+                }
+                if (outcome.heldByStray()) {
+                    notes.add("a process the program started kept its output open after valgrind exited;"
+                            + " leakgate ended it instead of waiting for the timeout");
+                }
+                if (cleanup.freeKb >= 0 && cleanup.freeKb < 256) {
+                    runProblems.add("the board's folder " + remoteRoot + " on " + board.name() + " is full ("
+                            + cleanup.freeKb + " KB free), so valgrind could not write its whole report; free space"
+                            + " on the board, or set leakgate.board.dir to a folder with room");
+                }
             } catch (BoardException e) {
-                termination = Termination.BOARD_LOST;
                 lost = e.getMessage();
             }
         }
-        return new MemcheckRun(placed, files, termination, exit, duration, parser.parse(files.xml()), lost,
-                files.stderrTail(15));
+        MemcheckReport report = parser.parse(files.xml());
+        runProblems.addAll(RunIdentity.problems(report, runId, pid));
+        Termination termination = lost != null ? Termination.BOARD_LOST : outcome.termination();
+        return new MemcheckRun(placed, files, termination, lost != null ? -1 : outcome.exitStatus(),
+                lost != null ? null : outcome.exitSignal(), duration, options.timeout(), report, lost,
+                files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes);
     }
 
-    /** A run of a program without valgrind: where its output is kept and how it ended. */
-    public record NativeRun(RunFiles files, Termination termination, int exitStatus, String lostBoard) {
+    /** The run folder on the board: the local folder's name and the run's id, unique to the run. */
+    private String remoteRun(RunFiles files, String runId) {
+        return remoteRoot + "/runs/" + files.folder().getFileName() + "-" + runId;
+    }
+
+    /**
+     * The owner record, written first in the run folder: the owner JVM ({@link RunIdentity#owner})
+     * and the seconds after which the run is over in any case (its timeout and the steps after it).
+     */
+    private static String ownerRecord(String remoteRun, Duration timeout) {
+        long limit = timeout.toSeconds() + 120;
+        return "printf '%s %s\\n' " + ShellQuoting.quote(RunIdentity.owner()) + " " + limit + " > "
+                + ShellQuoting.quote(remoteRun + "/" + BoardReaper.OWNER_FILE) + " && ";
+    }
+
+    /**
+     * A shell command that kills every process on the board whose environment carries the run's id
+     * (children that outlived the program, in whatever group or session) and prints "stray=PID NAME"
+     * for each.
+     */
+    static String endStrays(String runId) {
+        return "for f in $(grep -ls " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "=" + runId)
+                + " /proc/[0-9]*/environ 2>/dev/null); do q=${f#/proc/}; q=${q%/environ}; c=;"
+                + " read -r c < /proc/$q/comm 2>/dev/null; kill -s KILL $q 2>/dev/null && echo \"stray=$q $c\"; done";
+    }
+
+    /** What the clean-up after a run found: the group's pid, the strays it ended, free space (-1: not asked). */
+    private record Cleanup(long pid, List<String> strays, long freeKb) {
+    }
+
+    /**
+     * One command after the results are fetched: reads the run's pid (the proof that the report is
+     * its own), ends what is left of its process group and every process with its id, says how much
+     * space is left when the report came back incomplete (a full disk cuts it), and removes the
+     * run folder, so that the board is left as found.
+     */
+    private Cleanup cleanUp(String remoteRun, String runId, boolean askFreeSpace) {
+        String q = ShellQuoting.quote(remoteRun);
+        String script = "p=; read p < " + q + "/.pid 2>/dev/null; echo \"pid=$p\"; "
+                + "[ -n \"$p\" ] && kill -s KILL -- -$p 2>/dev/null; " + endStrays(runId) + "; "
+                + (askFreeSpace ? "df -Pk " + q + " 2>/dev/null | { read h; read a b c d e; echo \"free=$d\"; }; " : "")
+                + "rm -rf " + q;
+        String out = board.run(script, Duration.ofSeconds(30)).stdout();
+        long pid = -1;
+        long free = -1;
+        List<String> strays = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (l.startsWith("pid=") && l.length() > 4) {
+                pid = parseLong(l.substring(4));
+            } else if (l.startsWith("stray=")) {
+                String[] parts = l.substring(6).split(" ", 2);
+                strays.add("pid " + parts[0] + " (" + (parts.length > 1 ? parts[1].strip() : "?") + ")");
+            } else if (l.startsWith("free=")) {
+                free = parseLong(l.substring(5));
+            }
+        }
+        return new Cleanup(pid, strays, free);
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * A run of a program without valgrind: where its output is kept, how it ended, and what the
+     * run left behind that leakgate ended.
+     */
+    public record NativeRun(RunFiles files, Termination termination, int exitStatus, String lostBoard,
+                            List<String> notes) {
+        public NativeRun {
+            notes = List.copyOf(notes);
+        }
     }
 
     /**
@@ -173,21 +269,26 @@ public final class BoardMemcheckRunner {
     public NativeRun runNative(String program, List<String> args, Map<String, String> env, String name, byte[] stdin,
                                Duration timeout) {
         RunFiles files = RunFiles.create(localRunsRoot, name);
-        String remoteRun = remoteRoot + "/runs/" + files.folder().getFileName();
+        String runId = RunIdentity.newId();
+        String remoteRun = remoteRun(files, runId);
         List<String> argv = new ArrayList<>();
         argv.add(program);
         argv.addAll(args);
-        String line = ShellQuoting.execLine(remoteRun, env, argv);
+        Map<String, String> environment = new LinkedHashMap<>(env);
+        environment.put(MemcheckCommand.RUN_ID_VARIABLE, runId);
+        environment.put(RunIdentity.OWNER_VARIABLE, RunIdentity.owner());
+        String line = ownerRecord(remoteRun, timeout) + ShellQuoting.execLine(remoteRun, environment, argv);
         write(files.command(), "# natively on " + board + ", in " + remoteRun + "\n" + line + "\n");
         try (OutputStream out = Files.newOutputStream(files.stdout());
              OutputStream err = Files.newOutputStream(files.stderr())) {
             SshBoard.Outcome o = board.execWithPidFile(line, remoteRun + "/.pid", stdin, false, timeout,
-                    Duration.ofSeconds(5), Duration.ofSeconds(5), out, err);
-            board.run(SshBoard.killGroupCommand(remoteRun + "/.pid") + "; rm -rf " + ShellQuoting.quote(remoteRun),
-                    Duration.ofSeconds(20));
-            return new NativeRun(files, o.termination(), o.exitStatus(), null);
+                    Duration.ofSeconds(5), Duration.ofSeconds(5), out, err, endStrays(runId));
+            Cleanup cleanup = cleanUp(remoteRun, runId, false);
+            List<String> notes = cleanup.strays.isEmpty() ? List.of() : List.of("ended " + cleanup.strays.size()
+                    + " process(es) the soak left running: " + String.join(", ", cleanup.strays));
+            return new NativeRun(files, o.termination(), o.exitStatus(), null, notes);
         } catch (BoardException e) {
-            return new NativeRun(files, Termination.BOARD_LOST, -1, e.getMessage());
+            return new NativeRun(files, Termination.BOARD_LOST, -1, e.getMessage(), List.of());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the run's output under " + files.folder(), e);
         }

@@ -1,6 +1,8 @@
 package dev.leakgate.board;
 
 import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.LocalProcesses;
+import dev.leakgate.memcheck.RunIdentity;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.RunFiles;
@@ -8,7 +10,6 @@ import dev.leakgate.memcheck.ShellQuoting;
 import dev.leakgate.memcheck.Termination;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +65,10 @@ public final class BoardSession implements AutoCloseable {
         }
         if (spec instanceof BoardSpec.Ssh s) {
             SshBoard board = SshBoard.connect(target(s, settings));
+            String root = settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT);
             // libraries a test overrode in place before its connection dropped come back first
-            InPlaceLibraries.recover(board, settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+            InPlaceLibraries.recover(board, root);
+            BoardReaper.reap(board, root).forEach(line -> System.out.println("leakgate: " + line));
             return new BoardSession(spec, null, board, settings);
         }
         return new BoardSession(spec, null, null, settings);
@@ -160,26 +163,37 @@ public final class BoardSession implements AutoCloseable {
         if (boardRunner != null) {
             return boardRunner.runNative(program, args, env, name, stdin, timeout);
         }
+        LocalProcesses.reapDeadOwnersOnce();
         RunFiles files = RunFiles.create(runsRoot(), name);
+        String runId = RunIdentity.newId();
         List<String> argv = new ArrayList<>();
         argv.add(program);
         argv.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(files.stdout().toFile())
                 .redirectError(files.stderr().toFile());
         pb.environment().putAll(env);
+        pb.environment().put(MemcheckCommand.RUN_ID_VARIABLE, runId);
+        pb.environment().put(RunIdentity.OWNER_VARIABLE, RunIdentity.owner());
         try {
             Files.writeString(files.command(), "# natively on this machine\n" + ShellQuoting.join(argv) + "\n");
+            Path input = files.folder().resolve("stdin.txt");
+            Files.write(input, stdin); // from a file: a program that does not read cannot block the timeout
+            pb.redirectInput(input.toFile());
             Process p = pb.start();
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(stdin);
-            } catch (IOException closedEarly) {
-                // the program stopped reading: what it did is in its output
-            }
+            Termination termination = Termination.EXITED;
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor();
-                return new BoardMemcheckRunner.NativeRun(files, Termination.KILLED, -1, null);
+                p.destroy();
+                termination = Termination.TERMINATED;
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    termination = Termination.KILLED;
+                }
             }
-            return new BoardMemcheckRunner.NativeRun(files, Termination.EXITED, p.exitValue(), null);
+            List<String> strays = LocalProcesses.killWithVariable(MemcheckCommand.RUN_ID_VARIABLE, runId);
+            List<String> notes = strays.isEmpty() ? List.of()
+                    : List.of("ended " + strays.size() + " process(es) the soak left running: " + String.join(", ", strays));
+            return new BoardMemcheckRunner.NativeRun(files, termination,
+                    termination == Termination.KILLED ? -1 : p.exitValue(), null, notes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + program + " natively", e);
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.KeyPair;
+import dev.leakgate.memcheck.RunIdentity;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +66,7 @@ public final class EmulatedBoard implements AutoCloseable {
         checkDocker();
         checkBinfmt();
         checkImage(image);
+        reapContainersOfDeadOwners();
 
         JSch jsch = new JSch();
         ByteArrayOutputStream privateKey = new ByteArrayOutputStream();
@@ -82,6 +84,7 @@ public final class EmulatedBoard implements AutoCloseable {
                 .withImagePullPolicy(name -> false)
                 .withCreateContainerCmdModifier(cmd -> cmd.withPlatform("linux/arm64"))
                 .withExposedPorts(22)
+                .withLabel(OWNER_LABEL, RunIdentity.owner())
                 .withCopyToContainer(Transferable.of(publicKey.toByteArray(), 0600), "/run/leakgate/authorized_keys")
                 .withCopyToContainer(Transferable.of(password.getBytes(StandardCharsets.US_ASCII), 0600),
                         "/run/leakgate/password")
@@ -129,6 +132,30 @@ public final class EmulatedBoard implements AutoCloseable {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** The label on every board container: the JVM that started it (see {@link RunIdentity#owner}). */
+    static final String OWNER_LABEL = "dev.leakgate.owner";
+
+    /**
+     * Removes board containers whose owner JVM on this machine is gone (killed before it could
+     * stop them), and says so. Containers of live JVMs, or of other machines, are left alone.
+     */
+    private static void reapContainersOfDeadOwners() {
+        try {
+            var docker = DockerClientFactory.instance().client();
+            for (var c : docker.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(java.util.List.of(OWNER_LABEL)).exec()) {
+                String owner = c.getLabels() == null ? null : c.getLabels().get(OWNER_LABEL);
+                if (owner != null && RunIdentity.isDeadLocalOwner(owner)) {
+                    docker.removeContainerCmd(c.getId()).withForce(true).exec();
+                    System.out.println("leakgate: removed the board container " + c.getId().substring(0, 12)
+                            + " left running by a leakgate that is gone (" + owner + ")");
+                }
+            }
+        } catch (RuntimeException e) {
+            // reaping is best effort: the new board starts regardless
         }
     }
 

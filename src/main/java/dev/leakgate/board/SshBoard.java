@@ -24,7 +24,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.UUID;
 
 /**
  * A board over SSH (JSch), used the same way for a real board in the lab and for the emulated
@@ -38,7 +37,6 @@ import java.util.UUID;
 public final class SshBoard implements AutoCloseable {
 
     private static final Duration CHANNEL_TIMEOUT = Duration.ofSeconds(20);
-    private static final String PID_DIR = "/tmp/leakgate/pids";
 
     private final SshTarget target;
     private final Session session;
@@ -170,52 +168,39 @@ public final class SshBoard implements AutoCloseable {
         }
     }
 
-    /** How a command ended: the step that ended it and its exit status (-1 when it has none). */
-    public record Outcome(Termination termination, int exitStatus) {
-    }
-
     /**
-     * Runs a command under {@code sh -c} as its own process group, streaming its output. The
-     * input is written, then stdin is closed unless {@code keepStdinOpen}. At the timeout: stdin
-     * is closed, then after {@code stdinGrace} the group gets SIGTERM, after {@code termGrace}
-     * SIGKILL. Whatever the group still runs when the command ends is killed. Throws
-     * {@link BoardException} when the connection is lost.
+     * How a command ended: the step that ended it, its exit status (-1 when it has none), the
+     * signal that ended it as the board reported it ("KILL"; null when none), and whether a
+     * process it left running kept its channel open after it exited (leakgate then ended it).
      */
-    public Outcome exec(String command, byte[] stdin, boolean keepStdinOpen, Duration timeout, Duration stdinGrace,
-                        Duration termGrace, OutputStream stdout, OutputStream stderr) {
-        String pidFile = PID_DIR + "/" + UUID.randomUUID();
-        return exec("mkdir -p " + PID_DIR, command, pidFile, true, stdin, keepStdinOpen, timeout, stdinGrace,
-                termGrace, stdout, stderr);
+    public record Outcome(Termination termination, int exitStatus, String exitSignal, boolean heldByStray) {
     }
 
+    /** After the command's own process exits, how long its output may take to drain before a stray is suspected. */
+    private static final Duration DRAIN = Duration.ofSeconds(2);
+
     /**
-     * As {@link #exec(String, byte[], boolean, Duration, Duration, Duration, OutputStream, OutputStream)},
-     * with the process group's pid written to {@code pidFile}, whose folder is made first. The
-     * caller then ends what the group left running and removes the file, with
-     * {@link #killGroupCommand(String)} in its own clean-up: fewer commands per run, which counts
-     * under emulation, where each one starts emulated processes.
+     * Runs a command under {@code sh -c} as its own process group, streaming its output, with the
+     * process group's pid written to {@code pidFile} (whose folder is made first). The input is
+     * written on a thread of its own (a command that never reads cannot block the timeout), then
+     * stdin is closed unless {@code keepStdinOpen}. At the timeout: stdin is closed, then after
+     * {@code stdinGrace} the group gets SIGTERM, after {@code termGrace} SIGKILL.
+     *
+     * <p>When the command's own process has exited but the channel stays open (a child it started,
+     * in another session perhaps, still holds its output), the group is killed and so is what
+     * {@code endStrays} finds (a shell command), instead of waiting for the timeout. The caller
+     * removes the pid file with what is left of the group ({@link #killGroupCommand}) in its own
+     * clean-up: fewer commands per run, which counts under emulation. Throws {@link BoardException}
+     * when the connection is lost.
      */
     public Outcome execWithPidFile(String command, String pidFile, byte[] stdin, boolean keepStdinOpen, Duration timeout,
-                                   Duration stdinGrace, Duration termGrace, OutputStream stdout, OutputStream stderr) {
+                                   Duration stdinGrace, Duration termGrace, OutputStream stdout, OutputStream stderr,
+                                   String endStrays) {
         String folder = pidFile.substring(0, Math.max(1, pidFile.lastIndexOf('/')));
-        return exec("mkdir -p " + ShellQuoting.quote(folder), command, ShellQuoting.quote(pidFile), false,
-                stdin, keepStdinOpen, timeout, stdinGrace, termGrace, stdout, stderr);
-    }
-
-    /** A shell command that kills what is left of the process group whose pid is in {@code pidFile}. */
-    public static String killGroupCommand(String pidFile) {
-        return "{ read p < " + ShellQuoting.quote(pidFile) + " && kill -s KILL -- -$p; } 2>/dev/null";
-    }
-
-    /**
-     * {@code setup} makes the pid file's folder; the pid is then written by the shell that becomes
-     * the command ({@code exec}): the process group's leader.
-     */
-    private Outcome exec(String setup, String command, String pidFile, boolean cleanUp, byte[] stdin,
-                         boolean keepStdinOpen, Duration timeout, Duration stdinGrace, Duration termGrace,
-                         OutputStream stdout, OutputStream stderr) {
-        String wrapped = setup + " && echo $$ > " + pidFile + " && " + command;
+        String quotedPid = ShellQuoting.quote(pidFile);
+        String wrapped = "mkdir -p " + ShellQuoting.quote(folder) + " && echo $$ > " + quotedPid + " && " + command;
         ChannelExec channel = null;
+        Feeder feeder = null;
         try {
             channel = (ChannelExec) session.openChannel("exec");
             channel.setCommand(wrapped);
@@ -223,41 +208,78 @@ public final class SshBoard implements AutoCloseable {
             channel.setErrStream(stderr, true);
             OutputStream in = channel.getOutputStream();
             channel.connect((int) CHANNEL_TIMEOUT.toMillis());
-            in.write(stdin);
-            in.flush();
-            if (!keepStdinOpen) {
-                in.close();
-            }
+            feeder = Feeder.start(in, stdin, keepStdinOpen, name);
             Termination termination = Termination.EXITED;
-            if (!waitClosed(channel, timeout)) {
-                in.close();
+            End end = waitEnd(channel, timeout);
+            if (end == End.TIMEOUT) {
+                feeder.closeWhenWritten();
                 termination = Termination.STDIN_CLOSED;
-                if (!waitClosed(channel, stdinGrace)) {
-                    signalGroup(pidFile, "TERM");
+                end = waitEnd(channel, stdinGrace);
+                if (end == End.TIMEOUT) {
+                    signalGroup(quotedPid, "TERM");
                     termination = Termination.TERMINATED;
-                    if (!waitClosed(channel, termGrace)) {
-                        signalGroup(pidFile, "KILL");
+                    end = waitEnd(channel, termGrace);
+                    if (end == End.TIMEOUT) {
+                        signalGroup(quotedPid, "KILL");
+                        quietly(endStrays);
                         termination = Termination.KILLED;
                         waitClosed(channel, Duration.ofSeconds(10));
                     }
                 }
             }
+            boolean held = end == End.HELD;
+            if (held) { // the command is done; what holds its channel is not
+                quietly(killGroupCommand(pidFile) + "; " + endStrays);
+                waitClosed(channel, Duration.ofSeconds(10));
+            }
             int status = channel.getExitStatus();
-            return new Outcome(termination, termination == Termination.KILLED ? -1 : status);
+            String signal = channel.getExitSignal();
+            return new Outcome(termination, termination == Termination.KILLED ? -1 : status,
+                    signal == null || signal.isBlank() ? null : signal, held);
         } catch (JSchException | IOException e) {
             throw lost(e);
         } finally {
+            if (feeder != null) {
+                feeder.closeWhenWritten();
+            }
             if (channel != null) {
                 channel.disconnect();
             }
-            if (cleanUp && session.isConnected()) {
-                try { // nothing the command started may outlive it (read and kill are shell builtins)
-                    quietly("read p < " + pidFile + " && kill -s KILL -- -$p 2>/dev/null; rm -f " + pidFile);
-                } catch (RuntimeException ignored) {
-                    // the connection went away: there is nothing more to clean
-                }
-            }
         }
+    }
+
+    /** A shell command that kills what is left of the process group whose pid is in {@code pidFile}. */
+    public static String killGroupCommand(String pidFile) {
+        return "{ read p < " + ShellQuoting.quote(pidFile) + " && kill -s KILL -- -$p; } 2>/dev/null";
+    }
+
+    private enum End { CLOSED, HELD, TIMEOUT }
+
+    /**
+     * Waits until the channel closes (CLOSED), or the command's process has exited (its exit
+     * status or signal arrived) while the channel stays open past {@link #DRAIN} (HELD), or the
+     * wait is over (TIMEOUT).
+     */
+    private End waitEnd(ChannelExec channel, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        long exitedAt = 0;
+        while (!channel.isClosed()) {
+            if (!session.isConnected()) {
+                throw lost(null);
+            }
+            long now = System.nanoTime();
+            if (exitedAt == 0 && (channel.getExitStatus() != -1 || channel.getExitSignal() != null)) {
+                exitedAt = now;
+            }
+            if (exitedAt != 0 && now - exitedAt > DRAIN.toNanos()) {
+                return End.HELD;
+            }
+            if (now > deadline) {
+                return End.TIMEOUT;
+            }
+            sleep(20);
+        }
+        return End.CLOSED;
     }
 
     private boolean waitClosed(ChannelExec channel, Duration wait) {
@@ -269,18 +291,62 @@ public final class SshBoard implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BoardException("interrupted while waiting for a command on " + name, e);
-            }
+            sleep(20);
         }
         return true;
     }
 
-    private void signalGroup(String pidFile, String signal) {
-        quietly("read p < " + pidFile + " && kill -s " + signal + " -- -$p 2>/dev/null");
+    private void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BoardException("interrupted while waiting for a command on " + name, e);
+        }
+    }
+
+    /**
+     * Writes a command's input on a thread of its own, which alone touches the channel's input
+     * stream: closing is a request it carries out once its write is done, so a command that never
+     * reads cannot block its own timeout (the write ends when the channel does).
+     */
+    private static final class Feeder {
+        private final java.util.concurrent.CountDownLatch close = new java.util.concurrent.CountDownLatch(1);
+
+        static Feeder start(OutputStream in, byte[] input, boolean keepOpen, String board) {
+            Feeder f = new Feeder();
+            if (!keepOpen) {
+                f.close.countDown();
+            }
+            Thread t = new Thread(() -> {
+                try {
+                    in.write(input);
+                    in.flush();
+                    f.close.await();
+                } catch (IOException e) {
+                    // the command ended or closed its input: nothing more to write
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                try {
+                    in.close();
+                } catch (IOException e) {
+                    // the channel is gone already
+                }
+            }, "leakgate-stdin " + board);
+            t.setDaemon(true);
+            t.start();
+            return f;
+        }
+
+        void closeWhenWritten() {
+            close.countDown();
+        }
+    }
+
+    /** {@code quotedPidFile}: the pid file's path, quoted for the shell. */
+    private void signalGroup(String quotedPidFile, String signal) {
+        quietly("read p < " + quotedPidFile + " && kill -s " + signal + " -- -$p 2>/dev/null");
     }
 
     /** A short command on a channel of its own, without the timeout machinery. */
@@ -350,13 +416,13 @@ public final class SshBoard implements AutoCloseable {
         ChannelSftp sftp = sftp();
         String partial = remote + ".partial";
         try (InputStream in = Files.newInputStream(local)) {
-            sftp.put(in, partial);
-            sftp.chmod(Files.isExecutable(local) ? 0755 : 0644, partial);
+            sftp.put(in, sftpPath(partial));
+            sftp.chmod(Files.isExecutable(local) ? 0755 : 0644, sftpPath(partial));
             try {
-                sftp.rename(partial, remote);
+                sftp.rename(sftpPath(partial), sftpPath(remote));
             } catch (SftpException exists) { // rename fails over an existing file on some servers
-                sftp.rm(remote);
-                sftp.rename(partial, remote);
+                sftp.rm(sftpPath(remote));
+                sftp.rename(sftpPath(partial), sftpPath(remote));
             }
         } catch (SftpException e) {
             throw new BoardException("cannot copy " + local + " to " + remote + " on " + name + ": " + e.getMessage()
@@ -397,7 +463,7 @@ public final class SshBoard implements AutoCloseable {
 
     private boolean download(ChannelSftp sftp, String remote, Path local) {
         try (OutputStream out = Files.newOutputStream(local)) {
-            sftp.get(remote, out);
+            sftp.get(sftpPath(remote), out);
             return true;
         } catch (SftpException e) {
             try {
@@ -412,6 +478,22 @@ public final class SshBoard implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + local, e);
         }
+    }
+
+    /**
+     * A remote path as JSch's SFTP channel takes it: JSch reads {@code *} and {@code ?} in remote
+     * paths as patterns and {@code \\} as their escape, so each is escaped to mean itself.
+     */
+    static String sftpPath(String path) {
+        StringBuilder s = new StringBuilder(path.length() + 8);
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\\' || c == '*' || c == '?') {
+                s.append('\\');
+            }
+            s.append(c);
+        }
+        return s.toString();
     }
 
     private ChannelSftp sftp() {

@@ -24,7 +24,8 @@ import java.util.List;
  *              [--runs-dir DIR] [--name NAME] -- PROGRAM [ARGS...]
  * </pre>
  *
- * Exit status: 0 pass, 1 fail, 2 inconclusive, 64 bad usage.
+ * Exit status: 0 pass, 1 fail, 2 inconclusive, 64 bad usage, 70 an error of leakgate's own (one line
+ * on stderr; never the FAIL code, which is for leaks).
  */
 public final class LeakgateCommand {
 
@@ -32,13 +33,14 @@ public final class LeakgateCommand {
     static final int FAIL = 1;
     static final int INCONCLUSIVE = 2;
     static final int USAGE = 64;
+    static final int INTERNAL = 70;
 
     private static final String USAGE_TEXT = """
             usage: leakgate check [--limit KIND=BYTES]... FILE.xml
                    leakgate run [--limit KIND=BYTES]... [--timeout SECONDS] [--suppressions FILE]...
                                 [--valgrind PATH] [--runs-dir DIR] [--name NAME] -- PROGRAM [ARGS...]
             KIND is definitely_lost (limit 0 unless given), indirectly_lost, possibly_lost, still_reachable or
-            suppressed. Exit status: 0 pass, 1 fail, 2 inconclusive, 64 bad usage.""";
+            suppressed. Exit status: 0 pass, 1 fail, 2 inconclusive, 64 bad usage, 70 internal error.""";
 
     private LeakgateCommand() {
     }
@@ -75,6 +77,11 @@ public final class LeakgateCommand {
             err.println("leakgate: " + e.getMessage());
             err.println(USAGE_TEXT);
             return USAGE;
+        } catch (RuntimeException | Error e) {
+            // one line, not a stack trace, and never the FAIL code: this is leakgate's failure, not a leak
+            err.println("leakgate: internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + " (the run's raw files, if any, are kept under the runs folder)");
+            return INTERNAL;
         }
     }
 

@@ -97,6 +97,11 @@ public final class Harness {
         }
     }
 
+    /** The requests so far, in order, as the kit's protocol checks them. */
+    List<dev.leakgate.harness.KitReplies.Request> requests() {
+        return calls().stream().map(c -> new dev.leakgate.harness.KitReplies.Request(c.scenario(), c.times())).toList();
+    }
+
     /** The harness's standard input for these requests: one {@code run NAME N} line each, then {@code quit}. */
     String script() {
         StringBuilder s = new StringBuilder();

@@ -1,7 +1,5 @@
 package dev.leakgate.junit;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +21,7 @@ final class Progress implements AutoCloseable {
 
     /** Starts reporting on the run whose stdout streams into {@code stdout}; a zero interval reports nothing. */
     static Progress start(String what, Duration interval, List<Harness.ScenarioCall> calls, Path stdout,
-                          Consumer<String> sink) {
+                          String token, Consumer<String> sink) {
         if (interval.isZero() || interval.isNegative()) {
             return new Progress(null);
         }
@@ -33,7 +31,7 @@ final class Progress implements AutoCloseable {
                 while (true) {
                     Thread.sleep(interval.toMillis());
                     long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-                    String line = what + ": " + seconds + " s under valgrind" + scenario(calls, stdout);
+                    String line = what + ": " + seconds + " s under valgrind" + scenario(calls, stdout, token);
                     System.out.println("leakgate: " + line);
                     sink.accept(line);
                 }
@@ -47,16 +45,12 @@ final class Progress implements AutoCloseable {
     }
 
     /** ", running NAME (k of n)" from the replies so far, or "" before the harness answered. */
-    static String scenario(List<Harness.ScenarioCall> calls, Path stdout) {
+    static String scenario(List<Harness.ScenarioCall> calls, Path stdout, String token) {
         if (calls.isEmpty()) {
             return "";
         }
-        long answered;
-        try (var lines = Files.lines(stdout)) {
-            answered = lines.filter(l -> l.startsWith("ok ") || l.startsWith("error ")).count();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return "";
-        }
+        long answered = dev.leakgate.harness.KitProtocol.replies(stdout, token).stream()
+                .filter(l -> l.startsWith("ok ") || l.startsWith("error ")).count();
         if (answered >= calls.size()) {
             return ", all " + calls.size() + " scenarios done, valgrind is checking for leaks";
         }

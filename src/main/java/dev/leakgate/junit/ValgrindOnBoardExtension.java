@@ -4,6 +4,8 @@ import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.BoardSession;
 import dev.leakgate.board.Preflight;
 import dev.leakgate.board.Settings;
+import dev.leakgate.harness.KitProtocol;
+import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.KnownLeaks;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
@@ -59,9 +61,19 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             Path harness = Path.of(a.harness());
             List<Path> libs = paths(a.libs(), "libs", errors);
             List<Path> supps = paths(a.suppressions(), "suppressions", errors);
-            if (!a.harness().isBlank() && !Files.isRegularFile(harness)) {
+            if (!a.harness().isBlank() && Files.isDirectory(harness)) {
+                errors.add("harness = \"" + a.harness() + "\" is a folder (" + harness.toAbsolutePath()
+                        + "): name the harness program in it");
+            } else if (!a.harness().isBlank() && !Files.isRegularFile(harness)) {
                 errors.add("harness = \"" + a.harness() + "\" does not exist (looked in " + harness.toAbsolutePath()
                         + "): build it first, or fix the path (relative to the test's working directory)");
+            }
+            for (String kind : a.failOnErrors()) {
+                try {
+                    dev.leakgate.memcheck.ErrorKind.parse(kind);
+                } catch (IllegalArgumentException e) {
+                    errors.add("failOnErrors names " + e.getMessage());
+                }
             }
             limit(a.maxDefinitelyLost(), "maxDefinitelyLost", errors);
             limit(a.maxIndirectlyLost(), "maxIndirectlyLost", errors);
@@ -90,7 +102,10 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             List<Path> out = new ArrayList<>();
             for (String n : names) {
                 Path p = Path.of(n);
-                if (!Files.isRegularFile(p)) {
+                if (Files.isDirectory(p)) {
+                    errors.add(attribute + " names \"" + n + "\", which is a folder (" + p.toAbsolutePath()
+                            + "): name each file in it, e.g. \"" + n + (n.endsWith("/") ? "" : "/") + "libname.so\"");
+                } else if (!Files.isRegularFile(p)) {
                     errors.add(attribute + " names \"" + n + "\", which does not exist (looked in " + p.toAbsolutePath()
                             + "): build it first, or fix the path");
                 }
@@ -186,20 +201,29 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         BoardSession board = board(context, config.settings(), a.board());
         BoardMemcheckRunner.Deployment deployed = deployment(context, board, config);
 
+        if (!a.plain() && harness.calls().isEmpty() && harness.soaks().isEmpty()) {
+            throw new AssertionError("leakgate: the test asked its harness for no scenario, so nothing was run or"
+                    + " gated: call run(\"SCENARIO\", N) or soak(..) on the Harness parameter in the test body, or set"
+                    + " plain = true on @ValgrindOnBoard to run the program as it is");
+        }
         List<String> soakFailures = harness.soaks().isEmpty() ? List.of() : soak(context, board, deployed, config, harness);
-        if (!a.plain() && harness.calls().isEmpty() && !harness.soaks().isEmpty()) {
+        if (!a.plain() && harness.calls().isEmpty()) {
             if (!soakFailures.isEmpty()) {
                 throw new AssertionError(String.join("\n\n", soakFailures));
             }
             return; // only growth was asked for: no valgrind run
         }
 
-        MemcheckCommand command = board.command(deployed.pathOf(config.harness()))
+        String token = KitProtocol.newToken(); // the kit's replies carry it: the code under test cannot forge them
+        MemcheckCommand.Builder builder = board.command(deployed.pathOf(config.harness()))
                 .args(a.args())
                 .env("LD_LIBRARY_PATH", deployed.folder())
                 .suppressions(config.suppressions().stream().map(deployed::pathOf).toList())
-                .options("--gen-suppressions=all") // offered per leak in the report
-                .build();
+                .options("--gen-suppressions=all"); // offered per leak in the report
+        if (!a.plain()) {
+            builder.env(KitProtocol.TOKEN_VARIABLE, token);
+        }
+        MemcheckCommand command = builder.build();
         String stdin = a.plain() ? a.stdin() : harness.script();
         Progress[] progress = {null};
         Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(PROGRESS_SECONDS, "10")));
@@ -209,7 +233,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             run = board.run(command, LocalMemcheckRunner.Options.named(runName(context))
                     .withStdin(stdin).withTimeout(Duration.ofSeconds(a.timeoutSeconds()))
                     .withOnStart(files -> progress[0] = Progress.start(what, every,
-                            a.plain() ? List.of() : harness.calls(), files.stdout(),
+                            a.plain() ? List.of() : harness.calls(), files.stdout(), token,
                             line -> context.publishReportEntry("leakgate.progress", line))));
         } finally {
             if (progress[0] != null) {
@@ -231,19 +255,21 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         boolean failed = !verdict.passed();
         List<String> scenarioLines = new ArrayList<>();
         if (!a.plain()) {
-            HarnessReplies replies = HarnessReplies.check(stdoutLines(run), harness.calls());
+            KitReplies replies = KitReplies.check(KitProtocol.replies(run.files().stdout(), token), harness.requests());
             if (!replies.problems().isEmpty()) {
                 failed = true;
                 message.insert(0, "leakgate: the harness run went wrong:\n  - "
                         + String.join("\n  - ", replies.problems()) + "\n");
             }
             List<String> overLimit = new ArrayList<>();
-            for (HarnessReplies.ScenarioResult r : replies.results()) {
-                // with a baseline, accepted leaks are told apart by their stacks in the whole-run gate
-                if (a.baseline().isEmpty() && a.maxDefinitelyLost() != ValgrindOnBoard.NOT_GATED
-                        && r.definitely() > a.maxDefinitelyLost()) {
-                    overLimit.add("scenario " + r.scenario() + " (x" + r.times() + ") leaked " + r.definitely()
-                            + " bytes definitely lost while it ran (limit " + a.maxDefinitelyLost() + ")");
+            for (KitReplies.ScenarioResult r : replies.results()) {
+                // the kit counts definitely and indirectly lost together, so a scenario is gated on its own
+                // only where that cannot differ from the limit's kind: a limit of 0 (anything lost holds a
+                // definitely lost block). With a baseline, accepted leaks are told apart by their stacks in
+                // the whole-run gate.
+                if (a.baseline().isEmpty() && a.maxDefinitelyLost() == 0 && r.lost() > 0) {
+                    overLimit.add("scenario " + r.scenario() + " (x" + r.times() + ") lost " + r.lost()
+                            + " bytes while it ran (definitely and indirectly lost; limit 0)");
                 }
             }
             if (!overLimit.isEmpty()) { // each scenario is gated too: it says which one leaked
@@ -282,35 +308,39 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     private static List<String> soak(ExtensionContext context, BoardSession board,
                                      BoardMemcheckRunner.Deployment deployed, Config config, Harness harness) {
         ValgrindOnBoard a = config.annotation();
+        String token = KitProtocol.newToken();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("LD_LIBRARY_PATH", deployed.folder());
+        env.put(KitProtocol.TOKEN_VARIABLE, token);
         BoardMemcheckRunner.NativeRun run = board.runNative(deployed.pathOf(config.harness()), List.of(a.args()),
-                Map.of("LD_LIBRARY_PATH", deployed.folder()), runName(context) + "-soak",
-                harness.soakScript().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                env, runName(context) + "-soak", harness.soakScript().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 Duration.ofSeconds(a.timeoutSeconds()));
-        List<String> out;
-        try {
-            out = Files.readAllLines(run.files().stdout());
-        } catch (IOException e) {
-            out = List.of();
-        }
+        List<String> out = KitProtocol.replies(run.files().stdout(), token);
+        String cut = run.lostBoard() != null ? "; " + run.lostBoard()
+                : run.termination().endedByLeakgate() ? "; the soak was ended by the timeout after " + a.timeoutSeconds()
+                + " s, so it did not finish" : "";
         List<String> failures = new ArrayList<>();
         for (Harness.SoakCall call : harness.soaks()) {
             GrowthSeries series = GrowthSeries.parse(out, call.scenario(), call.runs());
+            if (run.termination() != dev.leakgate.memcheck.Termination.EXITED) {
+                series = series.unfinished();
+            }
             Path csv = series.writeCsv(run.files().folder().resolve("growth-" + call.scenario() + ".csv"));
             GrowthGate.Result result = new GrowthGate(call.maxBytesPerRun(), 0.2).evaluate(series);
             context.publishReportEntry("leakgate.growth." + call.scenario(), csv.toString());
             if (!result.passed()) {
-                failures.add(result.message() + "\n  (natively on " + board + "; series: " + csv
-                        + (run.lostBoard() != null ? "; " + run.lostBoard() : "") + ")");
+                failures.add(result.message() + "\n  (natively on " + board + "; series: " + csv + cut + ")");
             }
         }
+        run.notes().forEach(n -> System.out.println("leakgate: " + n));
         return failures;
     }
 
     /** Each scenario's leaked bytes and the heap in use after it, kept beside the run's raw files. */
-    private static void writeScenarios(Path file, List<HarnessReplies.ScenarioResult> results) {
-        StringBuilder s = new StringBuilder("scenario,times,definitely_lost,possibly_lost,still_reachable,heap_in_use\n");
-        for (HarnessReplies.ScenarioResult r : results) {
-            s.append(r.scenario()).append(',').append(r.times()).append(',').append(r.definitely()).append(',')
+    private static void writeScenarios(Path file, List<KitReplies.ScenarioResult> results) {
+        StringBuilder s = new StringBuilder("scenario,times,lost,possibly_lost,still_reachable,heap_in_use\n");
+        for (KitReplies.ScenarioResult r : results) {
+            s.append(r.scenario()).append(',').append(r.times()).append(',').append(r.lost()).append(',')
                     .append(r.possibly()).append(',').append(r.reachable()).append(',').append(r.heap()).append('\n');
         }
         try {
@@ -347,16 +377,9 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         }
     }
 
+    /** The test's name for run folders: its class's full name (two classes may share a simple name) and method. */
     private static String runName(ExtensionContext context) {
-        return context.getRequiredTestClass().getSimpleName() + "-" + context.getRequiredTestMethod().getName();
-    }
-
-    private static List<String> stdoutLines(MemcheckRun run) {
-        try {
-            return Files.readAllLines(run.files().stdout());
-        } catch (IOException e) {
-            return List.of();
-        }
+        return context.getRequiredTestClass().getName() + "-" + context.getRequiredTestMethod().getName();
     }
 
     /** One board per test run and board setting, closed when the run ends. */
@@ -382,7 +405,8 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                         config.settings().get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
             }
             // a folder per set of files: a method's own harness must not overwrite its class's
-            String folder = context.getRequiredTestClass().getSimpleName() + "-"
+            // by the class's full name: two classes of the same simple name may run at once on one board
+            String folder = context.getRequiredTestClass().getName() + "-"
                     + Integer.toHexString(files.stream().map(f -> f.toAbsolutePath().normalize().toString()).toList()
                     .hashCode());
             long bytes = files.stream().mapToLong(f -> {

@@ -5,17 +5,31 @@ import java.util.Optional;
 
 /**
  * One leak check of a run: the final one valgrind makes at exit, or one the program asked for
- * in the middle of the run through a client request ({@code VALGRIND_DO_ADDED_LEAK_CHECK}).
+ * in the middle of the run through a client request ({@code VALGRIND_DO_LEAK_CHECK}, or a delta
+ * check: {@code VALGRIND_DO_ADDED_LEAK_CHECK}, {@code VALGRIND_DO_CHANGED_LEAK_CHECK}).
+ *
+ * <p>A delta check lists only the loss records that changed since the check before it, so adding
+ * them up gives no total: its {@link #totals()} give none (unless valgrind wrote a
+ * {@code <leak_summary>}, protocol 6), and its records carry their {@link LeakRecord#change()}.
  *
  * @param records             the retained loss records, largest first (see {@link #omittedRecords})
  * @param omittedRecords      loss records read but not kept because of the parser's retention
  *                            limit; the smallest ones are dropped first, the totals count them all
- * @param totals              bytes and blocks per kind
+ * @param totals              bytes and blocks per kind (none for a delta check without a summary)
  * @param clientMessagesBefore how many client messages the program had written when this check
  *                            began: ties a mid-run check to the marker the program wrote before it
+ * @param mode                whether the check listed every record or only those that changed
  */
 public record LeakCheck(List<LeakRecord> records, long omittedRecords, LeakTotals totals,
-                        int clientMessagesBefore) {
+                        int clientMessagesBefore, Mode mode) {
+
+    /** How much of the heap's loss records a check lists. */
+    public enum Mode {
+        /** Every record (the final check, {@code VALGRIND_DO_LEAK_CHECK}). */
+        FULL,
+        /** Only the records that changed since the check before it. */
+        DELTA
+    }
 
     public LeakCheck {
         records = List.copyOf(records);

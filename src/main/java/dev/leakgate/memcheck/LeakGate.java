@@ -77,10 +77,16 @@ public final class LeakGate {
         return new LeakGate(limits, k, failOnAnyError, knownLeaks);
     }
 
-    /** Memcheck errors with these {@code <kind>} names fail the gate, also kinds leakgate does not know. */
+    /**
+     * Memcheck errors with these {@code <kind>} names (e.g. "InvalidRead") fail the gate. A name that
+     * is not a memcheck error kind is refused with the nearest one: a typo must not switch the gate
+     * off. For a kind newer than this leakgate, use {@link #failOnAnyError()}.
+     */
     public LeakGate failOn(String... kindNames) {
         Set<String> k = new LinkedHashSet<>(failingErrorKinds);
-        k.addAll(List.of(kindNames));
+        for (String name : kindNames) {
+            k.add(ErrorKind.parse(name).xmlName());
+        }
         return new LeakGate(limits, k, failOnAnyError, knownLeaks);
     }
 
@@ -109,7 +115,13 @@ public final class LeakGate {
 
     /** Judges a run: its report, plus what the run knows (killed, not started), with its files. */
     public Verdict evaluate(MemcheckRun run) {
-        return evaluate(run.report(), run.problems(), run.files());
+        Verdict v = evaluate(run.report(), run.problems(), run.files());
+        if (run.notes().isEmpty()) {
+            return v;
+        }
+        List<String> notes = new ArrayList<>(run.notes());
+        notes.addAll(v.notes());
+        return new Verdict(v.outcome(), v.violations(), v.reasons(), v.report(), v.files(), notes);
     }
 
     /** {@code problems}: why the report or run is inconclusive (the report's own are among them). */

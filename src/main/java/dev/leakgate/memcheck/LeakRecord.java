@@ -17,12 +17,26 @@ import java.util.List;
  * @param stack           where the blocks were allocated, innermost first
  * @param suppression     the suppression valgrind generated for this record
  *                        ({@code --gen-suppressions=all}), ready for a .supp file; null without it
+ * @param change          how much the record changed since the previous leak check, when it comes
+ *                        from a delta leak check ({@code VALGRIND_DO_ADDED_LEAK_CHECK} or
+ *                        {@code ..._CHANGED_...}, whose text reads "64 (+64) bytes in 1 (+1) blocks");
+ *                        null for a record of a full leak check
  */
 public record LeakRecord(LeakKind kind, long bytes, long blocks, long indirectBytes,
-                         int lossRecord, int lossRecordCount, String text, List<Frame> stack, String suppression) {
+                         int lossRecord, int lossRecordCount, String text, List<Frame> stack, String suppression,
+                         Change change) {
+
+    /** What a delta leak check says changed: bytes (own and held) and blocks, each may be negative. */
+    public record Change(long bytes, long blocks) {
+    }
 
     public LeakRecord {
         stack = List.copyOf(stack);
+    }
+
+    /** Whether the record comes from a delta leak check (see {@link #change}). */
+    public boolean isDelta() {
+        return change != null;
     }
 
     /** The bytes of this record's own blocks: what valgrind's LEAK SUMMARY adds up for its kind. */

@@ -23,7 +23,14 @@ public final class LeakTotals {
         /** valgrind's own {@code <leak_summary>} (protocol 6). */
         LEAK_SUMMARY,
         /** added up from the loss records (protocols 4 and 5). */
-        LOSS_RECORDS
+        LOSS_RECORDS,
+        /** none: a delta leak check of protocol 4 or 5 lists only the records that changed. */
+        DELTA_CHECK
+    }
+
+    /** The totals of a delta check without a summary: every kind unknown. */
+    static LeakTotals ofDeltaCheck() {
+        return new LeakTotals(Map.of(), Source.DELTA_CHECK);
     }
 
     private final Map<LeakKind, Amount> amounts;
@@ -70,6 +77,11 @@ public final class LeakTotals {
 
     /** Why a kind is unknown, in words for a person. */
     public String whyUnknown(LeakKind kind) {
+        if (source == Source.DELTA_CHECK) {
+            return "a delta leak check (VALGRIND_DO_ADDED_LEAK_CHECK or ..._CHANGED_...) lists only the loss"
+                    + " records that changed, so adding them up gives no total; read the program's"
+                    + " VALGRIND_COUNT_LEAKS, or make a full check (VALGRIND_DO_LEAK_CHECK)";
+        }
         if (kind == LeakKind.SUPPRESSED) {
             return "valgrind writes the suppressed total to XML only from protocol 6 (valgrind 3.26);"
                     + " use a newer valgrind to gate on it";

@@ -110,13 +110,17 @@ public final class LocalMemcheckRunner {
      * program or valgrind did: that is in the returned run.
      */
     public MemcheckRun run(MemcheckCommand command, Options options) {
+        LocalProcesses.reapDeadOwnersOnce();
         RunFiles files = RunFiles.create(runsRoot, options.name());
         String dir = command.workingDirectory() != null ? command.workingDirectory()
                 : Path.of("").toAbsolutePath().toString();
+        String runId = command.runId() != null ? command.runId() : RunIdentity.newId();
         MemcheckCommand placed = command.toBuilder()
                 .xmlFile(files.xml().toString())
                 .logFile(files.log().toString())
                 .workingDirectory(dir)
+                .runId(runId)
+                .env(RunIdentity.OWNER_VARIABLE, RunIdentity.owner())
                 .build();
         write(files.command(), placed.shellCommand() + "\n");
 
@@ -125,6 +129,12 @@ public final class LocalMemcheckRunner {
                 .redirectOutput(files.stdout().toFile())
                 .redirectError(files.stderr().toFile());
         pb.environment().putAll(placed.environment());
+        if (!options.keepStdinOpen()) {
+            // input from a file: a program that never reads it cannot block anyone
+            Path input = files.folder().resolve("stdin.txt");
+            writeBytes(input, options.stdin());
+            pb.redirectInput(input.toFile());
+        }
 
         options.onStart().accept(files);
         long start = System.nanoTime();
@@ -135,15 +145,14 @@ public final class LocalMemcheckRunner {
             write(files.stderr(), e.getMessage() + "\n");
             String why = "could not start valgrind '" + placed.valgrind() + "': " + e.getMessage()
                     + "; install valgrind (Debian: apt-get install valgrind) or set the path to it";
-            return new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, elapsed(start),
-                    parser.parse(files.xml()), why, "");
+            return new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, null, elapsed(start),
+                    options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of());
         }
-        List<ProcessHandle> children = new ArrayList<>();
         long pid = process.pid();
         MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(pid));
         Termination termination;
         try {
-            termination = supervise(process, options, children);
+            termination = supervise(process, options);
         } finally {
             sampler.close();
         }
@@ -152,31 +161,36 @@ public final class LocalMemcheckRunner {
             memory.writeCsv(files.memory());
         }
         int exit = termination == Termination.KILLED ? -1 : process.exitValue();
-        children.addAll(process.descendants().toList());
-        children.forEach(ProcessHandle::destroyForcibly);
+        // whatever the run started and left running: found by the run's id in their environment
+        List<String> notes = new ArrayList<>();
+        List<String> strays = LocalProcesses.killWithVariable(MemcheckCommand.RUN_ID_VARIABLE, runId);
+        if (!strays.isEmpty()) {
+            notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
+                    + " the run left running: " + String.join(", ", strays));
+        }
         Duration duration = elapsed(start);
-        return new MemcheckRun(placed, files, termination, exit, duration, parser.parse(files.xml()), null,
-                files.stderrTail(15));
+        MemcheckReport report = parser.parse(files.xml());
+        return new MemcheckRun(placed, files, termination, exit, null, duration, options.timeout(), report, null,
+                files.stderrTail(15), ValgrindLog.problems(files.log()), RunIdentity.problems(report, runId, pid), notes);
     }
 
-    private static Termination supervise(Process process, Options options, List<ProcessHandle> children) {
-        Thread feeder = feed(process, options);
+    private static Termination supervise(Process process, Options options) {
+        Feeder feeder = options.keepStdinOpen() ? Feeder.start(process, options.stdin()) : null;
         try {
             if (process.waitFor(options.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 return Termination.EXITED;
             }
-            children.addAll(process.descendants().toList());
-            closeQuietly(process.getOutputStream());
-            feeder.interrupt();
+            if (feeder != null) {
+                feeder.closeWhenWritten(); // never blocks: a program that does not read keeps it open
+            }
             if (process.waitFor(options.stdinGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 return Termination.STDIN_CLOSED;
             }
-            children.addAll(process.descendants().toList());
             process.destroy(); // SIGTERM
             if (process.waitFor(options.termGrace().toMillis(), TimeUnit.MILLISECONDS)) {
                 return Termination.TERMINATED;
             }
-            children.addAll(process.descendants().toList());
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly(); // SIGKILL
             process.waitFor();
             return Termination.KILLED;
@@ -185,26 +199,45 @@ public final class LocalMemcheckRunner {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the program ran under valgrind", e);
+        } finally {
+            if (feeder != null) {
+                feeder.closeWhenWritten();
+            }
         }
     }
 
-    /** Writes the input on a thread of its own, so that a program that does not read cannot block us. */
-    private static Thread feed(Process process, Options options) {
-        Thread t = new Thread(() -> {
-            OutputStream in = process.getOutputStream();
-            try {
-                in.write(options.stdin());
-                in.flush();
-            } catch (IOException e) {
-                // the program closed its stdin or ended: nothing more to write
-            }
-            if (!options.keepStdinOpen()) {
+    /**
+     * Writes the input to a program whose stdin stays open, on a thread of its own that alone
+     * touches the stream: closing it is a request the thread carries out once its write is done,
+     * so a program that never reads cannot block the timeout (a write blocked on a full pipe ends
+     * when the program does).
+     */
+    private static final class Feeder {
+        private final java.util.concurrent.CountDownLatch close = new java.util.concurrent.CountDownLatch(1);
+
+        static Feeder start(Process process, byte[] input) {
+            Feeder f = new Feeder();
+            Thread t = new Thread(() -> {
+                OutputStream in = process.getOutputStream();
+                try {
+                    in.write(input);
+                    in.flush();
+                    f.close.await();
+                } catch (IOException e) {
+                    // the program closed its stdin or ended: nothing more to write
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 closeQuietly(in);
-            }
-        }, "leakgate-stdin");
-        t.setDaemon(true);
-        t.start();
-        return t;
+            }, "leakgate-stdin");
+            t.setDaemon(true);
+            t.start();
+            return f;
+        }
+
+        void closeWhenWritten() {
+            close.countDown();
+        }
     }
 
     private static void closeQuietly(OutputStream out) {
@@ -212,6 +245,14 @@ public final class LocalMemcheckRunner {
             out.close();
         } catch (IOException e) {
             // already closed by the program's end
+        }
+    }
+
+    private static void writeBytes(Path file, byte[] bytes) {
+        try {
+            Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 

@@ -40,7 +40,20 @@ public final class MemcheckCommand {
             Map.entry("--undef-value-errors", "use undefValueErrors(..)"),
             Map.entry("--num-callers", "use numCallers(..)"),
             Map.entry("--suppressions", "use suppressions(..)"),
-            Map.entry("--child-silent-after-fork", "use childSilentAfterFork(..)"));
+            Map.entry("--child-silent-after-fork", "use childSilentAfterFork(..)"),
+            Map.entry("--xtree-leak", "it sends the final leak check's loss records to an xtree file instead of"
+                    + " the XML, so the gate would see no leak"),
+            Map.entry("--xtree-leak-file", "leakgate reads leaks from the XML only"),
+            Map.entry("--exit-on-first-error", "valgrind would exit before its final leak check; gate errors with"
+                    + " LeakGate.failOn(..) (failOnErrors on @ValgrindOnBoard)"),
+            Map.entry("--error-exitcode", "leakgate judges valgrind's exit status itself; gate errors with"
+                    + " LeakGate.failOn(..) (failOnErrors on @ValgrindOnBoard)"),
+            Map.entry("--xml-user-comment", "leakgate writes the run's identity there; use runId(..)"));
+
+    /** The environment variable that marks every process of a run with its identity (see {@link Builder#runId}). */
+    public static final String RUN_ID_VARIABLE = "LEAKGATE_RUN";
+    /** The prefix of the {@code --xml-user-comment} that carries a run's identity. */
+    public static final String RUN_ID_COMMENT = "leakgate-run:";
 
     private final String valgrind;
     private final String valgrindLib;
@@ -55,6 +68,7 @@ public final class MemcheckCommand {
     private final String logFile;
     private final String workingDirectory;
     private final Map<String, String> programEnvironment;
+    private final String runId;
 
     private MemcheckCommand(Builder b) {
         this.valgrind = b.valgrind;
@@ -70,6 +84,7 @@ public final class MemcheckCommand {
         this.logFile = b.logFile;
         this.workingDirectory = b.workingDirectory;
         this.programEnvironment = Map.copyOf(b.environment);
+        this.runId = b.runId;
     }
 
     /** A command that runs this program (a path, or a name found on PATH) under memcheck. */
@@ -90,6 +105,9 @@ public final class MemcheckCommand {
             o.add("--suppressions=" + s);
         }
         o.addAll(extraOptions);
+        if (runId != null) {
+            o.add("--xml-user-comment=" + RUN_ID_COMMENT + runId);
+        }
         o.add("--xml=yes");
         o.add("--xml-file=" + fileNameOption(xmlFile));
         o.add("--log-file=" + fileNameOption(logFile));
@@ -118,7 +136,15 @@ public final class MemcheckCommand {
             env.put("VALGRIND_LIB", valgrindLib);
         }
         env.putAll(new java.util.TreeMap<>(programEnvironment));
+        if (runId != null) {
+            env.put(RUN_ID_VARIABLE, runId);
+        }
         return env;
+    }
+
+    /** The run's identity (see {@link Builder#runId}), or null when it has none. */
+    public String runId() {
+        return runId;
     }
 
     /**
@@ -170,6 +196,7 @@ public final class MemcheckCommand {
         b.logFile = logFile;
         b.workingDirectory = workingDirectory;
         b.environment.putAll(programEnvironment);
+        b.runId = runId;
         return b;
     }
 
@@ -193,6 +220,7 @@ public final class MemcheckCommand {
         private String logFile = "memcheck.log";
         private String workingDirectory;
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private String runId;
 
         private Builder(String program) {
             this.program = requireText(program, "program");
@@ -315,11 +343,28 @@ public final class MemcheckCommand {
             return this;
         }
 
+        /**
+         * The identity of one run (letters, digits, '-'; runners make a random one): written into the
+         * XML ({@code --xml-user-comment}) so that the report can be proved to be this run's, and into
+         * the environment ({@value #RUN_ID_VARIABLE}), which every process the run starts inherits, so
+         * that what it leaves behind can be found and ended.
+         */
+        public Builder runId(String id) {
+            if (id != null && !id.matches("[A-Za-z0-9-]{8,64}")) {
+                throw new IllegalArgumentException("A run id is 8 to 64 letters, digits or '-', but was '" + id + "'");
+            }
+            this.runId = id;
+            return this;
+        }
+
         /** An environment variable for the program, e.g. {@code LD_LIBRARY_PATH}. */
         public Builder env(String name, String value) {
             ShellQuoting.requireEnvName(name);
             if ("VALGRIND_LIB".equals(name)) {
                 throw new IllegalArgumentException("Set VALGRIND_LIB with valgrindLib(..) or valgrindPrefix(..)");
+            }
+            if (RUN_ID_VARIABLE.equals(name)) {
+                throw new IllegalArgumentException(RUN_ID_VARIABLE + " is leakgate's: set it with runId(..)");
             }
             environment.put(name, Objects.requireNonNull(value, "the value of " + name + " is null"));
             return this;

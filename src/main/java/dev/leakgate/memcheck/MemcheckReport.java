@@ -34,6 +34,7 @@ public final class MemcheckReport {
     private final List<LeakCheck> intermediateLeakChecks;
     private final List<XmlElement> unknownElements;
     private final List<String> problems;
+    private final String userComment;
 
     MemcheckReport(ReportBuilder b) {
         this.source = b.source;
@@ -55,6 +56,15 @@ public final class MemcheckReport {
         this.intermediateLeakChecks = List.copyOf(b.intermediateLeakChecks);
         this.unknownElements = List.copyOf(b.unknownElements);
         this.problems = List.copyOf(b.problems);
+        this.userComment = b.userComment;
+    }
+
+    /**
+     * {@code <usercomment>} ({@code --xml-user-comment}): leakgate writes each run's identity there,
+     * so that a report can be proved to be the run's own. Null when the report has none.
+     */
+    public String userComment() {
+        return userComment;
     }
 
     /** What the report was read from, for messages: the file's path or a caller's name. */

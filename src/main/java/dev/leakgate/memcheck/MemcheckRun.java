@@ -8,13 +8,30 @@ import java.util.OptionalInt;
 /**
  * One finished run under memcheck: how it ended, its parsed report and where its raw files are.
  *
- * @param exitCode    valgrind's exit status, or -1 when it had none (killed, not started)
- * @param startError  why valgrind could not be started, or null
- * @param stderrTail  the last lines the program and valgrind wrote to stderr, for messages
+ * <p>{@link #problems()} applies the trust rules: a run is conclusive only when valgrind ended by
+ * itself (leakgate did not have to end it), exited normally (not by a signal), wrote a complete
+ * report that carries this run's identity, and said nothing in its log about failing.
+ *
+ * @param exitCode     valgrind's exit status, or -1 when it had none (killed, not started, not reported)
+ * @param exitSignal   the signal that ended valgrind's process, as the board reported it ("KILL"), or null
+ * @param timeout      the run's timeout, for messages
+ * @param startError   why valgrind could not be started, or the board was lost; null when neither
+ * @param stderrTail   the last lines written to stderr, bounded, shown when valgrind wrote no XML at all
+ * @param logProblems  what valgrind's log says went wrong (see {@link ValgrindLog})
+ * @param runProblems  what the runner found wrong with the run itself (files not the run's own, a full disk)
+ * @param notes        what a person should know that does not make the run inconclusive (processes the run
+ *                     left behind and leakgate ended)
  */
 public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination termination,
-                          int exitCode, Duration duration, MemcheckReport report, String startError,
-                          String stderrTail) {
+                          int exitCode, String exitSignal, Duration duration, Duration timeout,
+                          MemcheckReport report, String startError, String stderrTail,
+                          List<String> logProblems, List<String> runProblems, List<String> notes) {
+
+    public MemcheckRun {
+        logProblems = List.copyOf(logProblems);
+        runProblems = List.copyOf(runProblems);
+        notes = List.copyOf(notes);
+    }
 
     /** The exit status, if valgrind exited (rather than being killed or never starting). */
     public OptionalInt exitStatus() {
@@ -22,32 +39,63 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
     }
 
     /**
-     * Why the run cannot give a conclusive leak check: the report's problems, plus what the run
-     * itself knows (it was not started, it was killed). Empty when the run is conclusive.
+     * Why the run cannot give a conclusive leak check: what the run knows (not started, ended by the
+     * timeout, killed by a signal, files not its own), what valgrind's log says, and the report's own
+     * problems. Empty when the run is conclusive.
      */
     public List<String> problems() {
         List<String> p = new ArrayList<>();
         if (startError != null) {
             p.add(startError);
         }
-        if (termination == Termination.KILLED) {
-            p.add("the program " + termination.description() + " after " + duration.toMillis()
-                    + " ms, so valgrind could not write its leak check; make it exit on SIGTERM or when"
-                    + " its standard input closes, or raise the timeout");
+        if (termination.endedByLeakgate()) {
+            p.add("the program did not end by itself: leakgate ended it at the timeout after "
+                    + timeout.toSeconds() + " s (it " + termination.description() + ")"
+                    + (termination == Termination.KILLED ? ", so valgrind could not write its leak check" : "")
+                    + "; what it would have done after the cut is not in the report. Make the program return"
+                    + " from main within the timeout (a harness: quit, or end of input), or raise the timeout");
+        } else if (termination == Termination.EXITED) {
+            String signal = signalOfExit();
+            if (signal != null && report.fatalSignal().isEmpty()) {
+                p.add("valgrind's process " + signal + ", so the program did not return from main (a program that"
+                        + " kills itself, or something outside the run killed it); the report's leak check"
+                        + " is not the program's end; make the program return from main");
+            } else if (signal == null && exitCode < 0 && startError == null) {
+                p.add("the board did not report valgrind's exit status, so leakgate cannot tell how the run"
+                        + " ended; run it again, and check the board's SSH server");
+            }
         }
-        if (stderrTail != null && stderrTail.contains("must-be-redirected function")) {
-            p.add("valgrind stopped at start: the dynamic linker (ld.so) has no symbols, so valgrind cannot"
-                    + " redirect functions such as strlen; install the C library's debug symbols where the program"
-                    + " runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo)");
-        }
+        p.addAll(runProblems);
+        p.addAll(logProblems);
         if (!report.isComplete()) {
-            p.addAll(report.problems());
+            boolean execLikely = termination == Termination.EXITED && exitCode >= 0 && exitCode < 128
+                    && report.protocolVersion() > 0 && "RUNNING".equals(report.lastState()) && logProblems.isEmpty();
+            if (!execLikely) {
+                p.addAll(report.problems());
+            } else {
+                p.add("valgrind's report stops while the program was running, yet its process exited normally"
+                        + " (status " + exitCode + "): the program most likely replaced itself with exec(), which"
+                        + " valgrind follows only with --trace-children=yes; run the program itself, not a"
+                        + " wrapper that execs it, or add options(\"--trace-children=yes\")");
+            }
             if (startError == null && stderrTail != null && !stderrTail.isBlank()
                     && report.protocolVersion() == 0) {
-                p.add("valgrind's stderr ends with:\n" + stderrTail.indent(4).stripTrailing());
+                p.add("valgrind wrote no report; its stderr ends with:\n" + stderrTail.indent(4).stripTrailing());
             }
         }
         return p;
+    }
+
+    /** "was killed by SIGKILL" when valgrind's process ended by a signal, else null. */
+    private String signalOfExit() {
+        if (exitSignal != null && !exitSignal.isBlank()) {
+            return "was killed by SIG" + exitSignal.replaceFirst("^SIG", "");
+        }
+        if (exitCode > 128 && exitCode <= 128 + 64) {
+            return "ended with status " + exitCode + ", which is 128 + " + Signals.name(exitCode - 128)
+                    + " (killed by that signal)";
+        }
+        return null;
     }
 
     public boolean isConclusive() {

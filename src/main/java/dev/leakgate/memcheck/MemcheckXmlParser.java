@@ -138,6 +138,27 @@ public final class MemcheckXmlParser {
                 topLevel(s.name());
             }
             b.rootClosed();
+            afterRoot();
+        }
+
+        /**
+         * Nothing but white space, comments and processing instructions may follow the root
+         * element. valgrind writes one report per file; more means another writer: a forked child
+         * traced with --child-silent-after-fork=no writes its own leak check and closing tag into
+         * its parent's file, and the parent's part follows it.
+         */
+        private void afterRoot() throws IOException {
+            try {
+                s.next();
+            } catch (XmlScanner.XmlException e) {
+                String what = e.kind == XmlScanner.XmlException.Kind.CUT_OFF ? "an unfinished element"
+                        : e.getMessage();
+                b.readFailed(b.source + " goes on after its </valgrindoutput> (at line " + e.line + ", column "
+                        + e.column + ": " + what + "): the file holds more than one report, or something else"
+                        + " wrote into it. A forked child traced with --child-silent-after-fork=no writes its report"
+                        + " into its parent's file, hiding the parent's: keep childSilentAfterFork(true) (the"
+                        + " default); leakgate does not judge a file whose report is not alone in it");
+            }
         }
 
         private void topLevel(String name) throws IOException, XmlScanner.XmlException {
@@ -164,8 +185,18 @@ public final class MemcheckXmlParser {
                     b.pid = numberText();
                 }
                 case "args" -> args();
-                case "errorcounts" -> counts(b.errorCounts, "unique");
-                case "suppcounts" -> counts(b.suppressionCounts, "name");
+                case "errorcounts" -> {
+                    counts(b.errorCounts, "unique");
+                    b.errorCountsRead();
+                }
+                case "suppcounts" -> {
+                    counts(b.suppressionCounts, "name");
+                    b.suppressionCountsRead();
+                }
+                case "usercomment" -> {
+                    b.otherElement();
+                    b.userComment = capture("valgrindoutput").text();
+                }
                 default -> // kept; it does not end a leak check: with --gen-suppressions=all valgrind
                            // writes a <suppression> after each loss record, between the records
                         b.unknownElement(capture("valgrindoutput"));
@@ -248,44 +279,20 @@ public final class MemcheckXmlParser {
                 throw s.malformed("a " + kind.xmlKind() + " record has no <leakedbytes> or"
                         + " <leakedblocks>" + (text == null ? "" : " (" + text + ")"));
             }
-            long indirect = 0;
-            int lossRecord = 0;
-            int lossRecordCount = 0;
-            if (text != null) {
-                String plain = withoutDigitGrouping(text);
-                int open = plain.indexOf(" direct, ");
-                if (open > 0) {
-                    int end = plain.indexOf(" indirect)", open);
-                    if (end > 0) {
-                        indirect = number(plain.substring(open + 9, end));
-                    }
-                }
-                int at = plain.lastIndexOf("loss record ");
-                if (at >= 0) {
-                    int of = plain.indexOf(" of ", at);
-                    if (of > 0) {
-                        lossRecord = (int) number(plain.substring(at + 12, of));
-                        lossRecordCount = (int) number(plain.substring(of + 4).trim());
-                    }
-                }
+            LeakSentence sentence = text == null ? null : LeakSentence.parse(text);
+            if (sentence == null && b.protocolVersion < 6) {
+                // protocols 4 and 5 give a record's indirect bytes only in its sentence: without
+                // them the definitely lost total cannot be exact
+                throw s.malformed("a " + kind.xmlKind() + " record's text is not a sentence leakgate can read ("
+                        + (text == null ? "no <text>" : "'" + text + "'") + "); without it the totals cannot be"
+                        + " exact: report this with the file to leakgate");
             }
-            return new LeakRecord(kind, bytes, blocks, indirect, lossRecord, lossRecordCount, text, stack, suppression);
-        }
-
-        /** "4,160 (160 direct, 4,000 indirect)" as "4160 (160 direct, 4000 indirect)". */
-        static String withoutDigitGrouping(String text) {
-            StringBuilder s = null;
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                boolean grouping = c == ',' && i > 0 && i + 1 < text.length()
-                        && Character.isDigit(text.charAt(i - 1)) && Character.isDigit(text.charAt(i + 1));
-                if (grouping && s == null) {
-                    s = new StringBuilder(text.length()).append(text, 0, i);
-                } else if (!grouping && s != null) {
-                    s.append(c);
-                }
+            if (sentence == null) {
+                return new LeakRecord(kind, bytes, blocks, 0, 0, 0, text, stack, suppression, null);
             }
-            return s == null ? text : s.toString();
+            return new LeakRecord(kind, bytes, blocks, sentence.indirect, sentence.lossRecord,
+                    sentence.lossRecordCount, text, stack, suppression,
+                    sentence.delta ? new LeakRecord.Change(sentence.deltaBytes, sentence.deltaBlocks) : null);
         }
 
         private List<Frame> stack() throws IOException, XmlScanner.XmlException {
@@ -608,11 +615,6 @@ public final class MemcheckXmlParser {
                 value = value * 10 + digit;
             }
             return negative ? -value : value;
-        }
-
-        /** A number inside valgrind's leak sentence. */
-        private long number(String text) throws XmlScanner.XmlException {
-            return number(text.toCharArray(), 0, text.length());
         }
 
         private XmlScanner.XmlException notANumber(char[] c, int start, int length) {

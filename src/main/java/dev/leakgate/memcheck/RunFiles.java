@@ -53,12 +53,7 @@ public record RunFiles(Path folder, Path xml, Path log, Path stdout, Path stderr
 
     /** The last lines written to the run's stderr, or "" when there are none. */
     public String stderrTail(int lines) {
-        try {
-            java.util.List<String> all = Files.readAllLines(stderr, java.nio.charset.StandardCharsets.ISO_8859_1);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "";
-        }
+        return Tails.lastLines(stderr, lines, 64 * 1024);
     }
 
     /** Lines naming each file, for a failure message. */

@@ -21,6 +21,11 @@ public enum Termination {
         this.description = description;
     }
 
+    /** Whether leakgate had to end the program (at its timeout): such a run is never conclusive. */
+    public boolean endedByLeakgate() {
+        return this == STDIN_CLOSED || this == TERMINATED || this == KILLED;
+    }
+
     /** In words, after "the program": e.g. "hit the timeout and was sent SIGTERM". */
     public String description() {
         return description;

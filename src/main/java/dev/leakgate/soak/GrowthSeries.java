@@ -39,10 +39,15 @@ public record GrowthSeries(String scenario, long runs, List<Sample> samples, boo
             }
             Matcher d = DONE.matcher(line);
             if (d.matches() && d.group(1).equals(scenario)) {
-                completed = true;
+                completed = Long.parseLong(d.group(2)) == runs; // the kit says how many runs really ran
             }
         }
         return new GrowthSeries(scenario, runs, samples, completed);
+    }
+
+    /** The same samples, as a soak that did not finish (its run was cut). */
+    public GrowthSeries unfinished() {
+        return new GrowthSeries(scenario, runs, samples, false);
     }
 
     /** Writes the series as CSV ({@code run,heap_bytes,rss_bytes}), kept beside the run's other files. */

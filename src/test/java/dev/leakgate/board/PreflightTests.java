@@ -120,22 +120,4 @@ class PreflightTests {
                 .startsWith("not enough space for the deployment on the emulated aarch64 board: ")
                 .contains("MB free under /dev/shm/leakgate, 40 MB to copy");
     }
-
-    @Test
-    void missingLdSoSymbolsAreTranslatedIntoTheFix(@TempDir Path dir) {
-        // what valgrind prints when the board lacks libc6-dbg (seen on these machines under emulation)
-        String stderr = "valgrind:  Fatal error at startup: a function redirection\n"
-                + "valgrind:  which is mandatory for this platform-tool combination\n"
-                + "valgrind:  cannot be set up.  Details of the redirection are:\n"
-                + "valgrind:  A must-be-redirected function\n"
-                + "valgrind:  whose name matches the pattern:      strlen\n"
-                + "valgrind:  in an object with soname matching:   ld-linux-aarch64.so.1\n";
-        MemcheckReport empty = new MemcheckXmlParser().parse(dir.resolve("memcheck.xml"));
-        MemcheckRun run = new MemcheckRun(plain(), RunFiles.in(dir), Termination.EXITED, 1, Duration.ZERO, empty, null,
-                stderr.replace("A must-be-redirected", "a must-be-redirected"));
-
-        assertThat(run.problems()).first().isEqualTo("valgrind stopped at start: the dynamic linker (ld.so) has no"
-                + " symbols, so valgrind cannot redirect functions such as strlen; install the C library's debug"
-                + " symbols where the program runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo)");
-    }
 }

@@ -11,6 +11,7 @@ import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.BoardSession;
 import dev.leakgate.board.Settings;
+import dev.leakgate.harness.KitProtocol;
 import dev.leakgate.soak.GrowthGate;
 import dev.leakgate.soak.GrowthSeries;
 import dev.leakgate.testing.TestPrograms;
@@ -43,27 +44,32 @@ class HarnessKitTests {
         assertThat(p.exitValue()).isZero();
         assertThat(out).filteredOn(l -> l.startsWith("ok ")).allMatch(l -> l.matches(".* heap=[1-9][0-9]*"),
                 "reports the heap in use (glibc's count) after each scenario");
-        assertThat(withoutHeap(out)).containsExactly("leakgate-harness 1 ready scenarios=leaks,frees,grows",
-                "ok leaks 2 definitely=0 possibly=0 reachable=0", "ok frees 3 definitely=0 possibly=0 reachable=0",
+        assertThat(withoutHeap(out)).as("run by hand, without a token, its lines carry none").containsExactly(
+                "leakgate-harness 2 ready scenarios=leaks,frees,grows",
+                "ok leaks 2 lost=0 possibly=0 reachable=0", "ok frees 3 lost=0 possibly=0 reachable=0",
                 "error unknown-scenario nothing", "bye");
     }
 
     @Test
     void underValgrindEachScenarioReportsItsOwnLeaksWithMarkersInTheReport() throws IOException {
+        String token = KitProtocol.newToken();
         MemcheckRun run = new LocalMemcheckRunner().run(
-                MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString()).build(),
+                MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString())
+                        .env(KitProtocol.TOKEN_VARIABLE, token).build(),
                 LocalMemcheckRunner.Options.named("kit").withStdin(SCRIPT));
 
         assertThat(run.problems()).isEmpty();
         assertThat(run.files().memory()).as("memory sampled while it ran").isRegularFile();
-        assertThat(withoutHeap(Files.readAllLines(run.files().stdout()))).containsExactly(
-                "leakgate-harness 1 ready scenarios=leaks,frees,grows",
-                "ok leaks 2 definitely=600 possibly=0 reachable=0",
-                "ok frees 3 definitely=0 possibly=0 reachable=0",
+        assertThat(Files.readAllLines(run.files().stdout())).allMatch(l -> l.startsWith("@" + token + " "),
+                "every protocol line carries the run's token");
+        assertThat(withoutHeap(KitProtocol.replies(run.files().stdout(), token))).containsExactly(
+                "leakgate-harness 2 ready scenarios=leaks,frees,grows",
+                "ok leaks 2 lost=600 possibly=0 reachable=0",
+                "ok frees 3 lost=0 possibly=0 reachable=0",
                 "error unknown-scenario nothing", "bye");
         assertThat(withoutHeap(run.report().clientMessages().stream().map(ClientMessage::text).toList())).containsExactly(
-                "leakgate: begin leaks 2", "leakgate: end leaks definitely=600 possibly=0 reachable=0",
-                "leakgate: begin frees 3", "leakgate: end frees definitely=0 possibly=0 reachable=0");
+                "leakgate: begin leaks 2", "leakgate: end leaks ran=2 lost=600 possibly=0 reachable=0",
+                "leakgate: begin frees 3", "leakgate: end frees ran=3 lost=0 possibly=0 reachable=0");
         // the added leak check of "leaks" stands between its markers, with its stack
         LeakCheck duringLeaks = run.report().intermediateLeakChecks().stream()
                 .filter(c -> c.clientMessagesBefore() == 1).findFirst().orElseThrow();
@@ -96,7 +102,7 @@ class HarnessKitTests {
     }
 
     @Test
-    void sigtermMakesItReturnFromMainSoValgrindWritesTheWholeLeakCheck() throws Exception {
+    void sigtermMakesItReturnFromMainSoValgrindWritesTheWholeLeakCheckThoughTheRunIsInconclusive() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString()).build(),
                 LocalMemcheckRunner.Options.named("kit-term").withStdin("run leaks 1\n").withStdinKeptOpen()
@@ -109,9 +115,11 @@ class HarnessKitTests {
 
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("returned from main, not killed by the signal").isZero();
-        assertThat(out).endsWith("bye");
+        assertThat(out).endsWith("bye stopped=SIGTERM");
         assertThat(run.report().fatalSignal()).as("valgrind saw a normal exit").isEmpty();
-        assertThat(run.problems()).isEmpty();
+        assertThat(run.report().isComplete()).isTrue();
         assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(300);
+        assertThat(run.problems()).as("leakgate had to end it: never a conclusive run").singleElement().asString()
+                .startsWith("the program did not end by itself: leakgate ended it at the timeout after 3 s");
     }
 }

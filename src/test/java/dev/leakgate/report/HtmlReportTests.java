@@ -32,8 +32,8 @@ class HtmlReportTests {
     @Test
     void pageOfARealLeakShowsVerdictFramesSourceLinesTimelineAndRawFiles() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
-                MemcheckCommand.builder(TestPrograms.program("hang").toString()).args("stdin").build(),
-                LocalMemcheckRunner.Options.named("report-leaky").withStdinKeptOpen().withTimeout(Duration.ofSeconds(3))
+                MemcheckCommand.builder(TestPrograms.program("hang").toString()).args("sleep", "2").build(),
+                LocalMemcheckRunner.Options.named("report-leaky").withTimeout(Duration.ofSeconds(60))
                         .withSampling(Duration.ofMillis(200)));
         Verdict verdict = LeakGate.defaults().evaluate(run);
 
@@ -42,10 +42,10 @@ class HtmlReportTests {
         String dom = render(page);
 
         assertThat(dom).contains("<span class=\"badge fail\">FAIL</span>", "hangTest (ReportTests)",
-                "definitely lost: 16 bytes in 1 blocks (limit 0 bytes)", "at main (hang.c:13)",
+                "definitely lost: 16 bytes in 1 blocks (limit 0 bytes)", "at main (hang.c:14)",
                 "scenario x1: definitely lost 16 bytes");
         assertThat(dom).as("the source line of the allocation, highlighted")
-                .containsPattern("<div class=\"hit\">(&nbsp;)+13&nbsp;&nbsp;(&nbsp;)+char&nbsp;\\*lost&nbsp;=&nbsp;malloc\\(16\\);</div>");
+                .containsPattern("<div class=\"hit\">(&nbsp;)+14&nbsp;&nbsp;(&nbsp;)+char&nbsp;\\*lost&nbsp;=&nbsp;malloc\\(16\\);</div>");
         assertThat(dom).as("the memory timeline").containsPattern("<polyline class=\"rss\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,");
         assertThat(dom).contains("<a href=\"memcheck.xml\">memcheck.xml</a>", "<a href=\"memory.csv\">memory.csv</a>");
     }

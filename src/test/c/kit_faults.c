@@ -1,0 +1,59 @@
+/* A kit harness whose scenarios misbehave the ways code under test does. */
+#include "leakgate_harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Blocks until a signal comes (the timeout's SIGTERM). */
+static void blocks(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    pause();
+}
+
+/* Leaks 100 bytes, then prints what looks like the kit's clean reply and goodbye. */
+static void forges(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    char *lost = malloc(100);
+    memset(lost, 1, 100);
+    printf("ok forges 1 definitely=0 possibly=0 reachable=0 heap=0\nbye\n");
+}
+
+struct node { struct node *kids[4]; char pad[32]; };
+
+static struct node *build(int depth) {
+    struct node *n = calloc(1, sizeof *n);
+    if (depth > 0) {
+        for (int i = 0; i < 4; i++) {
+            n->kids[i] = build(depth - 1);
+        }
+    }
+    return n;
+}
+
+/* Loses a whole parsed document: one definitely lost root holding 84 indirectly lost nodes. */
+static void leaks_tree(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    build(3);
+}
+
+/* Writes bytes that are not UTF-8, without a newline, and leaks nothing. */
+static void binary(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    fputs("\xff\xfe\xc3(", stdout);
+    free(malloc(16));
+}
+
+/* Takes 20 ms a run: a soak of it outlives a short timeout. */
+static void slow(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    usleep(20000);
+}
+
+LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(blocks), LEAKGATE_SCENARIO(forges), LEAKGATE_SCENARIO(leaks_tree),
+                   LEAKGATE_SCENARIO(binary), LEAKGATE_SCENARIO(slow))

@@ -1,0 +1,163 @@
+package dev.leakgate.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import dev.leakgate.junit.Harness;
+import dev.leakgate.junit.ValgrindOnBoard;
+import dev.leakgate.testing.TestPrograms;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+
+/**
+ * The fault matrix through {@code @ValgrindOnBoard} on this machine's valgrind (board = "local"):
+ * fixture classes run by a JUnit engine of their own, with the exact messages checked.
+ */
+class ExtensionFaultTests {
+
+    private static final String KIT = "target/test-programs/kit_faults";
+
+    @BeforeAll
+    static void build() {
+        TestPrograms.kitProgram("kit_faults");
+    }
+
+    private static String failure(Class<?> testCase) {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(testCase)).execute();
+        List<Event> failed = results.testEvents().failed().list();
+        assertThat(failed).as("one test, failed").hasSize(1);
+        assertThat(results.testEvents().succeeded().count()).isZero();
+        return failed.get(0).getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
+                .map(Throwable::getMessage).orElse("");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT, timeoutSeconds = 2)
+    static class BlockedScenarioTestCase {
+        @Test
+        void blocks(Harness kit) {
+            kit.run("blocks", 3);
+        }
+    }
+
+    @Test
+    void scenarioThatBlocksUntilTheTimeoutIsInconclusiveNotAPass() {
+        String message = failure(BlockedScenarioTestCase.class);
+
+        assertThat(message).startsWith("leakgate: the harness run went wrong:\n"
+                + "  - the harness ran blocks 1 of the 3 times asked before it was stopped, so its leaks after that are"
+                + " not in the report\n"
+                + "  - the harness was stopped by SIGTERM before it read 'quit': the run was cut short\n"
+                + "leakgate: INCONCLUSIVE: no complete leak check, so the gate cannot pass\n"
+                + "  - the program did not end by itself: leakgate ended it at the timeout after 2 s");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT)
+    static class ForgingScenarioTestCase {
+        @Test
+        void forges(Harness kit) {
+            kit.run("forges", 1);
+        }
+    }
+
+    @Test
+    void scenarioThatPrintsAForgedReplyStillFailsOnItsLeak() {
+        String message = failure(ForgingScenarioTestCase.class);
+
+        assertThat(message).startsWith("scenario forges (x1) lost 100 bytes while it ran (definitely and indirectly lost; limit 0)\n"
+                + "leakgate: FAIL: definitely lost: 100 bytes in 1 blocks (limit 0 bytes)")
+                .contains("at forges (kit_faults.c:");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT, timeoutSeconds = 3)
+    static class CutSoakTestCase {
+        @Test
+        void soaksTooLong(Harness kit) {
+            kit.soak("slow", 1000, 16);
+        }
+    }
+
+    @Test
+    void soakCutByTheTimeoutIsInconclusiveNotJudgedOnItsFirstSamples() {
+        String message = failure(CutSoakTestCase.class);
+
+        assertThat(message).startsWith("leakgate: INCONCLUSIVE: the growth of scenario slow cannot be judged: the"
+                + " harness did not finish the soak (it crashed or was ended by the timeout)")
+                .contains("the soak was ended by the timeout after 3 s, so it did not finish");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT, failOnErrors = "InvalidRaed")
+    static class TypoInErrorKindTestCase {
+        @Test
+        void test(Harness kit) {
+            kit.run("binary", 1);
+        }
+    }
+
+    @Test
+    void misspelledErrorKindIsAConfigurationErrorNotASilentlyUngatedKind() {
+        String message = failure(TypoInErrorKindTestCase.class);
+
+        assertThat(message).startsWith("@ValgrindOnBoard on test(Harness) is wrong:\n  - failOnErrors names"
+                + " 'InvalidRaed' is not a memcheck error kind (did you mean InvalidRead?); the kinds are: InvalidFree,");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT, libs = "target/test-programs")
+    static class FolderAsLibsTestCase {
+        @Test
+        void test(Harness kit) {
+            kit.run("binary", 1);
+        }
+    }
+
+    @Test
+    void folderNamedAsALibraryIsCalledAFolder() {
+        String message = failure(FolderAsLibsTestCase.class);
+
+        assertThat(message).isEqualTo("@ValgrindOnBoard on test(Harness) is wrong:\n  - libs names"
+                + " \"target/test-programs\", which is a folder (" + Path.of("target/test-programs").toAbsolutePath()
+                + "): name each file in it, e.g. \"target/test-programs/libname.so\"");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT)
+    static class NoScenarioTestCase {
+        @Test
+        void forgetsToAsk(Harness kit) {
+            // nothing asked of the harness
+        }
+    }
+
+    @Test
+    void testThatAsksForNoScenarioFailsInsteadOfPassingSilently() {
+        assertThat(failure(NoScenarioTestCase.class)).isEqualTo("leakgate: the test asked its harness for no"
+                + " scenario, so nothing was run or gated: call run(\"SCENARIO\", N) or soak(..) on the Harness"
+                + " parameter in the test body, or set plain = true on @ValgrindOnBoard to run the program as it is");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = KIT)
+    static class NamedByFullClassNameTestCase {
+        @Test
+        void leaksATree(Harness kit) {
+            kit.run("leaks_tree", 1);
+        }
+    }
+
+    @Test
+    void runFoldersAreNamedByTheFullClassNameSoSameSimpleNamesCannotCollide() throws Exception {
+        String message = failure(NamedByFullClassNameTestCase.class);
+
+        String xml = message.lines().filter(l -> l.startsWith("  raw XML: ")).findFirst().orElseThrow()
+                .substring("  raw XML: ".length());
+        assertThat(Path.of(xml).getParent().getFileName().toString()).startsWith(
+                "dev.leakgate.faults.ExtensionFaultTests_NamedByFullClassNameTestCase-leaksATree-");
+        assertThat(Files.readString(Path.of(xml))).contains("5,440 (+5,440) (64 (+64) direct, 5,376 (+5,376) indirect)");
+        assertThat(message).contains("definitely lost: 64 bytes in 1 blocks");
+    }
+}

@@ -1,0 +1,185 @@
+package dev.leakgate.faults;
+
+import static dev.leakgate.faults.LocalRuns.command;
+import static dev.leakgate.faults.LocalRuns.kit;
+import static dev.leakgate.faults.LocalRuns.quick;
+import static dev.leakgate.faults.LocalRuns.verdict;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.harness.KitReplies;
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckReport;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.RunIdentity;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.memcheck.Verdict;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fault matrix, false greens: runs that once PASSED and must not, each run for real under the
+ * host's valgrind, with its exact outcome and the reason in words.
+ */
+class FalseGreenFaultTests {
+
+    @Test
+    void plainProgramThatReturnsFromMainOnTheTimeoutsSigtermIsInconclusive() {
+        MemcheckRun run = LocalRuns.RUNNER.run(command("handles_term").build(), quick("handles-term", 2));
+
+        Verdict v = verdict(run);
+
+        assertThat(run.termination()).isEqualTo(Termination.TERMINATED);
+        assertThat(run.report().isComplete()).as("valgrind wrote a whole report").isTrue();
+        assertThat(run.exitStatus()).hasValue(0);
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons()).containsExactly("the program did not end by itself: leakgate ended it at the timeout"
+                + " after 2 s (it hit the timeout and was sent SIGTERM); what it would have done after the cut is not"
+                + " in the report. Make the program return from main within the timeout (a harness: quit, or end of"
+                + " input), or raise the timeout");
+    }
+
+    @Test
+    void kitScenarioBlockedUntilTheTimeoutIsInconclusiveAndItsReplyCountsOnlyWhatRan() {
+        LocalRuns.KitRun k = kit("run blocks 3\nquit\n", 2);
+
+        KitReplies replies = KitReplies.check(k.replies(), List.of(new KitReplies.Request("blocks", 3)));
+
+        assertThat(k.run().termination()).isEqualTo(Termination.TERMINATED);
+        assertThat(verdict(k.run()).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(k.replies()).last().isEqualTo("bye stopped=SIGTERM");
+        assertThat(replies.results()).singleElement().satisfies(r -> assertThat(r.times()).isEqualTo(1));
+        assertThat(replies.problems()).containsExactly(
+                "the harness ran blocks 1 of the 3 times asked before it was stopped, so its leaks after that are not"
+                        + " in the report",
+                "the harness was stopped by SIGTERM before it read 'quit': the run was cut short");
+    }
+
+    @Test
+    void programThatKillsItselfWithSigkillIsInconclusiveThoughItsReportLooksWhole() {
+        MemcheckRun run = LocalRuns.run("selfkill");
+
+        Verdict v = verdict(run);
+
+        assertThat(run.report().isComplete()).as("the report alone looks whole").isTrue();
+        assertThat(run.exitStatus()).hasValue(137);
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons()).containsExactly("valgrind's process ended with status 137, which is 128 + SIGKILL"
+                + " (killed by that signal), so the program did not return from main (a program that kills itself,"
+                + " or something outside the run killed it); the report's leak check is not the program's end; make"
+                + " the program return from main");
+    }
+
+    @Test
+    void tracedForkWritingASecondReportIntoTheFileIsInconclusive() {
+        MemcheckRun run = LocalRuns.RUNNER.run(command("forks").childSilentAfterFork(false).build(),
+                quick("traced-fork", 60));
+
+        Verdict v = verdict(run);
+
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons()).singleElement().asString()
+                .startsWith(run.files().xml() + " goes on after its </valgrindoutput> (at line ")
+                .contains("a second root element", "keep childSilentAfterFork(true)");
+    }
+
+    @Test
+    void reportFollowedByGarbageOrByAnotherErrorIsInconclusive() {
+        String whole = LocalRuns.text(LocalRuns.run("leaky").files().xml());
+
+        for (String after : List.of("garbage\n", "<error><kind>Leak_DefinitelyLost</kind></error>\n",
+                "</valgrindoutput>\n")) {
+            MemcheckReport report = LocalRuns.parser().parse(new ByteArrayInputStream(
+                    (whole + after).getBytes(StandardCharsets.UTF_8)), "appended.xml");
+            assertThat(report.isComplete()).as(after).isFalse();
+            assertThat(report.problems()).singleElement().asString()
+                    .startsWith("appended.xml goes on after its </valgrindoutput>");
+        }
+    }
+
+    @Test
+    void valgrindAbortingInsideTheFinalLeakCheckIsInconclusiveAndQuotesValgrind() {
+        MemcheckRun run = LocalRuns.run("overlap");
+
+        Verdict v = verdict(run);
+
+        assertThat(run.report().lastState()).isEqualTo("FINISHED");
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons()).hasSize(2);
+        assertThat(v.reasons().get(0)).startsWith("valgrind failed inside itself, so its report cannot be trusted;"
+                + " it wrote:").contains("This is usually caused by using VALGRIND_MALLOCLIKE_BLOCK",
+                "mc_leakcheck.c:", "the 'impossible' happened");
+        assertThat(v.reasons().get(1)).isEqualTo(run.files().xml() + " stops after the program finished without the"
+                + " <errorcounts> and <suppcounts> valgrind always writes last: valgrind did not finish its leak"
+                + " check (it aborted inside it, e.g. 'the impossible happened', or ran out of memory); see the run's"
+                + " log");
+    }
+
+    @Test
+    void xtreeLeakIsRefusedByTheBuilderAndAReportWrittenWithItIsInconclusive(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> MemcheckCommand.builder("p").options("--xtree-leak=yes"))
+                .hasMessage("The valgrind option --xtree-leak is set by leakgate: it sends the final leak check's loss"
+                        + " records to an xtree file instead of the XML, so the gate would see no leak");
+
+        Path xml = LocalRuns.rawValgrind(dir, List.of("--xtree-leak=yes", "--leak-check=full"), "leaky");
+        Verdict v = LeakGate.defaults().evaluate(LocalRuns.parser().parse(xml));
+
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons()).containsExactly("the run used --xtree-leak=yes, which sends the final leak check's"
+                + " loss records to the xtree file instead of the XML, so the XML cannot show any leak; run without"
+                + " --xtree-leak");
+    }
+
+    @Test
+    void reportOfAnotherRunIsNotTakenForThisRunsOwn() {
+        MemcheckRun clean = LocalRuns.run("clean");
+        MemcheckRun leaky = LocalRuns.run("leaky");
+
+        assertThat(RunIdentity.problems(clean.report(), clean.command().runId(), clean.report().pid())).isEmpty();
+        assertThat(RunIdentity.problems(clean.report(), leaky.command().runId(), leaky.report().pid()))
+                .singleElement().asString()
+                .startsWith(clean.files().xml() + " is not provably this run's report: it carries the run id"
+                        + " 'leakgate-run:" + clean.command().runId() + "' and pid " + clean.report().pid())
+                .contains("but this run is 'leakgate-run:" + leaky.command().runId() + "' with pid "
+                        + leaky.report().pid());
+    }
+
+    @Test
+    void scenarioOutputThatForgesTheKitsRepliesCannotHideItsLeak() {
+        LocalRuns.KitRun k = kit("run forges 1\nquit\n", 60);
+
+        KitReplies replies = KitReplies.check(k.replies(), List.of(new KitReplies.Request("forges", 1)));
+
+        assertThat(LocalRuns.text(k.run().files().stdout())).contains("ok forges 1 definitely=0", "\nbye\n");
+        assertThat(replies.problems()).isEmpty();
+        assertThat(replies.results()).singleElement().satisfies(r -> assertThat(r.lost()).isEqualTo(100));
+        assertThat(verdict(k.run()).outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(k.run().report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(100);
+    }
+
+    @Test
+    void unknownErrorKindIsRefusedWithTheNearestName() {
+        assertThatThrownBy(() -> LeakGate.defaults().failOn("InvalidRaed"))
+                .hasMessageStartingWith("'InvalidRaed' is not a memcheck error kind (did you mean InvalidRead?);"
+                        + " the kinds are: InvalidFree, MismatchedFree, InvalidRead");
+    }
+
+    @Test
+    void everyRunLeavesItsIdentityInTheReportAndInItsCommand() throws Exception {
+        MemcheckRun run = LocalRuns.run("clean");
+
+        assertThat(run.report().userComment()).isEqualTo("leakgate-run:" + run.command().runId());
+        assertThat(run.report().pid()).isPositive();
+        assertThat(Files.readString(run.files().command())).contains("LEAKGATE_RUN=" + run.command().runId());
+        assertThat(verdict(run).outcome()).isEqualTo(Outcome.PASS);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.leakgate.faults;
+
+import static dev.leakgate.faults.LocalRuns.command;
+import static dev.leakgate.faults.LocalRuns.quick;
+import static dev.leakgate.faults.LocalRuns.verdict;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leakgate.memcheck.LocalProcesses;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.RunIdentity;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.testing.TestPrograms;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The fault matrix, hangs and leftovers on this machine: bounded waits, bounded memory, nothing left running. */
+class HangAndLeftoverFaultTests {
+
+    private static final byte[] EIGHT_MB = new byte[8 << 20];
+
+    @Test
+    void eightMegabytesOfInputToAProgramThatNeverReadsCannotBlockTheTimeout() {
+        for (boolean keepOpen : List.of(false, true)) {
+            var options = quick("no-reader", 2).withStdin(new String(EIGHT_MB, StandardCharsets.ISO_8859_1));
+            long start = System.nanoTime();
+            MemcheckRun run = LocalRuns.RUNNER.run(command("hang", "pause").build(),
+                    keepOpen ? options.withStdinKeptOpen() : options);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(run.termination()).as("keep open: " + keepOpen).isEqualTo(Termination.TERMINATED);
+            assertThat(verdict(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+            assertThat(took).as("timeout 2 s, stdin grace 2 s, SIGTERM").isLessThan(Duration.ofSeconds(15));
+            assertThat(LocalProcesses.withVariable(MemcheckCommand.RUN_ID_VARIABLE, run.command().runId())).isEmpty();
+        }
+    }
+
+    @Test
+    void hundredsOfMegabytesOfStderrOnOneLineNeedNoMoreMemoryThanAnyOtherRun() throws Exception {
+        // the command line tool in a JVM of 32 MB heap: an unbounded tail would die of OutOfMemoryError
+        Process cli = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx32m", "-cp", System.getProperty("java.class.path"), "dev.leakgate.cli.LeakgateCommand", "run",
+                "--", TestPrograms.program("spew").toString(), "200").redirectErrorStream(true).start();
+        String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(cli.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(cli.exitValue()).as(out).isZero();
+        assertThat(out).startsWith("leakgate: PASS: definitely lost 0 bytes in 0 blocks");
+    }
+
+    @Test
+    void childrenThatOutliveMainAreEndedAndNamedInAnySessionOrGroup() {
+        for (String mode : List.of("session", "group")) {
+            long start = System.nanoTime();
+            MemcheckRun run = LocalRuns.RUNNER.run(command("orphan", mode).build(), quick("orphan-" + mode, 60));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(run.termination()).isEqualTo(Termination.EXITED);
+            assertThat(took).as("the run does not wait for its child").isLessThan(Duration.ofSeconds(30));
+            assertThat(verdict(run).outcome()).as(mode).isEqualTo(Outcome.PASS);
+            assertThat(run.notes()).singleElement().asString().startsWith("ended 1 process the run left running: pid ");
+            assertThat(verdict(run).message()).contains("Note: ended 1 process the run left running");
+            assertThat(LocalProcesses.withVariable(MemcheckCommand.RUN_ID_VARIABLE, run.command().runId())).isEmpty();
+        }
+    }
+
+    @Test
+    void valgrindLeftRunningByAKilledJvmIsEndedByTheNextLeakgate() throws Exception {
+        Process owner = DyingOwner.start("local", TestPrograms.program("hang").toString(), "pause");
+        String ownerKey = RunIdentity.host() + "/" + owner.pid() + "/";
+        List<Long> left = List.of();
+        for (int i = 0; i < 200 && left.isEmpty(); i++) {
+            Thread.sleep(100);
+            left = runsOf(ownerKey);
+        }
+        assertThat(left).as("the owner's valgrind started").isNotEmpty();
+
+        owner.destroyForcibly().waitFor(); // kill -9: no clean-up of its own
+        Thread.sleep(300);
+        assertThat(runsOf(ownerKey)).as("valgrind outlives its JVM").isNotEmpty();
+
+        List<String> ended = LocalProcesses.reapDeadOwners();
+
+        assertThat(ended).anySatisfy(l -> assertThat(l).contains("left running by a leakgate run whose JVM ("
+                + ownerKey));
+        Thread.sleep(300);
+        assertThat(runsOf(ownerKey)).isEmpty();
+    }
+
+    /** Live processes whose owner record starts with {@code ownerKey} ("host/pid/"). */
+    private static List<Long> runsOf(String ownerKey) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "grep -ls 'LEAKGATE_OWNER=" + ownerKey + "' /proc/[0-9]*/environ")
+                .start();
+        List<Long> pids = new java.util.ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                String pid = line.replace("/proc/", "").replace("/environ", "");
+                if (!pid.equals("self") && !pid.equals("thread-self")) {
+                    pids.add(Long.parseLong(pid));
+                }
+            }
+        }
+        p.waitFor();
+        return pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).toList();
+    }
+}

@@ -159,9 +159,11 @@ public final class BoardMemcheckRunner {
                 boolean complete = parser.parse(files.xml()).isComplete();
                 Cleanup cleanup = cleanUp(remoteRun, runId, !complete);
                 pid = cleanup.pid;
-                if (!cleanup.strays.isEmpty()) {
-                    notes.add("ended " + cleanup.strays.size() + " process" + (cleanup.strays.size() == 1 ? "" : "es")
-                            + " the run left running on " + board.name() + ": " + String.join(", ", cleanup.strays));
+                List<String> strays = new ArrayList<>(parseStrays(outcome.strayOutput()));
+                strays.addAll(cleanup.strays);
+                if (!strays.isEmpty()) {
+                    notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
+                            + " the run left running on " + board.name() + ": " + String.join(", ", strays));
                 }
                 if (outcome.heldByStray()) {
                     notes.add("a process the program started kept its output open after valgrind exited;"
@@ -222,25 +224,33 @@ public final class BoardMemcheckRunner {
      */
     private Cleanup cleanUp(String remoteRun, String runId, boolean askFreeSpace) {
         String q = ShellQuoting.quote(remoteRun);
-        String script = "p=; read p < " + q + "/.pid 2>/dev/null; echo \"pid=$p\"; "
-                + "[ -n \"$p\" ] && kill -s KILL -- -$p 2>/dev/null; " + endStrays(runId) + "; "
+        String script = "p=; read p < " + q + "/.pid 2>/dev/null; echo \"pid=$p\"; " + endStrays(runId) + "; "
+                + "[ -n \"$p\" ] && kill -s KILL -- -$p 2>/dev/null; "
                 + (askFreeSpace ? "df -Pk " + q + " 2>/dev/null | { read h; read a b c d e; echo \"free=$d\"; }; " : "")
                 + "rm -rf " + q;
         String out = board.run(script, Duration.ofSeconds(30)).stdout();
         long pid = -1;
         long free = -1;
-        List<String> strays = new ArrayList<>();
         for (String l : out.split("\n")) {
             if (l.startsWith("pid=") && l.length() > 4) {
                 pid = parseLong(l.substring(4));
-            } else if (l.startsWith("stray=")) {
-                String[] parts = l.substring(6).split(" ", 2);
-                strays.add("pid " + parts[0] + " (" + (parts.length > 1 ? parts[1].strip() : "?") + ")");
             } else if (l.startsWith("free=")) {
                 free = parseLong(l.substring(5));
             }
         }
-        return new Cleanup(pid, strays, free);
+        return new Cleanup(pid, parseStrays(out), free);
+    }
+
+    /** "pid 123 (sleep)" for each "stray=123 sleep" line that {@link #endStrays} printed. */
+    private static List<String> parseStrays(String output) {
+        List<String> strays = new ArrayList<>();
+        for (String l : output.split("\n")) {
+            if (l.startsWith("stray=")) {
+                String[] parts = l.substring(6).split(" ", 2);
+                strays.add("pid " + parts[0] + " (" + (parts.length > 1 ? parts[1].strip() : "?") + ")");
+            }
+        }
+        return strays;
     }
 
     private static long parseLong(String s) {
@@ -284,8 +294,10 @@ public final class BoardMemcheckRunner {
             SshBoard.Outcome o = board.execWithPidFile(line, remoteRun + "/.pid", stdin, false, timeout,
                     Duration.ofSeconds(5), Duration.ofSeconds(5), out, err, endStrays(runId));
             Cleanup cleanup = cleanUp(remoteRun, runId, false);
-            List<String> notes = cleanup.strays.isEmpty() ? List.of() : List.of("ended " + cleanup.strays.size()
-                    + " process(es) the soak left running: " + String.join(", ", cleanup.strays));
+            List<String> strays = new ArrayList<>(parseStrays(o.strayOutput()));
+            strays.addAll(cleanup.strays);
+            List<String> notes = strays.isEmpty() ? List.of() : List.of("ended " + strays.size()
+                    + " process(es) the soak left running: " + String.join(", ", strays));
             return new NativeRun(files, o.termination(), o.exitStatus(), null, notes);
         } catch (BoardException e) {
             return new NativeRun(files, Termination.BOARD_LOST, -1, e.getMessage(), List.of());

@@ -29,7 +29,7 @@ public final class BoardReaper {
     public static List<String> reap(SshBoard board, String remoteRoot) {
         String runs = ShellQuoting.quote(remoteRoot + "/runs");
         String list = "echo \"now=$(date +%s)\"; for d in " + runs + "/*/; do [ -d \"$d\" ] || continue; o=; l=;"
-                + " [ -f \"$d" + OWNER_FILE + "\" ] && read o l < \"$d" + OWNER_FILE + "\";"
+                + " [ -f \"${d}" + OWNER_FILE + "\" ] && read o l < \"${d}" + OWNER_FILE + "\";"
                 + " echo \"run=$(stat -c %Y \"$d\" 2>/dev/null) $d $o $l\"; done";
         String out = board.run(list, Duration.ofSeconds(30)).stdout();
         long now = -1;

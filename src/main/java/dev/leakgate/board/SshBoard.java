@@ -9,6 +9,7 @@ import com.jcraft.jsch.JSchUnknownHostKeyException;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.memcheck.StdinFeeder;
 import dev.leakgate.memcheck.Termination;
 
 import java.io.ByteArrayInputStream;
@@ -173,7 +174,8 @@ public final class SshBoard implements AutoCloseable {
      * signal that ended it as the board reported it ("KILL"; null when none), and whether a
      * process it left running kept its channel open after it exited (leakgate then ended it).
      */
-    public record Outcome(Termination termination, int exitStatus, String exitSignal, boolean heldByStray) {
+    public record Outcome(Termination termination, int exitStatus, String exitSignal, boolean heldByStray,
+                          String strayOutput) {
     }
 
     /** After the command's own process exits, how long its output may take to drain before a stray is suspected. */
@@ -188,7 +190,8 @@ public final class SshBoard implements AutoCloseable {
      *
      * <p>When the command's own process has exited but the channel stays open (a child it started,
      * in another session perhaps, still holds its output), the group is killed and so is what
-     * {@code endStrays} finds (a shell command), instead of waiting for the timeout. The caller
+     * {@code endStrays} finds (a shell command, whose output comes back in the outcome), instead of
+     * waiting for the timeout. The caller
      * removes the pid file with what is left of the group ({@link #killGroupCommand}) in its own
      * clean-up: fewer commands per run, which counts under emulation. Throws {@link BoardException}
      * when the connection is lost.
@@ -200,7 +203,8 @@ public final class SshBoard implements AutoCloseable {
         String quotedPid = ShellQuoting.quote(pidFile);
         String wrapped = "mkdir -p " + ShellQuoting.quote(folder) + " && echo $$ > " + quotedPid + " && " + command;
         ChannelExec channel = null;
-        Feeder feeder = null;
+        StdinFeeder feeder = null;
+        StringBuilder strays = new StringBuilder();
         try {
             channel = (ChannelExec) session.openChannel("exec");
             channel.setCommand(wrapped);
@@ -208,7 +212,7 @@ public final class SshBoard implements AutoCloseable {
             channel.setErrStream(stderr, true);
             OutputStream in = channel.getOutputStream();
             channel.connect((int) CHANNEL_TIMEOUT.toMillis());
-            feeder = Feeder.start(in, stdin, keepStdinOpen, name);
+            feeder = StdinFeeder.start(in, stdin, keepStdinOpen, name);
             Termination termination = Termination.EXITED;
             End end = waitEnd(channel, timeout);
             if (end == End.TIMEOUT) {
@@ -221,7 +225,7 @@ public final class SshBoard implements AutoCloseable {
                     end = waitEnd(channel, termGrace);
                     if (end == End.TIMEOUT) {
                         signalGroup(quotedPid, "KILL");
-                        quietly(endStrays);
+                        strays.append(run(endStrays, CHANNEL_TIMEOUT).stdout());
                         termination = Termination.KILLED;
                         waitClosed(channel, Duration.ofSeconds(10));
                     }
@@ -229,13 +233,14 @@ public final class SshBoard implements AutoCloseable {
             }
             boolean held = end == End.HELD;
             if (held) { // the command is done; what holds its channel is not
-                quietly(killGroupCommand(pidFile) + "; " + endStrays);
+                // the strays first, so that each is named, then what is left of the group
+                strays.append(run(endStrays + "; " + killGroupCommand(pidFile), CHANNEL_TIMEOUT).stdout());
                 waitClosed(channel, Duration.ofSeconds(10));
             }
             int status = channel.getExitStatus();
             String signal = channel.getExitSignal();
             return new Outcome(termination, termination == Termination.KILLED ? -1 : status,
-                    signal == null || signal.isBlank() ? null : signal, held);
+                    signal == null || signal.isBlank() ? null : signal, held, strays.toString());
         } catch (JSchException | IOException e) {
             throw lost(e);
         } finally {
@@ -302,45 +307,6 @@ public final class SshBoard implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BoardException("interrupted while waiting for a command on " + name, e);
-        }
-    }
-
-    /**
-     * Writes a command's input on a thread of its own, which alone touches the channel's input
-     * stream: closing is a request it carries out once its write is done, so a command that never
-     * reads cannot block its own timeout (the write ends when the channel does).
-     */
-    private static final class Feeder {
-        private final java.util.concurrent.CountDownLatch close = new java.util.concurrent.CountDownLatch(1);
-
-        static Feeder start(OutputStream in, byte[] input, boolean keepOpen, String board) {
-            Feeder f = new Feeder();
-            if (!keepOpen) {
-                f.close.countDown();
-            }
-            Thread t = new Thread(() -> {
-                try {
-                    in.write(input);
-                    in.flush();
-                    f.close.await();
-                } catch (IOException e) {
-                    // the command ended or closed its input: nothing more to write
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                try {
-                    in.close();
-                } catch (IOException e) {
-                    // the channel is gone already
-                }
-            }, "leakgate-stdin " + board);
-            t.setDaemon(true);
-            t.start();
-            return f;
-        }
-
-        void closeWhenWritten() {
-            close.countDown();
         }
     }
 

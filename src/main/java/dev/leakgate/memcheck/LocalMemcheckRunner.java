@@ -1,7 +1,6 @@
 package dev.leakgate.memcheck;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import dev.leakgate.report.MemorySampler;
 import dev.leakgate.report.MemoryTimeline;
@@ -175,7 +174,8 @@ public final class LocalMemcheckRunner {
     }
 
     private static Termination supervise(Process process, Options options) {
-        Feeder feeder = options.keepStdinOpen() ? Feeder.start(process, options.stdin()) : null;
+        StdinFeeder feeder = options.keepStdinOpen()
+                ? StdinFeeder.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
         try {
             if (process.waitFor(options.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 return Termination.EXITED;
@@ -203,48 +203,6 @@ public final class LocalMemcheckRunner {
             if (feeder != null) {
                 feeder.closeWhenWritten();
             }
-        }
-    }
-
-    /**
-     * Writes the input to a program whose stdin stays open, on a thread of its own that alone
-     * touches the stream: closing it is a request the thread carries out once its write is done,
-     * so a program that never reads cannot block the timeout (a write blocked on a full pipe ends
-     * when the program does).
-     */
-    private static final class Feeder {
-        private final java.util.concurrent.CountDownLatch close = new java.util.concurrent.CountDownLatch(1);
-
-        static Feeder start(Process process, byte[] input) {
-            Feeder f = new Feeder();
-            Thread t = new Thread(() -> {
-                OutputStream in = process.getOutputStream();
-                try {
-                    in.write(input);
-                    in.flush();
-                    f.close.await();
-                } catch (IOException e) {
-                    // the program closed its stdin or ended: nothing more to write
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                closeQuietly(in);
-            }, "leakgate-stdin");
-            t.setDaemon(true);
-            t.start();
-            return f;
-        }
-
-        void closeWhenWritten() {
-            close.countDown();
-        }
-    }
-
-    private static void closeQuietly(OutputStream out) {
-        try {
-            out.close();
-        } catch (IOException e) {
-            // already closed by the program's end
         }
     }
 

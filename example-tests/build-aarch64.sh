@@ -4,6 +4,8 @@
 #   OUT/fixed/libonvif_server.so   the same source built with -DONVIF_FIXED
 #   OUT/<variant>/onvif_harness    the leakgate harness (leakgate_harness.h) linked against it
 #   OUT/<variant>/onvif_test       the plain demo program (no kit)
+#   OUT/<variant>/onvif_daemon     the camera's SOAP daemon (unmodified: leakgate drives it over its port)
+#   OUT/leakgate_probe.so          leakgate's leak check probe (leakgate_probe.c), preloaded into the daemon
 #   OUT/current -> <VARIANT>       the variant the tests gate (second argument: fixed, the default, or leaky)
 # valgrind's client-request headers come from the host's valgrind (they cover every CPU).
 set -euo pipefail
@@ -24,7 +26,10 @@ for variant in leaky fixed; do
       "$here/src/c/onvif_harness.c" -L"$out/$variant" -lonvif_server
   "$cc" -ggdb3 -O0 -Wall -I"$here/src/c" -o "$out/$variant/onvif_test" "$here/src/c/onvif_test.c" \
       -L"$out/$variant" -lonvif_server
+  "$cc" -ggdb3 -O0 -Wall -I"$here/src/c" -o "$out/$variant/onvif_daemon" "$here/src/c/onvif_daemon.c" \
+      -L"$out/$variant" -lonvif_server
 done
+"$cc" -g -O1 -Wall -shared -fPIC -pthread -I"$out/include" -o "$out/leakgate_probe.so" "$kit/leakgate_probe.c"
 variant=${2:-fixed}
 [[ $variant == fixed || $variant == leaky ]] || { echo "the variant is fixed or leaky, not '$variant'" >&2; exit 2; }
 ln -sfn "$variant" "$out/current"

@@ -2,11 +2,13 @@
 # The main job: the example leak gate on the emulated aarch64 board.
 # After the one-time set-up (scripts/setup-board.sh), it installs leakgate into the local Maven
 # repository and runs example-tests, a user's project: it cross-compiles an ONVIF-like camera
-# library and its leakgate harness for aarch64 (-ggdb3, no strip) and gates them with
-# @ValgrindOnBoard on the emulated board.
+# library, its leakgate harness and the camera's SOAP daemon for aarch64 (-ggdb3, no strip), and
+# gates them with @ValgrindOnBoard on the emulated board: the harness scenario by scenario, and the
+# daemon live, driven with real SOAP requests through the forwarded port, with named leak checks.
 #   1. the fixed library: the tests must pass;
 #   2. the leaky library (-Pshow-leak): the tests must fail, naming onvifStartStream and the
-#      file:line of the allocation; the failure is printed here.
+#      file:line of the allocation, and the request batch in which the daemon leaked; the failures
+#      are printed here.
 # Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when both are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +25,13 @@ set +e
 mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak >"$log" 2>&1
 status=$?
 set -e
-sed -n '/<<< FAILURE!/,/^\[INFO\] Results/p' "$log" | grep -v '^\s*at \(org\.\|java\.\|dev\.leakgate\.junit\)' | head -60
+sed -n '/<<< FAILURE!/,/^\[INFO\] Results/p' "$log" | grep -v '^\s*at \(org\.\|java\.\|dev\.leakgate\.junit\)' | head -90
 if [[ $status -ne 0 ]] && grep -q 'at onvifStartStream (onvif_server.c:' "$log" \
-    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log"; then
-  echo "example: as expected, the fixed library passes and the leaky one fails at read_profile_xml (onvif_server.c:20) in onvifStartStream"
+    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
+    && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
+    && grep -q 'at get_stream_uri (onvif_daemon.c:' "$log"; then
+  echo "example: as expected, the fixed library passes and the leaky one fails at read_profile_xml (onvif_server.c:20)"
+  echo "example: in onvifStartStream, in the harness and in the daemon's batch 'after 50 GetStreamUri main'"
   rm -f "$log"
 else
   echo "example: UNEXPECTED: the leaky run exited $status without naming onvifStartStream (log: $log)" >&2

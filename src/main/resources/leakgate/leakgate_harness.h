@@ -22,6 +22,9 @@
  *                 EVERY runs prints "sample NAME I heap=B rss=B": the heap in use (glibc's
  *                 mallinfo2) and the resident set (/proc/self/status VmRSS) after I runs; then
  *                 "ok-soak NAME RAN".  leakgate fits their growth per run (the growth gate).
+ *               "check NAME"  -> a named leak check between scenarios: the marker "leakgate: check NAME"
+ *                 and an added leak check in the report, then "checked NAME lost=B possibly=B
+ *                 reachable=B suppressed=B" (totals now, as the probe of leakgate_probe.c answers)
  *               "quit"        -> prints "bye" and returns from main
  * and it also returns from main at the end of its input and on SIGTERM, SIGINT or SIGHUP (then it
  * says "bye stopped=SIGNAL"), so that valgrind always gets a normal exit and writes its whole leak
@@ -173,6 +176,19 @@ static void leakgate_soak(const struct leakgate_scenario *s, long times, long ev
     printf("%sok-soak %s %ld\n", leakgate_reply_prefix, s->name, ran);
 }
 
+/* "check NAME": a named leak check between scenarios, answered with the totals now. */
+static void leakgate_check(const char *name) {
+    unsigned long lost = 0, possibly = 0, reachable = 0, suppressed = 0;
+    if (RUNNING_ON_VALGRIND) {
+        leakgate_scrub_stack();
+        VALGRIND_PRINTF("leakgate: check %s\n", name);
+        VALGRIND_DO_ADDED_LEAK_CHECK;
+        VALGRIND_COUNT_LEAKS(lost, possibly, reachable, suppressed);
+    }
+    printf("%schecked %s lost=%lu possibly=%lu reachable=%lu suppressed=%lu\n", leakgate_reply_prefix, name, lost,
+           possibly, reachable, suppressed);
+}
+
 /* The protocol loop; returns the value for main to return. */
 static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count, int argc, char **argv) {
     struct sigaction stop;
@@ -200,6 +216,11 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
             break;
         }
         long every = 0;
+        if (strncmp(line, "check ", 6) == 0 && line[6] != '\n' && line[6] != '\0') {
+            line[strcspn(line, "\n")] = '\0'; /* the name is the rest of the line, spaces and all */
+            leakgate_check(line + 6);
+            continue;
+        }
         if (sscanf(line, "soak %255s %ld %ld", name, &times, &every) == 3 && times >= 0) {
             const struct leakgate_scenario *soaked = leakgate_find(scenarios, count, name);
             if (soaked == NULL) {

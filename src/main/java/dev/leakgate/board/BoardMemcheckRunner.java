@@ -2,6 +2,7 @@ package dev.leakgate.board;
 
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
@@ -100,15 +101,33 @@ public final class BoardMemcheckRunner {
     }
 
     /**
-     * Runs the command on the board. Its XML and log go to a run folder of its own on the board
-     * (the working directory too, unless the command sets one), named by the run's random id, then
-     * come back to a local run folder. The run folder holds an owner record, so that a later
-     * leakgate can remove it if this JVM dies first. Never throws for what the program, valgrind or
-     * the board did: a lost board gives a run that says so.
+     * Runs the command on the board to its end, or to its timeout and the steps after it (see
+     * {@link #start}). Never throws for what the program, valgrind or the board did: a lost board
+     * gives a run that says so.
      */
     public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+        try (MemcheckProcess p = start(command, options)) {
+            Termination t;
+            try {
+                t = p.awaitEnd(options.timeout()) ? Termination.EXITED
+                        : p.endInSteps(options.stdinGrace(), options.termGrace());
+            } catch (BoardException lost) {
+                t = Termination.BOARD_LOST;
+            }
+            return p.finish(t, null);
+        }
+    }
+
+    /**
+     * Starts the command on the board and returns at once, with the program running. Its XML and
+     * log go to a run folder of its own on the board (the working directory too, unless the command
+     * sets one), named by the run's random id, which holds an owner record, so that a later leakgate
+     * can remove it if this JVM dies first; they come back to a local run folder when the run is
+     * finished, and the board's folder is removed.
+     */
+    public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         RunFiles files = RunFiles.create(localRunsRoot, options.name());
-        String runId = RunIdentity.newId();
+        String runId = command.runId() != null ? command.runId() : RunIdentity.newId();
         String remoteRun = remoteRun(files, runId);
         MemcheckCommand placed = command.toBuilder()
                 .xmlFile(remoteRun + "/memcheck.xml")
@@ -116,74 +135,254 @@ public final class BoardMemcheckRunner {
                 .workingDirectory(command.workingDirectory() != null ? command.workingDirectory() : remoteRun)
                 .runId(runId)
                 .env(RunIdentity.OWNER_VARIABLE, RunIdentity.owner())
+                .env(MemcheckProcess.RUN_DIR_VARIABLE, remoteRun)
                 .build();
         String line = ownerRecord(remoteRun, options.timeout()) + placed.shellCommand();
         write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + line + "\n");
 
         options.onStart().accept(files);
         long start = System.nanoTime();
-        SshBoard.Outcome outcome = null;
-        String lost = null;
         String pidFile = ShellQuoting.quote(remoteRun + "/.pid");
         // builtins only (read, case, echo): a sample starts no emulated program besides the channel's shell
         String probe = "read p < " + pidFile + " 2>/dev/null || exit 0; "
                 + "while read k v u; do case $k in VmData:|VmRSS:) echo $k $v;; esac; done < /proc/$p/status; "
                 + "while read k v u; do case $k in MemAvailable:) echo $k $v;; esac; done < /proc/meminfo";
-        MemorySampler sampler = MemorySampler.start(options.sampleInterval(),
-                () -> board.run(probe, Duration.ofSeconds(10)).stdout().lines().toList());
-        try (OutputStream out = Files.newOutputStream(files.stdout());
-             OutputStream err = Files.newOutputStream(files.stderr())) {
-            outcome = board.execWithPidFile(line, remoteRun + "/.pid", options.stdin(), options.keepStdinOpen(),
-                    options.timeout(), options.stdinGrace(), options.termGrace(), out, err, endStrays(runId));
+        OutputStream out = null;
+        OutputStream err = null;
+        try {
+            out = Files.newOutputStream(files.stdout());
+            err = Files.newOutputStream(files.stderr());
+            SshBoard.RemoteProcess remote = board.start(line, remoteRun + "/.pid", out, err, endStrays(runId));
+            remote.write(options.stdin());
+            if (!options.keepStdinOpen()) {
+                remote.closeStdin();
+            }
+            MemorySampler sampler = MemorySampler.start(options.sampleInterval(),
+                    () -> board.run(probe, Duration.ofSeconds(10)).stdout().lines().toList());
+            return new BoardProcess(placed, files, remoteRun, remote, sampler, out, err, start, options.timeout(), null);
         } catch (BoardException e) {
-            lost = e.getMessage();
+            closeQuietly(out);
+            closeQuietly(err);
+            return new BoardProcess(placed, files, remoteRun, null, MemorySampler.start(Duration.ZERO, List::of),
+                    null, null, start, options.timeout(), e.getMessage());
         } catch (IOException e) {
+            closeQuietly(out);
+            closeQuietly(err);
             throw new UncheckedIOException("cannot write the run's output under " + files.folder(), e);
-        } finally {
-            sampler.close();
         }
-        Duration duration = Duration.ofNanos(System.nanoTime() - start);
-        MemoryTimeline memory = sampler.stop();
-        if (!memory.points().isEmpty()) {
-            memory.writeCsv(files.memory());
-        }
-        List<String> runProblems = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        long pid = -1;
-        if (lost == null) {
-            try { // the results first, then the clean-up
-                Map<String, Path> fetch = new LinkedHashMap<>();
-                fetch.put(remoteRun + "/memcheck.xml", files.xml());
-                fetch.put(remoteRun + "/memcheck.log", files.log());
-                board.download(fetch);
-                boolean complete = parser.parse(files.xml()).isComplete();
-                Cleanup cleanup = cleanUp(remoteRun, runId, !complete);
-                pid = cleanup.pid;
-                List<String> strays = new ArrayList<>(parseStrays(outcome.strayOutput()));
-                strays.addAll(cleanup.strays);
-                if (!strays.isEmpty()) {
-                    notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
-                            + " the run left running on " + board.name() + ": " + String.join(", ", strays));
-                }
-                if (outcome.heldByStray()) {
-                    notes.add("a process the program started kept its output open after valgrind exited;"
-                            + " leakgate ended it instead of waiting for the timeout");
-                }
-                if (cleanup.freeKb >= 0 && cleanup.freeKb < 256) {
-                    runProblems.add("the board's folder " + remoteRoot + " on " + board.name() + " is full ("
-                            + cleanup.freeKb + " KB free), so valgrind could not write its whole report; free space"
-                            + " on the board, or set leakgate.board.dir to a folder with room");
-                }
-            } catch (BoardException e) {
-                lost = e.getMessage();
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                // nothing more to keep
             }
         }
-        MemcheckReport report = parser.parse(files.xml());
-        runProblems.addAll(RunIdentity.problems(report, runId, pid));
-        Termination termination = lost != null ? Termination.BOARD_LOST : outcome.termination();
-        return new MemcheckRun(placed, files, termination, lost != null ? -1 : outcome.exitStatus(),
-                lost != null ? null : outcome.exitSignal(), duration, options.timeout(), report, lost,
-                files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes);
+    }
+
+    /** A program running under valgrind on the board. */
+    private final class BoardProcess implements MemcheckProcess {
+        private final MemcheckCommand command;
+        private final RunFiles files;
+        private final String remoteRun;
+        private final SshBoard.RemoteProcess remote;
+        private final MemorySampler sampler;
+        private final OutputStream out;
+        private final OutputStream err;
+        private final long startNanos;
+        private final Duration timeout;
+        private final List<Integer> forwarded = new ArrayList<>();
+        private String lost;
+        private MemcheckRun finished;
+
+        BoardProcess(MemcheckCommand command, RunFiles files, String remoteRun, SshBoard.RemoteProcess remote,
+                     MemorySampler sampler, OutputStream out, OutputStream err, long startNanos, Duration timeout,
+                     String lost) {
+            this.command = command;
+            this.files = files;
+            this.remoteRun = remoteRun;
+            this.remote = remote;
+            this.sampler = sampler;
+            this.out = out;
+            this.err = err;
+            this.startNanos = startNanos;
+            this.timeout = timeout;
+            this.lost = lost;
+        }
+
+        @Override
+        public RunFiles files() {
+            return files;
+        }
+
+        @Override
+        public MemcheckCommand command() {
+            return command;
+        }
+
+        @Override
+        public String runFolder() {
+            return remoteRun;
+        }
+
+        @Override
+        public String where() {
+            return board.name();
+        }
+
+        @Override
+        public void send(byte[] input) {
+            if (remote != null) {
+                remote.write(input);
+            }
+        }
+
+        @Override
+        public void closeStdin() {
+            if (remote != null) {
+                remote.closeStdin();
+            }
+        }
+
+        @Override
+        public boolean awaitEnd(Duration wait) {
+            if (remote == null) {
+                return true;
+            }
+            try {
+                return remote.awaitEnd(wait);
+            } catch (BoardException e) {
+                lost = e.getMessage();
+                throw e;
+            }
+        }
+
+        @Override
+        public boolean hasExited() {
+            return remote == null || remote.hasExited();
+        }
+
+        @Override
+        public void signal(String signalName) {
+            if (remote != null) {
+                remote.signal(signalName);
+            }
+        }
+
+        @Override
+        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
+            if (remote == null) {
+                return Termination.BOARD_LOST;
+            }
+            try {
+                return remote.endInSteps(stdinGrace, termGrace);
+            } catch (BoardException e) {
+                lost = e.getMessage();
+                return Termination.BOARD_LOST;
+            }
+        }
+
+        @Override
+        public MemcheckRun finish(Termination termination, String stopSignal) {
+            if (finished != null) {
+                return finished;
+            }
+            sampler.close();
+            unforward();
+            SshBoard.Outcome outcome = remote == null || lost != null ? null : remote.finish(termination);
+            if (remote != null) {
+                remote.close();
+            }
+            closeQuietly(out);
+            closeQuietly(err);
+            MemoryTimeline memory = sampler.stop();
+            if (!memory.points().isEmpty()) {
+                memory.writeCsv(files.memory());
+            }
+            List<String> runProblems = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
+            long pid = -1;
+            if (lost == null) {
+                try { // the results first, then the clean-up
+                    Map<String, Path> fetch = new LinkedHashMap<>();
+                    fetch.put(remoteRun + "/memcheck.xml", files.xml());
+                    fetch.put(remoteRun + "/memcheck.log", files.log());
+                    board.download(fetch);
+                    boolean complete = parser.parse(files.xml()).isComplete();
+                    Cleanup cleanup = cleanUp(remoteRun, command.runId(), !complete);
+                    pid = cleanup.pid;
+                    List<String> strays = new ArrayList<>(parseStrays(outcome.strayOutput()));
+                    strays.addAll(cleanup.strays);
+                    if (!strays.isEmpty()) {
+                        notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
+                                + " the run left running on " + board.name() + ": " + String.join(", ", strays));
+                    }
+                    if (outcome.heldByStray()) {
+                        notes.add("a process the program started kept its output open after valgrind exited;"
+                                + " leakgate ended it instead of waiting for the timeout");
+                    }
+                    if (cleanup.freeKb >= 0 && cleanup.freeKb < 256) {
+                        runProblems.add("the board's folder " + remoteRoot + " on " + board.name() + " is full ("
+                                + cleanup.freeKb + " KB free), so valgrind could not write its whole report; free"
+                                + " space on the board, or set leakgate.board.dir to a folder with room");
+                    }
+                } catch (BoardException e) {
+                    lost = e.getMessage();
+                }
+            }
+            MemcheckReport report = parser.parse(files.xml());
+            runProblems.addAll(RunIdentity.problems(report, command.runId(), pid));
+            Termination t = lost != null ? Termination.BOARD_LOST : termination;
+            finished = new MemcheckRun(command, files, t, lost != null ? -1 : outcome.exitStatus(),
+                    lost != null ? null : outcome.exitSignal(), Duration.ofNanos(System.nanoTime() - startNanos),
+                    timeout, report, lost, files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes,
+                    stopSignal);
+            return finished;
+        }
+
+        @Override
+        public ShellResult shell(String shellCommand, Duration wait) {
+            SshBoard.Result r = board.run(shellCommand, wait);
+            return new ShellResult(r.exitStatus(), r.stdout(), r.stderr());
+        }
+
+        @Override
+        public boolean accepts(int port) {
+            return board.accepts(port);
+        }
+
+        @Override
+        public java.net.InetSocketAddress forward(int port) {
+            java.net.InetSocketAddress a = board.forward(port);
+            forwarded.add(a.getPort());
+            return a;
+        }
+
+        private void unforward() {
+            forwarded.forEach(board::unforward);
+            forwarded.clear();
+        }
+
+        @Override
+        public void close() {
+            sampler.close();
+            unforward();
+            if (finished == null && remote != null && lost == null) {
+                try { // never finished: end what runs and remove the folder, keeping nothing
+                    remote.kill();
+                    cleanUp(remoteRun, command.runId(), false);
+                } catch (BoardException e) {
+                    // the board is gone; the next leakgate reaps what is left
+                }
+            }
+            if (remote != null) {
+                remote.close();
+            }
+            closeQuietly(out);
+            closeQuietly(err);
+        }
     }
 
     /** The run folder on the board: the local folder's name and the run's id, unique to the run. */

@@ -4,6 +4,7 @@ import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.LocalProcesses;
 import dev.leakgate.memcheck.RunIdentity;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.RunFiles;
 import dev.leakgate.memcheck.ShellQuoting;
@@ -152,6 +153,27 @@ public final class BoardSession implements AutoCloseable {
     /** Runs the command under memcheck on the board. */
     public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         return boardRunner != null ? boardRunner.run(command, options) : localRunner.run(command, options);
+    }
+
+    /**
+     * Starts the command under memcheck on the board and returns at once, with the program running
+     * (a live session talks to it, then stops it).
+     */
+    public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+        return boardRunner != null ? boardRunner.start(command, options) : localRunner.start(command, options);
+    }
+
+    /** Whether a TCP port on the board's loopback accepts connections now. */
+    public boolean accepts(int port) {
+        if (ssh != null) {
+            return ssh.accepts(port);
+        }
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

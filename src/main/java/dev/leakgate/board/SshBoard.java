@@ -9,7 +9,7 @@ import com.jcraft.jsch.JSchUnknownHostKeyException;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import dev.leakgate.memcheck.ShellQuoting;
-import dev.leakgate.memcheck.StdinFeeder;
+import dev.leakgate.memcheck.StdinWriter;
 import dev.leakgate.memcheck.Termination;
 
 import java.io.ByteArrayInputStream;
@@ -171,8 +171,9 @@ public final class SshBoard implements AutoCloseable {
 
     /**
      * How a command ended: the step that ended it, its exit status (-1 when it has none), the
-     * signal that ended it as the board reported it ("KILL"; null when none), and whether a
-     * process it left running kept its channel open after it exited (leakgate then ended it).
+     * signal that ended it as the board reported it ("KILL"; null when none), whether a process it
+     * left running kept its channel open after it exited (leakgate then ended it), and the lines
+     * the stray-ending command printed.
      */
     public record Outcome(Termination termination, int exitStatus, String exitSignal, boolean heldByStray,
                           String strayOutput) {
@@ -182,29 +183,40 @@ public final class SshBoard implements AutoCloseable {
     private static final Duration DRAIN = Duration.ofSeconds(2);
 
     /**
-     * Runs a command under {@code sh -c} as its own process group, streaming its output, with the
-     * process group's pid written to {@code pidFile} (whose folder is made first). The input is
-     * written on a thread of its own (a command that never reads cannot block the timeout), then
-     * stdin is closed unless {@code keepStdinOpen}. At the timeout: stdin is closed, then after
-     * {@code stdinGrace} the group gets SIGTERM, after {@code termGrace} SIGKILL.
-     *
-     * <p>When the command's own process has exited but the channel stays open (a child it started,
-     * in another session perhaps, still holds its output), the group is killed and so is what
-     * {@code endStrays} finds (a shell command, whose output comes back in the outcome), instead of
-     * waiting for the timeout. The caller
-     * removes the pid file with what is left of the group ({@link #killGroupCommand}) in its own
-     * clean-up: fewer commands per run, which counts under emulation. Throws {@link BoardException}
-     * when the connection is lost.
+     * Runs a command to its end: {@link #start}, the input written (then stdin closed unless
+     * {@code keepStdinOpen}), and at the timeout the steps of {@link RemoteProcess#endInSteps}.
+     * Throws {@link BoardException} when the connection is lost.
      */
     public Outcome execWithPidFile(String command, String pidFile, byte[] stdin, boolean keepStdinOpen, Duration timeout,
                                    Duration stdinGrace, Duration termGrace, OutputStream stdout, OutputStream stderr,
                                    String endStrays) {
+        RemoteProcess p = start(command, pidFile, stdout, stderr, endStrays);
+        try {
+            p.write(stdin);
+            if (!keepStdinOpen) {
+                p.closeStdin();
+            }
+            Termination t = p.awaitEnd(timeout) ? Termination.EXITED : p.endInSteps(stdinGrace, termGrace);
+            return p.finish(t);
+        } finally {
+            p.close();
+        }
+    }
+
+    /**
+     * Starts a command under {@code sh -c} as its own process group, streaming its output, with the
+     * group's pid written to {@code pidFile} (whose folder is made first), and returns at once.
+     * {@code endStrays} is a shell command that ends what the command leaves running (see
+     * {@link RemoteProcess#awaitEnd}). The caller removes the pid file with what is left of the group
+     * ({@link #killGroupCommand}) in its own clean-up: fewer commands per run, which counts under
+     * emulation. Throws {@link BoardException} when the connection is lost.
+     */
+    public RemoteProcess start(String command, String pidFile, OutputStream stdout, OutputStream stderr,
+                               String endStrays) {
         String folder = pidFile.substring(0, Math.max(1, pidFile.lastIndexOf('/')));
-        String quotedPid = ShellQuoting.quote(pidFile);
-        String wrapped = "mkdir -p " + ShellQuoting.quote(folder) + " && echo $$ > " + quotedPid + " && " + command;
+        String wrapped = "mkdir -p " + ShellQuoting.quote(folder) + " && echo $$ > " + ShellQuoting.quote(pidFile)
+                + " && " + command;
         ChannelExec channel = null;
-        StdinFeeder feeder = null;
-        StringBuilder strays = new StringBuilder();
         try {
             channel = (ChannelExec) session.openChannel("exec");
             channel.setCommand(wrapped);
@@ -212,79 +224,131 @@ public final class SshBoard implements AutoCloseable {
             channel.setErrStream(stderr, true);
             OutputStream in = channel.getOutputStream();
             channel.connect((int) CHANNEL_TIMEOUT.toMillis());
-            feeder = StdinFeeder.start(in, stdin, keepStdinOpen, name);
-            Termination termination = Termination.EXITED;
-            End end = waitEnd(channel, timeout);
-            if (end == End.TIMEOUT) {
-                feeder.closeWhenWritten();
-                termination = Termination.STDIN_CLOSED;
-                end = waitEnd(channel, stdinGrace);
-                if (end == End.TIMEOUT) {
-                    signalGroup(quotedPid, "TERM");
-                    termination = Termination.TERMINATED;
-                    end = waitEnd(channel, termGrace);
-                    if (end == End.TIMEOUT) {
-                        signalGroup(quotedPid, "KILL");
-                        strays.append(run(endStrays, CHANNEL_TIMEOUT).stdout());
-                        termination = Termination.KILLED;
-                        waitClosed(channel, Duration.ofSeconds(10));
-                    }
+            return new RemoteProcess(channel, StdinWriter.start(in, name), pidFile, endStrays);
+        } catch (JSchException | IOException e) {
+            if (channel != null) {
+                channel.disconnect();
+            }
+            throw lost(e);
+        }
+    }
+
+    /**
+     * A command started on the board and running: its input, its end, the signals sent to its
+     * process group. Not thread-safe but for {@link #write} and {@link #closeStdin}, which never block.
+     */
+    public final class RemoteProcess implements AutoCloseable {
+        private final ChannelExec channel;
+        private final StdinWriter stdin;
+        private final String pidFile;
+        private final String endStrays;
+        private final StringBuilder strays = new StringBuilder();
+        private boolean held;
+
+        private RemoteProcess(ChannelExec channel, StdinWriter stdin, String pidFile, String endStrays) {
+            this.channel = channel;
+            this.stdin = stdin;
+            this.pidFile = pidFile;
+            this.endStrays = endStrays;
+        }
+
+        /** Queues input for the command. */
+        public void write(byte[] input) {
+            stdin.write(input);
+        }
+
+        /** Closes its input once what was written is written. */
+        public void closeStdin() {
+            stdin.close();
+        }
+
+        /**
+         * Waits up to {@code wait} for the command to end; true when it did. When its own process has
+         * exited (its exit status or signal arrived) but the channel stays open past a short drain (a
+         * child it started, in another session perhaps, holds its output), what {@code endStrays}
+         * finds is ended, then what is left of its group, and it counts as ended.
+         */
+        public boolean awaitEnd(Duration wait) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            long exitedAt = 0;
+            while (!channel.isClosed()) {
+                if (!session.isConnected()) {
+                    throw lost(null);
                 }
+                long now = System.nanoTime();
+                if (exitedAt == 0 && (channel.getExitStatus() != -1 || channel.getExitSignal() != null)) {
+                    exitedAt = now;
+                }
+                if (exitedAt != 0 && now - exitedAt > DRAIN.toNanos()) {
+                    held = true; // the strays first, so that each is named, then what is left of the group
+                    strays.append(run(endStrays + "; " + killGroupCommand(pidFile), CHANNEL_TIMEOUT).stdout());
+                    waitClosed(channel, Duration.ofSeconds(10));
+                    return true;
+                }
+                if (now > deadline) {
+                    return false;
+                }
+                sleep(20);
             }
-            boolean held = end == End.HELD;
-            if (held) { // the command is done; what holds its channel is not
-                // the strays first, so that each is named, then what is left of the group
-                strays.append(run(endStrays + "; " + killGroupCommand(pidFile), CHANNEL_TIMEOUT).stdout());
-                waitClosed(channel, Duration.ofSeconds(10));
+            return true;
+        }
+
+        /** Whether the command's own process has exited (its status or signal arrived). */
+        public boolean hasExited() {
+            return channel.isClosed() || channel.getExitStatus() != -1 || channel.getExitSignal() != null;
+        }
+
+        /**
+         * Ends the command in steps: stdin closed, {@code stdinGrace}, SIGTERM to its group,
+         * {@code termGrace}, SIGKILL to its group and its strays. Returns the step that ended it.
+         */
+        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
+            stdin.close();
+            if (awaitEnd(stdinGrace)) {
+                return Termination.STDIN_CLOSED;
             }
+            signal("TERM");
+            if (awaitEnd(termGrace)) {
+                return Termination.TERMINATED;
+            }
+            kill();
+            return Termination.KILLED;
+        }
+
+        /** SIGKILL to the group and to every stray, then a bounded wait for the channel. */
+        public void kill() {
+            signal("KILL");
+            strays.append(run(endStrays, CHANNEL_TIMEOUT).stdout());
+            waitClosed(channel, Duration.ofSeconds(10));
+        }
+
+        /** Sends a signal ("TERM", "INT", "USR1", ...) to the command's process group. */
+        public void signal(String signalName) {
+            if (!signalName.matches("[A-Z0-9]+")) {
+                throw new IllegalArgumentException("'" + signalName + "' is not a signal name such as TERM or USR1");
+            }
+            quietly("read p < " + ShellQuoting.quote(pidFile) + " && kill -s " + signalName + " -- -$p 2>/dev/null");
+        }
+
+        /** How it ended, once it has ended ({@code termination}: the step that ended it). */
+        public Outcome finish(Termination termination) {
             int status = channel.getExitStatus();
             String signal = channel.getExitSignal();
             return new Outcome(termination, termination == Termination.KILLED ? -1 : status,
                     signal == null || signal.isBlank() ? null : signal, held, strays.toString());
-        } catch (JSchException | IOException e) {
-            throw lost(e);
-        } finally {
-            if (feeder != null) {
-                feeder.closeWhenWritten();
-            }
-            if (channel != null) {
-                channel.disconnect();
-            }
+        }
+
+        /** Closes the channel (the command, if still running, is ended by the caller's clean-up). */
+        @Override
+        public void close() {
+            stdin.close();
+            channel.disconnect();
         }
     }
 
     /** A shell command that kills what is left of the process group whose pid is in {@code pidFile}. */
     public static String killGroupCommand(String pidFile) {
         return "{ read p < " + ShellQuoting.quote(pidFile) + " && kill -s KILL -- -$p; } 2>/dev/null";
-    }
-
-    private enum End { CLOSED, HELD, TIMEOUT }
-
-    /**
-     * Waits until the channel closes (CLOSED), or the command's process has exited (its exit
-     * status or signal arrived) while the channel stays open past {@link #DRAIN} (HELD), or the
-     * wait is over (TIMEOUT).
-     */
-    private End waitEnd(ChannelExec channel, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        long exitedAt = 0;
-        while (!channel.isClosed()) {
-            if (!session.isConnected()) {
-                throw lost(null);
-            }
-            long now = System.nanoTime();
-            if (exitedAt == 0 && (channel.getExitStatus() != -1 || channel.getExitSignal() != null)) {
-                exitedAt = now;
-            }
-            if (exitedAt != 0 && now - exitedAt > DRAIN.toNanos()) {
-                return End.HELD;
-            }
-            if (now > deadline) {
-                return End.TIMEOUT;
-            }
-            sleep(20);
-        }
-        return End.CLOSED;
     }
 
     private boolean waitClosed(ChannelExec channel, Duration wait) {
@@ -308,11 +372,6 @@ public final class SshBoard implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new BoardException("interrupted while waiting for a command on " + name, e);
         }
-    }
-
-    /** {@code quotedPidFile}: the pid file's path, quoted for the shell. */
-    private void signalGroup(String quotedPidFile, String signal) {
-        quietly("read p < " + quotedPidFile + " && kill -s " + signal + " -- -$p 2>/dev/null");
     }
 
     /** A short command on a channel of its own, without the timeout machinery. */
@@ -343,6 +402,61 @@ public final class SshBoard implements AutoCloseable {
         return new BoardException("lost the connection to " + name + " (" + target + ")"
                 + (cause == null ? "" : ": " + cause.getMessage())
                 + "; check that the board is still running and reachable", cause);
+    }
+
+    // ---- ports -------------------------------------------------------------------------------
+
+    /**
+     * A local address that reaches a TCP port on the board's loopback, forwarded through this SSH
+     * connection (a free local port is chosen). Undone by {@link #unforward} or when the connection
+     * closes.
+     */
+    public java.net.InetSocketAddress forward(int boardPort) {
+        try {
+            int local = session.setPortForwardingL("127.0.0.1", 0, "127.0.0.1", boardPort);
+            return new java.net.InetSocketAddress("127.0.0.1", local);
+        } catch (JSchException e) {
+            if (!session.isConnected()) {
+                throw lost(e);
+            }
+            throw new BoardException("cannot forward a local port to port " + boardPort + " on " + name + ": "
+                    + e.getMessage() + " (does the board's SSH server allow TCP forwarding?)", e);
+        }
+    }
+
+    /** Ends a forwarding made by {@link #forward}. */
+    public void unforward(int localPort) {
+        try {
+            session.delPortForwardingL("127.0.0.1", localPort);
+        } catch (JSchException e) {
+            // already gone with the connection
+        }
+    }
+
+    /**
+     * Whether a TCP port on the board's loopback accepts a connection now, asked through this SSH
+     * connection (no tool on the board is needed); the connection is closed at once.
+     */
+    public boolean accepts(int boardPort) {
+        com.jcraft.jsch.ChannelDirectTCPIP channel = null;
+        try {
+            channel = (com.jcraft.jsch.ChannelDirectTCPIP) session.openChannel("direct-tcpip");
+            channel.setHost("127.0.0.1");
+            channel.setPort(boardPort);
+            channel.setInputStream(InputStream.nullInputStream());
+            channel.setOutputStream(OutputStream.nullOutputStream());
+            channel.connect((int) Duration.ofSeconds(5).toMillis());
+            return channel.isConnected();
+        } catch (JSchException e) {
+            if (!session.isConnected()) {
+                throw lost(e);
+            }
+            return false;
+        } finally {
+            if (channel != null) {
+                channel.disconnect();
+            }
+        }
     }
 
     // ---- files -------------------------------------------------------------------------------

@@ -57,29 +57,87 @@ public final class KitProtocol {
      * of its line. Without one (a harness run by hand): every line.
      */
     public static List<String> replies(InputStream in, String token) throws IOException {
-        byte[] marker = token == null ? new byte[0] : ("@" + token + " ").getBytes(StandardCharsets.US_ASCII);
+        Scanner scanner = new Scanner(token);
         List<String> replies = new ArrayList<>();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        boolean capturing = marker.length == 0;
-        int matched = 0;
-        for (int b = in.read(); b >= 0; b = in.read()) {
-            if (capturing) {
-                if (b == '\n') {
-                    replies.add(line.toString(StandardCharsets.UTF_8));
-                    line.reset();
-                    capturing = marker.length == 0;
-                } else if (line.size() < MAX_REPLY) {
-                    line.write(b);
-                }
-                continue;
-            }
-            // '@' begins the marker and appears nowhere else in it, so a mismatch restarts cleanly
-            matched = b == marker[matched] ? matched + 1 : b == '@' ? 1 : 0;
-            if (matched == marker.length) {
-                capturing = true;
-                matched = 0;
-            }
+        byte[] buf = new byte[1 << 16];
+        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+            scanner.feed(buf, 0, n, replies);
         }
         return replies; // an unfinished last line was cut off: it is not a reply
+    }
+
+    /**
+     * Finds replies in output fed to it piece by piece, as it streams in: for a live harness whose
+     * stdout file grows while the test talks to it.
+     */
+    public static final class Scanner {
+        private final byte[] marker;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private boolean capturing;
+        private int matched;
+
+        public Scanner(String token) {
+            this.marker = token == null ? new byte[0] : ("@" + token + " ").getBytes(StandardCharsets.US_ASCII);
+            this.capturing = marker.length == 0;
+        }
+
+        /** Feeds bytes; each reply completed by them is added to {@code out}. */
+        public void feed(byte[] b, int off, int len, List<String> out) {
+            for (int i = off; i < off + len; i++) {
+                int c = b[i] & 0xff;
+                if (capturing) {
+                    if (c == '\n') {
+                        out.add(line.toString(StandardCharsets.UTF_8));
+                        line.reset();
+                        capturing = marker.length == 0;
+                    } else if (line.size() < MAX_REPLY) {
+                        line.write(c);
+                    }
+                    continue;
+                }
+                // '@' begins the marker and appears nowhere else in it, so a mismatch restarts cleanly
+                matched = c == marker[matched] ? matched + 1 : c == '@' ? 1 : 0;
+                if (matched == marker.length) {
+                    capturing = true;
+                    matched = 0;
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads the replies a live harness adds to its stdout file, from where the last read stopped.
+     * Not thread-safe.
+     */
+    public static final class Follower {
+        private final Path stdout;
+        private final Scanner scanner;
+        private long position;
+
+        public Follower(Path stdout, String token) {
+            this.stdout = stdout;
+            this.scanner = new Scanner(token);
+        }
+
+        /** The replies completed since the last call, in order; empty when none (or no file yet). */
+        public List<String> poll() {
+            List<String> out = new ArrayList<>();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(stdout)) {
+                long size = ch.size();
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+                while (position < size) {
+                    buf.clear();
+                    int n = ch.read(buf, position);
+                    if (n <= 0) {
+                        break;
+                    }
+                    scanner.feed(buf.array(), 0, n, out);
+                    position += n;
+                }
+            } catch (IOException e) {
+                // not there yet
+            }
+            return out;
+        }
     }
 }

@@ -1,14 +1,22 @@
 package dev.leakgate.junit;
 
+import dev.leakgate.harness.KitReplies;
+import dev.leakgate.run.CheckResult;
+import dev.leakgate.run.Session;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The harness of a {@link ValgrindOnBoard} test, as a test method parameter: the scenarios the
- * test asks for are played, in order, when the test body returns, in one run of the harness under
- * valgrind; then the leaks are gated. Thread-safe.
+ * The harness of a {@link ValgrindOnBoard} test, as a test method parameter: a program built with
+ * {@code leakgate_harness.h}, running live under valgrind on the board. Its first request starts
+ * it; each {@link #run} answers at once with what that scenario leaked, so the body can assert on
+ * it ({@code LeakgateAssertions.assertThat(result).hasLostNothing()}) and decide what to do next;
+ * after the body the harness is sent {@code quit} and the whole run is gated too. Soaks
+ * ({@link #soak}) run natively after the body. Thread-safe.
  */
 public final class Harness {
 
@@ -28,31 +36,59 @@ public final class Harness {
 
     private final List<ScenarioCall> calls = Collections.synchronizedList(new ArrayList<>());
     private final List<SoakCall> soaks = Collections.synchronizedList(new ArrayList<>());
+    private final Supplier<Session> starter;
+    private Session session;
 
-    Harness() {
+    Harness(Supplier<Session> starter) {
+        this.starter = starter;
     }
 
-    /** Runs the scenario (a name the harness registered with {@code LEAKGATE_SCENARIO}) this many times. */
-    public Harness run(String scenario, int times) {
+    private synchronized Session session() {
+        if (session == null) {
+            session = starter.get();
+        }
+        return session;
+    }
+
+    /** The session, if a request started it. */
+    synchronized Session startedSession() {
+        return session;
+    }
+
+    /**
+     * Runs the scenario (a name the harness registered with {@code LEAKGATE_SCENARIO}) this many
+     * times under valgrind and returns what it leaked while it ran. Throws a
+     * {@code SessionException} when the harness has no such scenario or ends before it answers.
+     */
+    public KitReplies.ScenarioResult run(String scenario, int times) {
         requireName(scenario);
         if (times < 1) {
             throw new IllegalArgumentException("a scenario runs at least once, but " + scenario + " was asked to run "
                     + times + " times");
         }
         calls.add(new ScenarioCall(scenario, times));
-        return this;
+        return session().run(scenario, times);
     }
 
     /** Runs the scenario once. */
-    public Harness run(String scenario) {
+    public KitReplies.ScenarioResult run(String scenario) {
         return run(scenario, 1);
     }
 
     /**
+     * Takes a named leak check between scenarios and returns what was lost since the check before
+     * it; the check is named in the report with the stacks it found.
+     */
+    public CheckResult leakCheck(String name) {
+        return session().leakCheck(name);
+    }
+
+    /**
      * Soaks the scenario: runs it this many times natively on the board (no valgrind: fast, real
-     * memory behaviour), samples the heap in use and the resident set twenty times, drops the first
-     * fifth as warm-up, and fails the test if the heap grows by more than {@code maxBytesPerRun} per
-     * run over the rest: the leaks memcheck cannot call lost, such as a cache that grows forever.
+     * memory behaviour) after the test body, samples the heap in use and the resident set twenty
+     * times, drops the first fifth as warm-up, and fails the test if the heap grows by more than
+     * {@code maxBytesPerRun} per run over the rest: the leaks memcheck cannot call lost, such as a
+     * cache that grows forever.
      */
     public Harness soak(String scenario, int runs, long maxBytesPerRun) {
         requireName(scenario);
@@ -90,24 +126,10 @@ public final class Harness {
         }
     }
 
-    /** The requests so far, in order. */
+    /** The scenario requests so far, in order. */
     public List<ScenarioCall> calls() {
         synchronized (calls) {
             return List.copyOf(calls);
         }
-    }
-
-    /** The requests so far, in order, as the kit's protocol checks them. */
-    List<dev.leakgate.harness.KitReplies.Request> requests() {
-        return calls().stream().map(c -> new dev.leakgate.harness.KitReplies.Request(c.scenario(), c.times())).toList();
-    }
-
-    /** The harness's standard input for these requests: one {@code run NAME N} line each, then {@code quit}. */
-    String script() {
-        StringBuilder s = new StringBuilder();
-        for (ScenarioCall c : calls()) {
-            s.append("run ").append(c.scenario()).append(' ').append(c.times()).append('\n');
-        }
-        return s.append("quit\n").toString();
     }
 }

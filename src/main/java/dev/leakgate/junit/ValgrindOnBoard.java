@@ -9,28 +9,38 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Runs each test's harness under valgrind memcheck on a board and fails the test unless its leaks
- * are within limits (by default: no definitely lost bytes), with the leak stacks as
- * {@code at fn (file:line)} in the failure.
+ * Runs each test's program under valgrind memcheck on a board while the test body talks to it, and
+ * fails the test unless its leaks are within limits (by default: no definitely lost bytes), with
+ * the leak stacks as {@code at fn (file:line)} in the failure.
  *
  * <pre>{@code
  * @ValgrindOnBoard(harness = "build/aarch64/onvif_test", libs = "build/aarch64/libonvif_server.so")
  * class OnvifLeakTest {
  *     @Test
  *     void startStreamDoesNotLeak(Harness onvif) {
- *         onvif.run("onvifStartStream", 100);
+ *         assertThat(onvif.run("onvifStartStream", 100)).hasLostNothing();
  *     }
  * }
  * }</pre>
  *
  * <p>Per test run, one board is opened ({@code leakgate.board}: the emulated aarch64 board by
  * default, a real board over SSH, or this machine; see the README's configuration table). Per test
- * class, the harness and the libraries are deployed (unchanged files are not copied again), after
- * preflight checks. Per test, the scenarios the test body asks for through {@link Harness} are
- * played, when the body has returned, in one valgrind run of the harness over the kit's line
- * protocol ({@code leakgate_harness.h}); the harness then returns from {@code main}, the report is
- * collected and parsed, and the test fails if the gate does. With {@link #plain()} the harness is a
- * program without the kit, run once with {@link #args()} and {@link #stdin()}.
+ * class, the program, the libraries and the probe are deployed (unchanged files are not copied
+ * again), after preflight checks. Per test, the program runs once under valgrind, live:
+ * <ul>
+ *   <li>a test that takes a {@link Harness} (a program built with {@code leakgate_harness.h}) starts
+ *       it at its first request; each {@link Harness#run} answers at once with that scenario's bytes;
+ *       after the body the harness is sent {@code quit};</li>
+ *   <li>a test that takes a {@link Daemon} (an unmodified server) starts it before the body and waits
+ *       until it is ready ({@link #ports()} or {@link #readyLine()}); the body reaches its ports
+ *       through {@link Daemon#address} (forwarded over SSH) with any client, and takes leak checks by
+ *       name ({@link #probe()}); after the body it is stopped as planned ({@link #stopSignal()} or
+ *       {@link #stopCommand()});</li>
+ *   <li>with {@link #plain()} the program, without the kit, runs after the body with {@link #args()}
+ *       and {@link #stdin()}.</li>
+ * </ul>
+ * Then the report is collected and parsed, and the test fails if the gate does; when the body
+ * fails, the program is still stopped and its report kept, and the body's failure is the one shown.
  *
  * <p>Attributes belong to the test; what belongs to the environment (which board, credentials,
  * valgrind's location) is set by properties. On a method, the annotation replaces the class's.
@@ -46,7 +56,7 @@ public @interface ValgrindOnBoard {
     /** Not gated: a sentinel for the byte limits. */
     long NOT_GATED = -1;
 
-    /** The harness (or plain program), built for the board's CPU, unstripped. Required. */
+    /** The harness, daemon or plain program, built for the board's CPU, unstripped. Required. */
     String harness();
 
     /** Libraries the harness loads, unstripped, deployed beside it and found through {@code LD_LIBRARY_PATH}. */
@@ -80,8 +90,45 @@ public @interface ValgrindOnBoard {
     /** Memcheck error kinds that fail the test, as valgrind names them (e.g. "InvalidRead"). */
     String[] failOnErrors() default {};
 
-    /** The whole run's timeout in seconds, after which the harness is asked to end in steps. */
+    /**
+     * The whole run's timeout in seconds, from the program's start (a daemon's includes the test
+     * body), after which it is ended in steps (stdin closed, SIGTERM, SIGKILL) and the test is
+     * inconclusive.
+     */
     int timeoutSeconds() default 300;
+
+    /**
+     * A daemon's TCP ports on the board: the first must accept connections before the body starts
+     * (the readiness check; asked through the SSH connection, no tool on the board needed); each can
+     * be reached from the body through {@link Daemon#address(int)}.
+     */
+    int[] ports() default {};
+
+    /** A daemon is ready when a line of its output (stdout or stderr) matches this regular expression. */
+    String readyLine() default "";
+
+    /** Seconds a daemon has to become ready (under valgrind, and under emulation, starting is slow). */
+    int readySeconds() default 60;
+
+    /** The signal that stops a daemon after the body, without "SIG": TERM, INT, HUP, USR1... */
+    String stopSignal() default "TERM";
+
+    /**
+     * A shell command that stops a daemon after the body instead of a signal, run on the board in
+     * the run's folder with {@code $LEAKGATE_PID} set to the daemon's pid (e.g. {@code "kill -USR2
+     * $LEAKGATE_PID"} or {@code "/app/bin/ctl stop"}).
+     */
+    String stopCommand() default "";
+
+    /** Seconds a daemon has to end after its planned stop (valgrind's leak check runs then). */
+    int stopSeconds() default 60;
+
+    /**
+     * The leak check probe: {@code leakgate_probe.c} (in the leakgate jar under {@code leakgate/})
+     * built as a shared library for the board's CPU. Deployed, preloaded into the daemon
+     * ({@code LD_PRELOAD}) and asked for {@link Daemon#leakCheck} by name. None by default.
+     */
+    String probe() default "";
 
     /**
      * The known-leak baseline: a file in the repository listing accepted leaks by stack fingerprint

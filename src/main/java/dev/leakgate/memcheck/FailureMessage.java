@@ -127,6 +127,14 @@ public final class FailureMessage {
         }
     }
 
+    /** A loss record as the messages show it: its sentence, then its frames as {@code at fn (file:line)}. */
+    public static String record(LeakRecord r) {
+        StringBuilder s = new StringBuilder(r.text() != null ? r.text()
+                : r.bytes() + " bytes in " + r.blocks() + " blocks are " + r.kind().label());
+        stack(s, r.stack());
+        return s.toString();
+    }
+
     private static void stack(StringBuilder s, List<Frame> frames) {
         int shown = Math.min(frames.size(), MAX_FRAMES);
         for (Frame f : frames.subList(0, shown)) {

@@ -6,6 +6,7 @@ import dev.leakgate.report.MemorySampler;
 import dev.leakgate.report.MemoryTimeline;
 
 import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,12 +104,29 @@ public final class LocalMemcheckRunner {
     }
 
     /**
-     * Runs the command in a new run folder. The command's XML and log files are placed in that
-     * folder whatever it named; the program runs in the command's working directory, or in this
-     * process's, so relative paths mean what they mean to the caller. Never throws for what the
-     * program or valgrind did: that is in the returned run.
+     * Runs the command in a new run folder to its end, or to its timeout and the steps after it.
+     * The command's XML and log files are placed in that folder whatever it named; the program runs
+     * in the command's working directory, or in this process's, so relative paths mean what they
+     * mean to the caller. Never throws for what the program or valgrind did: that is in the run.
      */
     public MemcheckRun run(MemcheckCommand command, Options options) {
+        try (MemcheckProcess p = start(command, options)) {
+            if (p instanceof NotStarted n) {
+                return n.run;
+            }
+            Termination t = p.awaitEnd(options.timeout()) ? Termination.EXITED
+                    : p.endInSteps(options.stdinGrace(), options.termGrace());
+            return p.finish(t, null);
+        }
+    }
+
+    /**
+     * Starts the command in a new run folder and returns at once, with the program running: its
+     * input is {@link Options#stdin()}, kept open for {@link MemcheckProcess#send} when
+     * {@link Options#keepStdinOpen()}, else given from a file (a program that never reads it blocks
+     * nobody). When valgrind cannot start, the process has already ended and its run says why.
+     */
+    public MemcheckProcess start(MemcheckCommand command, Options options) {
         LocalProcesses.reapDeadOwnersOnce();
         RunFiles files = RunFiles.create(runsRoot, options.name());
         String dir = command.workingDirectory() != null ? command.workingDirectory()
@@ -120,6 +138,7 @@ public final class LocalMemcheckRunner {
                 .workingDirectory(dir)
                 .runId(runId)
                 .env(RunIdentity.OWNER_VARIABLE, RunIdentity.owner())
+                .env(MemcheckProcess.RUN_DIR_VARIABLE, files.folder().toString())
                 .build();
         write(files.command(), placed.shellCommand() + "\n");
 
@@ -129,7 +148,6 @@ public final class LocalMemcheckRunner {
                 .redirectError(files.stderr().toFile());
         pb.environment().putAll(placed.environment());
         if (!options.keepStdinOpen()) {
-            // input from a file: a program that never reads it cannot block anyone
             Path input = files.folder().resolve("stdin.txt");
             writeBytes(input, options.stdin());
             pb.redirectInput(input.toFile());
@@ -144,65 +162,265 @@ public final class LocalMemcheckRunner {
             write(files.stderr(), e.getMessage() + "\n");
             String why = "could not start valgrind '" + placed.valgrind() + "': " + e.getMessage()
                     + "; install valgrind (Debian: apt-get install valgrind) or set the path to it";
-            return new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, null, elapsed(start),
-                    options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of());
+            return new NotStarted(new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, null, elapsed(start),
+                    options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of(), null));
         }
-        long pid = process.pid();
-        MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(pid));
-        Termination termination;
-        try {
-            termination = supervise(process, options);
-        } finally {
-            sampler.close();
-        }
-        MemoryTimeline memory = sampler.stop();
-        if (!memory.points().isEmpty()) {
-            memory.writeCsv(files.memory());
-        }
-        int exit = termination == Termination.KILLED ? -1 : process.exitValue();
-        // whatever the run started and left running: found by the run's id in their environment
-        List<String> notes = new ArrayList<>();
-        List<String> strays = LocalProcesses.killWithVariable(MemcheckCommand.RUN_ID_VARIABLE, runId);
-        if (!strays.isEmpty()) {
-            notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
-                    + " the run left running: " + String.join(", ", strays));
-        }
-        Duration duration = elapsed(start);
-        MemcheckReport report = parser.parse(files.xml());
-        return new MemcheckRun(placed, files, termination, exit, null, duration, options.timeout(), report, null,
-                files.stderrTail(15), ValgrindLog.problems(files.log()), RunIdentity.problems(report, runId, pid), notes);
+        StdinWriter stdin = options.keepStdinOpen()
+                ? StdinWriter.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
+        MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(process.pid()));
+        return new LocalProcess(placed, files, process, stdin, sampler, start, options.timeout());
     }
 
-    private static Termination supervise(Process process, Options options) {
-        StdinFeeder feeder = options.keepStdinOpen()
-                ? StdinFeeder.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
-        try {
-            if (process.waitFor(options.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                return Termination.EXITED;
+    /** A local program running under valgrind. */
+    private final class LocalProcess implements MemcheckProcess {
+        private final MemcheckCommand command;
+        private final RunFiles files;
+        private final Process process;
+        private final StdinWriter stdin;
+        private final MemorySampler sampler;
+        private final long startNanos;
+        private final Duration timeout;
+
+        LocalProcess(MemcheckCommand command, RunFiles files, Process process, StdinWriter stdin,
+                     MemorySampler sampler, long startNanos, Duration timeout) {
+            this.command = command;
+            this.files = files;
+            this.process = process;
+            this.stdin = stdin;
+            this.sampler = sampler;
+            this.startNanos = startNanos;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public RunFiles files() {
+            return files;
+        }
+
+        @Override
+        public MemcheckCommand command() {
+            return command;
+        }
+
+        @Override
+        public String runFolder() {
+            return files.folder().toString();
+        }
+
+        @Override
+        public String where() {
+            return "this machine";
+        }
+
+        @Override
+        public void send(byte[] input) {
+            if (stdin == null) {
+                throw new IllegalStateException("the program's input was given up front; start it with"
+                        + " Options.withStdinKeptOpen() to send more");
             }
-            if (feeder != null) {
-                feeder.closeWhenWritten(); // never blocks: a program that does not read keeps it open
+            stdin.write(input);
+        }
+
+        @Override
+        public void closeStdin() {
+            if (stdin != null) {
+                stdin.close();
             }
-            if (process.waitFor(options.stdinGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        }
+
+        @Override
+        public boolean awaitEnd(Duration wait) {
+            try {
+                return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the program ran under valgrind", e);
+            }
+        }
+
+        @Override
+        public boolean hasExited() {
+            return !process.isAlive();
+        }
+
+        @Override
+        public void signal(String signalName) {
+            if (!signalName.matches("[A-Z0-9]+")) {
+                throw new IllegalArgumentException("'" + signalName + "' is not a signal name such as TERM or USR1");
+            }
+            shell("kill -s " + signalName + " " + process.pid(), Duration.ofSeconds(10));
+        }
+
+        @Override
+        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
+            closeStdin(); // never blocks: a program that does not read keeps it open
+            if (awaitEnd(stdinGrace)) {
                 return Termination.STDIN_CLOSED;
             }
             process.destroy(); // SIGTERM
-            if (process.waitFor(options.termGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (awaitEnd(termGrace)) {
                 return Termination.TERMINATED;
             }
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly(); // SIGKILL
-            process.waitFor();
+            awaitEnd(Duration.ofSeconds(30));
             return Termination.KILLED;
-        } catch (InterruptedException e) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the program ran under valgrind", e);
-        } finally {
-            if (feeder != null) {
-                feeder.closeWhenWritten();
+        }
+
+        @Override
+        public MemcheckRun finish(Termination termination, String stopSignal) {
+            sampler.close();
+            closeStdin();
+            MemoryTimeline memory = sampler.stop();
+            if (!memory.points().isEmpty()) {
+                memory.writeCsv(files.memory());
             }
+            int exit = termination == Termination.KILLED || process.isAlive() ? -1 : process.exitValue();
+            // whatever the run started and left running: found by the run's id in their environment
+            List<String> notes = new ArrayList<>();
+            List<String> strays = LocalProcesses.killWithVariable(MemcheckCommand.RUN_ID_VARIABLE, command.runId());
+            if (!strays.isEmpty()) {
+                notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
+                        + " the run left running: " + String.join(", ", strays));
+            }
+            MemcheckReport report = parser.parse(files.xml());
+            return new MemcheckRun(command, files, termination, exit, null, elapsed(startNanos), timeout, report, null,
+                    files.stderrTail(15), ValgrindLog.problems(files.log()),
+                    RunIdentity.problems(report, command.runId(), process.pid()), notes, stopSignal);
+        }
+
+        @Override
+        public ShellResult shell(String shellCommand, Duration wait) {
+            return LocalMemcheckRunner.shell(shellCommand, wait);
+        }
+
+        @Override
+        public boolean accepts(int port) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public InetSocketAddress forward(int port) {
+            return new InetSocketAddress("127.0.0.1", port);
+        }
+
+        @Override
+        public void close() {
+            closeStdin();
+            sampler.close();
+            if (process.isAlive()) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** A run whose valgrind could not start: it has ended already. */
+    private record NotStarted(MemcheckRun run) implements MemcheckProcess {
+        @Override
+        public RunFiles files() {
+            return run.files();
+        }
+
+        @Override
+        public MemcheckCommand command() {
+            return run.command();
+        }
+
+        @Override
+        public String runFolder() {
+            return run.files().folder().toString();
+        }
+
+        @Override
+        public String where() {
+            return "this machine";
+        }
+
+        @Override
+        public void send(byte[] input) {
+            // nothing runs to read it
+        }
+
+        @Override
+        public void closeStdin() {
+        }
+
+        @Override
+        public boolean awaitEnd(Duration wait) {
+            return true;
+        }
+
+        @Override
+        public boolean hasExited() {
+            return true;
+        }
+
+        @Override
+        public void signal(String signalName) {
+        }
+
+        @Override
+        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
+            return Termination.NOT_STARTED;
+        }
+
+        @Override
+        public MemcheckRun finish(Termination termination, String stopSignal) {
+            return run;
+        }
+
+        @Override
+        public ShellResult shell(String command, Duration timeout) {
+            return LocalMemcheckRunner.shell(command, timeout);
+        }
+
+        @Override
+        public boolean accepts(int port) {
+            return false;
+        }
+
+        @Override
+        public InetSocketAddress forward(int port) {
+            return new InetSocketAddress("127.0.0.1", port);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** A short command in {@code sh} on this machine; its output bounded by what it prints. */
+    static MemcheckProcess.ShellResult shell(String command, Duration timeout) {
+        try {
+            Process p = new ProcessBuilder("sh", "-c", command).redirectInput(ProcessBuilder.Redirect.from(
+                    new java.io.File("/dev/null"))).start();
+            var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("'" + command + "' did not finish within " + timeout.toSeconds() + " s");
+            }
+            return new MemcheckProcess.ShellResult(p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run sh", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while '" + command + "' ran", e);
+        }
+    }
+
+    private static String readAll(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -35,6 +35,7 @@ public final class MemcheckReport {
     private final List<XmlElement> unknownElements;
     private final List<String> problems;
     private final String userComment;
+    private final String fatalSignalProblem;
 
     MemcheckReport(ReportBuilder b) {
         this.source = b.source;
@@ -57,6 +58,16 @@ public final class MemcheckReport {
         this.unknownElements = List.copyOf(b.unknownElements);
         this.problems = List.copyOf(b.problems);
         this.userComment = b.userComment;
+        this.fatalSignalProblem = b.fatalSignalProblem;
+    }
+
+    /**
+     * The problems but the one the fatal signal makes: for a run stopped as planned by that signal
+     * (a daemon ended with SIGTERM by its default action still gets its whole leak check).
+     */
+    public List<String> problemsBesidesFatalSignal() {
+        return fatalSignalProblem == null ? problems
+                : problems.stream().filter(p -> !p.equals(fatalSignalProblem)).toList();
     }
 
     /**

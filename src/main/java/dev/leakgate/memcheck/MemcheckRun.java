@@ -21,11 +21,13 @@ import java.util.OptionalInt;
  * @param runProblems  what the runner found wrong with the run itself (files not the run's own, a full disk)
  * @param notes        what a person should know that does not make the run inconclusive (processes the run
  *                     left behind and leakgate ended)
+ * @param stopSignal   the signal of a planned stop ({@link Termination#STOPPED}), e.g. "TERM"; null otherwise
  */
 public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination termination,
                           int exitCode, String exitSignal, Duration duration, Duration timeout,
                           MemcheckReport report, String startError, String stderrTail,
-                          List<String> logProblems, List<String> runProblems, List<String> notes) {
+                          List<String> logProblems, List<String> runProblems, List<String> notes,
+                          String stopSignal) {
 
     public MemcheckRun {
         logProblems = List.copyOf(logProblems);
@@ -54,9 +56,11 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
                     + (termination == Termination.KILLED ? ", so valgrind could not write its leak check" : "")
                     + "; what it would have done after the cut is not in the report. Make the program return"
                     + " from main within the timeout (a harness: quit, or end of input), or raise the timeout");
-        } else if (termination == Termination.EXITED) {
+        } else if (termination == Termination.EXITED || termination == Termination.STOPPED) {
             String signal = signalOfExit();
-            if (signal != null && report.fatalSignal().isEmpty()) {
+            if (signal != null && plannedSignal()) {
+                // a planned stop by this signal: its default action ends valgrind's process too
+            } else if (signal != null && report.fatalSignal().isEmpty()) {
                 p.add("valgrind's process " + signal + ", so the program did not return from main (a program that"
                         + " kills itself, or something outside the run killed it); the report's leak check"
                         + " is not the program's end; make the program return from main");
@@ -67,11 +71,14 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
         }
         p.addAll(runProblems);
         p.addAll(logProblems);
-        if (!report.isComplete()) {
+        List<String> reportProblems = plannedSignal() && report.fatalSignal().isPresent()
+                && report.fatalSignal().get().signame().equals("SIG" + stopSignal)
+                ? report.problemsBesidesFatalSignal() : report.problems();
+        if (!reportProblems.isEmpty()) {
             boolean execLikely = termination == Termination.EXITED && exitCode >= 0 && exitCode < 128
                     && report.protocolVersion() > 0 && "RUNNING".equals(report.lastState()) && logProblems.isEmpty();
             if (!execLikely) {
-                p.addAll(report.problems());
+                p.addAll(reportProblems);
             } else {
                 p.add("valgrind's report stops while the program was running, yet its process exited normally"
                         + " (status " + exitCode + "): the program most likely replaced itself with exec(), which"
@@ -84,6 +91,16 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
             }
         }
         return p;
+    }
+
+    /** Whether the run was stopped as planned by a signal, and valgrind's process ended by that signal or exited. */
+    private boolean plannedSignal() {
+        if (termination != Termination.STOPPED || stopSignal == null) {
+            return false;
+        }
+        String signal = exitSignal != null ? exitSignal.replaceFirst("^SIG", "")
+                : exitCode > 128 && exitCode <= 128 + 64 ? Signals.name(exitCode - 128).replaceFirst("^SIG", "") : null;
+        return signal == null || signal.equals(stopSignal);
     }
 
     /** "was killed by SIGKILL" when valgrind's process ended by a signal, else null. */

@@ -43,6 +43,8 @@ final class ReportBuilder {
     final List<LeakCheck> intermediateLeakChecks = new ArrayList<>();
     final List<XmlElement> unknownElements = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
+    /** The problem the fatal signal makes, kept apart so that a planned stop's signal can be accepted. */
+    String fatalSignalProblem;
     /** {@code <usercomment>}: leakgate's run nonce, when the run was given one. */
     String userComment;
 
@@ -315,10 +317,11 @@ final class ReportBuilder {
         }
         if (fatalSignal != null) {
             Frame where = fatalSignal.stack().isEmpty() ? null : fatalSignal.stack().get(0);
-            problems.add("the program was ended by " + fatalSignal
+            fatalSignalProblem = "the program was ended by " + fatalSignal
                     + (where != null ? " at " + where.describe() : "")
                     + ", so its leak check is not conclusive (blocks still in use when it died count as"
-                    + " leaks); make the program return from main");
+                    + " leaks); make the program return from main";
+            problems.add(fatalSignalProblem);
         }
         if (!errorCountsAfterFinish || !suppressionCountsAfterFinish) {
             problems.add(source + " stops after the program finished without the <errorcounts> and <suppcounts>"

@@ -12,6 +12,12 @@ public enum Termination {
     KILLED("hit the timeout, ignored SIGTERM and was killed with SIGKILL"),
     /** valgrind could not be started at all. */
     NOT_STARTED("could not be started"),
+    /**
+     * leakgate stopped the program as planned (a daemon after the test body), with a signal or a
+     * command of the test's choice, and it ended within its grace: conclusive when valgrind finished
+     * its leak check.
+     */
+    STOPPED("was stopped as planned"),
     /** The connection to the board was lost while the program ran. */
     BOARD_LOST("lost its board while it ran");
 

@@ -4,6 +4,7 @@ import dev.leakgate.memcheck.Frame;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
+import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.RunFiles;
 import dev.leakgate.memcheck.Verdict;
 
@@ -37,12 +38,20 @@ public final class HtmlReport {
 
     /** Writes {@code report.html} into the run's folder and returns it. */
     public static Path writeRunPage(String title, Verdict verdict, RunFiles files, List<String> scenarioLines) {
+        return writeRunPage(title, verdict.outcome(), verdict.message(), verdict, files, scenarioLines);
+    }
+
+    /**
+     * Writes {@code report.html} for a run whose outcome and message go beyond its whole-run
+     * verdict (a live session: the kit's replies, each scenario and leak check), and returns it.
+     */
+    public static Path writeRunPage(String title, Outcome outcome, String message, Verdict verdict, RunFiles files,
+                                    List<String> scenarioLines) {
         StringBuilder h = new StringBuilder();
         head(h, title);
-        String outcome = verdict.outcome().name();
-        h.append("<h1><span class=\"badge ").append(outcome.toLowerCase(Locale.ROOT)).append("\">").append(outcome)
-                .append("</span> ").append(esc(title)).append("</h1>\n");
-        h.append("<pre class=\"verdict\">").append(esc(firstLines(verdict.message(), 6))).append("</pre>\n");
+        h.append("<h1><span class=\"badge ").append(outcome.name().toLowerCase(Locale.ROOT)).append("\">")
+                .append(outcome.name()).append("</span> ").append(esc(title)).append("</h1>\n");
+        h.append("<pre class=\"verdict\">").append(esc(firstLines(message, 6))).append("</pre>\n");
 
         if (!verdict.notes().isEmpty()) {
             h.append("<h2>Notes</h2>\n<ul class=\"notes\">\n");
@@ -52,7 +61,7 @@ public final class HtmlReport {
         verdict.report().finalLeakCheck().ifPresent(check -> totals(h, check.totals()));
         memory(h, files);
         if (!scenarioLines.isEmpty()) {
-            h.append("<h2>Scenarios</h2>\n<ul class=\"scenarios\">\n");
+            h.append("<h2>Scenarios and leak checks</h2>\n<ul class=\"scenarios\">\n");
             scenarioLines.forEach(l -> h.append("<li>").append(esc(l)).append("</li>\n"));
             h.append("</ul>\n");
         }
@@ -169,17 +178,61 @@ public final class HtmlReport {
         if (points.size() < 2) {
             return;
         }
-        h.append("<h2>Memory while it ran</h2>\n").append(svg(points))
+        List<Mark> marks = readMarks(files.folder().resolve("marks.csv"));
+        h.append("<h2>Memory while it ran</h2>\n").append(svg(points, marks))
                 .append("<p>VmRSS (red) and VmData (blue) of the process, from /proc/&lt;pid&gt;/status; under QEMU they"
-                        + " describe the emulator, so the trend matters more than the values.</p>\n");
+                        + " describe the emulator, so the trend matters more than the values.")
+                .append(marks.isEmpty() ? "" : " Grey lines: the moments the test named and its leak checks.")
+                .append("</p>\n");
+    }
+
+    /** A moment the test named, from the run's marks.csv. */
+    record Mark(long elapsedMillis, String label) {
+    }
+
+    /** The marks of a run folder's {@code marks.csv} ({@code elapsed_ms,label}, the label CSV-quoted); none when absent. */
+    static List<Mark> readMarks(Path file) {
+        List<Mark> marks = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return marks;
+        }
+        try {
+            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                int comma = line.indexOf(',');
+                if (comma < 0) {
+                    continue;
+                }
+                String label = line.substring(comma + 1);
+                if (label.startsWith("\"") && label.endsWith("\"") && label.length() >= 2) {
+                    label = label.substring(1, label.length() - 1).replace("\"\"", "\"");
+                }
+                try {
+                    marks.add(new Mark(Long.parseLong(line.substring(0, comma)), label));
+                } catch (NumberFormatException e) {
+                    // not a mark
+                }
+            }
+        } catch (IOException e) {
+            // no marks to draw
+        }
+        return marks;
     }
 
     /** An inline SVG line plot of VmRSS and VmData in MB over seconds. */
     static String svg(List<MemoryTimeline.Point> points) {
+        return svg(points, List.of());
+    }
+
+    /** The plot, with a labelled vertical line at each mark. */
+    static String svg(List<MemoryTimeline.Point> points, List<Mark> marks) {
         int w = 640;
         int ht = 220;
         int pad = 40;
         long maxT = Math.max(1, points.get(points.size() - 1).elapsedMillis());
+        for (Mark m : marks) {
+            maxT = Math.max(maxT, m.elapsedMillis());
+        }
         long maxKb = 1;
         for (MemoryTimeline.Point p : points) {
             maxKb = Math.max(maxKb, Math.max(p.vmRssKb(), p.vmDataKb()));
@@ -202,6 +255,15 @@ public final class HtmlReport {
             s.append("<polyline class=\"").append(rss ? "rss" : "data").append("\" fill=\"none\" stroke=\"")
                     .append(rss ? "#c62828" : "#1565c0").append("\" stroke-width=\"2\" points=\"")
                     .append(String.join(" ", xy)).append("\"/>\n");
+        }
+        for (int i = 0; i < marks.size(); i++) {
+            Mark m = marks.get(i);
+            double x = pad + (w - 2.0 * pad) * m.elapsedMillis() / maxT;
+            s.append(String.format(Locale.ROOT, "<line class=\"mark\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
+                    + " stroke=\"#888\" stroke-dasharray=\"3,3\"/>%n", x, pad, x, ht - pad));
+            String label = m.label().length() > 40 ? m.label().substring(0, 40) + "..." : m.label();
+            s.append(String.format(Locale.ROOT, "<text class=\"mark\" x=\"%.1f\" y=\"%d\" font-size=\"10\""
+                    + " fill=\"#555\">", x + 2, pad + 10 + (i % 4) * 11)).append(esc(label)).append("</text>\n");
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.1f MB</text>%n", 2, pad - 4,
                 maxKb / 1024.0));

@@ -144,7 +144,8 @@ class ValgrindOnBoardExtensionTests {
     static class ProgressTestCase {
         @Test
         void slowScenarios(Harness onvif) {
-            onvif.run("onvifStartStream", 200).run("onvifStartSubStream", 50);
+            onvif.run("onvifStartStream", 200);
+            onvif.run("onvifStartSubStream", 50);
         }
     }
 
@@ -215,9 +216,8 @@ class ValgrindOnBoardExtensionTests {
         results.testEvents().assertStatistics(s -> s.started(8).succeeded(6).failed(2));
         assertThat(failed).filteredOn(e -> e.getTestDescriptor().getDisplayName().startsWith("unknown"))
                 .singleElement().extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
-                .startsWith("leakgate: the harness run went wrong:\n  - the harness has no scenario 'onvifStartStreem';"
-                        + " it has: onvifStartStream, onvifStartSubStream (register it with"
-                        + " LEAKGATE_SCENARIO(onvifStartStreem))\nleakgate: PASS");
+                .isEqualTo("the harness has no scenario 'onvifStartStreem' (register it with"
+                        + " LEAKGATE_SCENARIO(onvifStartStreem)); it has: onvifStartStream, onvifStartSubStream");
         assertThat(results.testEvents().reportingEntryPublished().list()).isNotEmpty();
     }
 
@@ -295,7 +295,7 @@ class ValgrindOnBoardExtensionTests {
         assertThat(progress).hasSizeGreaterThanOrEqualTo(2)
                 .allMatch(l -> l.startsWith("ProgressTestCase > slowScenarios(Harness) on emulated aarch64 board"))
                 .allMatch(l -> l.matches(".*: \\d+ s under valgrind.*"))
-                .anyMatch(l -> l.endsWith(", running onvifStartStream x200 (1 of 2)"));
+                .anyMatch(l -> l.endsWith(", running onvifStartStream x200 (request 1)"));
     }
 
     @Test

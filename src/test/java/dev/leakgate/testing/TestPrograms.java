@@ -65,6 +65,36 @@ public final class TestPrograms {
         return out;
     }
 
+    /** The leak check probe (src/main/resources/leakgate/leakgate_probe.c) built for this machine. */
+    public static synchronized Path probe() {
+        Path out = OUT.resolve("leakgate_probe.so");
+        compile(out, List.of("-shared", "-fPIC", "-pthread",
+                Path.of("src/main/resources/leakgate/leakgate_probe.c").toAbsolutePath().toString()));
+        return out;
+    }
+
+    /** The leak check probe built for aarch64 with the cross compiler (valgrind's headers from the host). */
+    public static synchronized Path aarch64Probe() {
+        Path out = OUT.resolve("aarch64").resolve("leakgate_probe.so");
+        compile("aarch64-linux-gnu-gcc", out, List.of("-shared", "-fPIC", "-pthread", "-I" + aarch64Include(),
+                Path.of("src/main/resources/leakgate/leakgate_probe.c").toAbsolutePath().toString()));
+        return out;
+    }
+
+    /** A folder holding only valgrind's headers, for cross builds (not the host's other headers). */
+    private static Path aarch64Include() {
+        Path include = OUT.resolve("aarch64-include");
+        try {
+            Files.createDirectories(include);
+            if (!Files.exists(include.resolve("valgrind"))) {
+                Files.createSymbolicLink(include.resolve("valgrind"), Path.of("/usr/include/valgrind"));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return include;
+    }
+
     /** The shared library {@code libNAME.so} built from {@code src/test/c/libNAME.c}. */
     public static synchronized Path sharedLibrary(String name) {
         Path out = OUT.resolve("lib" + name + ".so");

@@ -1,0 +1,78 @@
+package example;
+
+import static dev.leakgate.assertj.LeakgateAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.leakgate.junit.Daemon;
+import dev.leakgate.junit.ValgrindOnBoard;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The field report as it happened: the camera's ONVIF daemon, unmodified, runs under valgrind on
+ * the board while the test sends it real SOAP requests with Java's HttpClient through the forwarded
+ * port, and takes named leak checks between request batches (through leakgate's preload probe).
+ * After the test the daemon is stopped with SIGTERM and the run is gated: the fixed library passes;
+ * the leaky one (-Pshow-leak) fails naming the batch of GetStreamUri requests in which
+ * onvifStartStream leaked, with file:line.
+ */
+@ValgrindOnBoard(harness = "target/aarch64/current/onvif_daemon", args = "8080", ports = 8080,
+                 libs = "target/aarch64/current/libonvif_server.so", probe = "target/aarch64/leakgate_probe.so")
+class OnvifDaemonLeakTest {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(30)).build();
+
+    private static String soap(String body) {
+        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+                + " xmlns:trt=\"http://www.onvif.org/ver10/media/wsdl\"><s:Body>" + body + "</s:Body></s:Envelope>";
+    }
+
+    private static String post(URI service, String body) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(service).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/soap+xml; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(soap(body))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static String getStreamUri(String profile) {
+        return "<trt:GetStreamUri><trt:ProfileToken>" + profile + "</trt:ProfileToken></trt:GetStreamUri>";
+    }
+
+    @Test
+    void getStreamUriOfTheMainStreamDoesNotLeak(Daemon onvif) throws Exception {
+        URI service = onvif.http(8080, "/onvif/media_service");
+        assertThat(post(service, "<trt:GetProfiles/>")).contains("<trt:Profiles token=\"main\"");
+        onvif.leakCheck("started");
+
+        for (int i = 0; i < 50; i++) {
+            assertThat(post(service, getStreamUri("main"))).contains("<tt:Uri>rtsp://127.0.0.1:8554/main</tt:Uri>");
+        }
+        post(service, "<trt:GetProfiles/>"); // allocates nothing: no pointer of the batch is left on the stack
+        onvif.leakCheck("after 50 GetStreamUri main");
+
+        for (int i = 0; i < 50; i++) {
+            post(service, getStreamUri("sub"));
+        }
+        post(service, "<trt:GetProfiles/>");
+        onvif.leakCheck("after 50 GetStreamUri sub");
+    }
+
+    @Test
+    void subStreamRequestsLoseNothing(Daemon onvif) throws Exception {
+        URI service = onvif.http(8080, "/onvif/media_service");
+        onvif.leakCheck("started");
+        for (int i = 0; i < 20; i++) {
+            post(service, getStreamUri("sub"));
+        }
+        post(service, "<trt:GetProfiles/>"); // a request that allocates nothing, after the batch
+        assertThat(onvif.leakCheck("after 20 GetStreamUri sub")).hasLostNothing();
+    }
+}

@@ -1,0 +1,57 @@
+package dev.leakgate.junit;
+
+import dev.leakgate.run.CheckResult;
+import dev.leakgate.run.Session;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+
+/**
+ * The program of a {@link ValgrindOnBoard} test that serves: an unmodified daemon, started under
+ * valgrind on the board before the test body and ready (its first port accepts, or its ready line
+ * showed) when the body starts. The body reaches its ports with any client through
+ * {@link #address}, takes leak checks by name between request batches ({@link #leakCheck}, through
+ * the preload probe), and marks moments on the memory timeline; after the body the daemon is stopped
+ * as planned and its run is gated.
+ */
+public final class Daemon {
+
+    private final Session session;
+
+    Daemon(Session session) {
+        this.session = session;
+    }
+
+    /**
+     * A local address that reaches this TCP port of the daemon on the board (forwarded through the
+     * SSH connection; on the local board, the port itself).
+     */
+    public InetSocketAddress address(int port) {
+        return session.address(port);
+    }
+
+    /** {@code http://127.0.0.1:LOCALPORT} plus the path, for the daemon's HTTP port. */
+    public URI http(int port, String path) {
+        InetSocketAddress a = address(port);
+        return URI.create("http://" + a.getHostString() + ":" + a.getPort() + (path.startsWith("/") ? path : "/" + path));
+    }
+
+    /**
+     * Takes a leak check now, named in the report, and returns what was lost since the check before
+     * it (or since the daemon started). Needs the probe ({@code probe} on {@link ValgrindOnBoard}).
+     */
+    public CheckResult leakCheck(String name) {
+        return session.leakCheck(name);
+    }
+
+    /** Names this moment on the report's memory timeline (e.g. "100 GetStreamUri sent"). */
+    public void mark(String label) {
+        session.mark(label);
+    }
+
+    /** The run's folder on this machine: the daemon's stdout and stderr stream into it. */
+    public Path folder() {
+        return session.folder();
+    }
+}

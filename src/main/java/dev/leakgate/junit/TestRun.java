@@ -1,0 +1,288 @@
+package dev.leakgate.junit;
+
+import dev.leakgate.board.BoardMemcheckRunner;
+import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Preflight;
+import dev.leakgate.board.Settings;
+import dev.leakgate.harness.KitProtocol;
+import dev.leakgate.memcheck.KnownLeaks;
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.report.HtmlReport;
+import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionGate;
+import dev.leakgate.run.SessionReport;
+import dev.leakgate.soak.GrowthGate;
+import dev.leakgate.soak.GrowthSeries;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * One {@link ValgrindOnBoard} test: the adapter between JUnit's context and the JUnit-free core.
+ * It opens the board and the deployment (shared through the stores), starts the test's
+ * {@link Session} (a kit harness at its first request, a daemon before the body, a plain program
+ * after it), stops it, judges it with a {@link SessionGate}, writes the report page and gives the
+ * failure message. Closed by JUnit with the test's store, which ends a session still running.
+ */
+final class TestRun implements AutoCloseable {
+
+    private final ExtensionContext context;
+    private final TestConfig config;
+    private final Harness harness;
+    private Session session;
+    private Progress progress;
+    private BoardSession board;
+    private BoardMemcheckRunner.Deployment deployed;
+
+    TestRun(ExtensionContext context, TestConfig config) {
+        this.context = context;
+        this.config = config;
+        this.harness = new Harness(() -> start(Session.Kind.KIT));
+    }
+
+    Harness harness() {
+        return harness;
+    }
+
+    /** Starts the daemon and waits until it is ready; the test body then talks to it. */
+    Daemon startDaemon() {
+        Session s = start(Session.Kind.DAEMON);
+        s.awaitReady();
+        return new Daemon(s);
+    }
+
+    private synchronized Session start(Session.Kind kind) {
+        if (session != null) {
+            return session;
+        }
+        ValgrindOnBoard a = config.annotation();
+        BoardSession b = board();
+        BoardMemcheckRunner.Deployment d = deployment();
+        MemcheckCommand command = b.command(d.pathOf(config.harness()))
+                .args(a.args())
+                .env("LD_LIBRARY_PATH", d.folder())
+                .suppressions(config.suppressions().stream().map(d::pathOf).toList())
+                .options("--gen-suppressions=all") // offered per leak in the report
+                .build();
+        Session.Options options = switch (kind) {
+            case KIT -> Session.Options.kit(runName());
+            case DAEMON -> Session.Options.daemon(runName(), a.ports());
+            case PLAIN -> Session.Options.plain(runName(), a.stdin().getBytes(StandardCharsets.UTF_8));
+        };
+        options = options.withTimeout(Duration.ofSeconds(a.timeoutSeconds()))
+                .withReadyTimeout(Duration.ofSeconds(a.readySeconds()))
+                .withStop(a.stopSignal(), a.stopCommand().isEmpty() ? null : a.stopCommand(),
+                        Duration.ofSeconds(a.stopSeconds()));
+        if (config.readyLine() != null) {
+            options = options.withReadyLine(config.readyLine(), Duration.ofSeconds(a.readySeconds()));
+        }
+        if (config.probe() != null) {
+            options = options.withProbe(d.pathOf(config.probe()));
+        }
+        session = Session.start(b, command, options);
+        Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(
+                ValgrindOnBoardExtension.PROGRESS_SECONDS, "10")));
+        Session started = session;
+        progress = Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName()
+                + " on " + b, every, started::status, line -> context.publishReportEntry("leakgate.progress", line));
+        return session;
+    }
+
+    /**
+     * After the body: stops the session and judges it. When the body failed, the session is still
+     * stopped and its report kept and linked, and the body's failure is the one shown.
+     */
+    void finish(boolean bodyFailed) {
+        ValgrindOnBoard a = config.annotation();
+        if (bodyFailed) {
+            if (session != null) {
+                judge(stop()); // kept, judged and linked; the body's failure is the one shown
+            }
+            return;
+        }
+        if (a.plain()) {
+            start(Session.Kind.PLAIN);
+        } else if (session == null && harness.soaks().isEmpty()) {
+            throw new AssertionError("leakgate: the test asked its harness for no scenario, so nothing was run or"
+                    + " gated: call run(\"SCENARIO\", N) or soak(..) on the Harness parameter in the test body, or set"
+                    + " plain = true on @ValgrindOnBoard to run the program as it is");
+        }
+        List<String> failures = new ArrayList<>();
+        if (session != null) {
+            String failure = judge(stop());
+            if (failure != null) {
+                failures.add(failure);
+            }
+        }
+        if (!harness.soaks().isEmpty()) {
+            failures.addAll(0, soak());
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(String.join("\n\n", failures));
+        }
+    }
+
+    private SessionReport stop() {
+        try {
+            return session.stop();
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
+        }
+    }
+
+    /** The failure message, or null when the session passed. */
+    private String judge(SessionReport report) {
+        ValgrindOnBoard a = config.annotation();
+        MemcheckRun run = report.run();
+        LeakGate gate = config.gate();
+        if (!a.baseline().isEmpty()) {
+            Path baseline = Path.of(a.baseline());
+            if (config.updateBaselines() && run.isConclusive()) { // never from a cut-off or crashed run
+                KnownLeaks.write(baseline, run.report().leakRecords(), config.gatedKinds());
+                context.publishReportEntry("leakgate.baseline.written", baseline.toAbsolutePath().toString());
+            }
+            gate = gate.withKnownLeaks(KnownLeaks.read(baseline));
+        }
+        boolean eachStep = a.baseline().isEmpty() && a.maxDefinitelyLost() == 0;
+        SessionGate.SessionVerdict verdict = new SessionGate(gate, eachStep).judge(report, board().toString());
+        List<String> lines = new ArrayList<>();
+        report.results().forEach(r -> lines.add(r.toString()));
+        report.checks().forEach(c -> lines.add(c.toString()));
+        Path page = HtmlReport.writeRunPage(title(), verdict.outcome(), verdict.message(), verdict.verdict(), run.files(),
+                lines);
+        Path index = ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(
+                context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
+                verdict.outcome().name(), firstLine(verdict.message()), page));
+        Map<String, String> entry = new LinkedHashMap<>();
+        entry.put("leakgate.verdict", verdict.outcome().name());
+        entry.put("leakgate.report", page.toString());
+        entry.put("leakgate.xml", run.files().xml().toString());
+        entry.put("leakgate.log", run.files().log().toString());
+        context.publishReportEntry(entry);
+        if (verdict.passed()) {
+            return null;
+        }
+        return verdict.message() + "\nReport: " + page + " (all tests: " + index.toAbsolutePath() + ')';
+    }
+
+    /** Plays the soaks natively on the board and gates their growth; returns the failures' messages. */
+    private List<String> soak() {
+        ValgrindOnBoard a = config.annotation();
+        BoardSession b = board();
+        BoardMemcheckRunner.Deployment d = deployment();
+        String token = KitProtocol.newToken();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("LD_LIBRARY_PATH", d.folder());
+        env.put(KitProtocol.TOKEN_VARIABLE, token);
+        BoardMemcheckRunner.NativeRun run = b.runNative(d.pathOf(config.harness()), List.of(a.args()), env,
+                runName() + "-soak", harness.soakScript().getBytes(StandardCharsets.US_ASCII),
+                Duration.ofSeconds(a.timeoutSeconds()));
+        List<String> out = KitProtocol.replies(run.files().stdout(), token);
+        String cut = run.lostBoard() != null ? "; " + run.lostBoard()
+                : run.termination().endedByLeakgate() ? "; the soak was ended by the timeout after " + a.timeoutSeconds()
+                + " s, so it did not finish" : "";
+        List<String> failures = new ArrayList<>();
+        for (Harness.SoakCall call : harness.soaks()) {
+            GrowthSeries series = GrowthSeries.parse(out, call.scenario(), call.runs());
+            if (run.termination() != Termination.EXITED) {
+                series = series.unfinished();
+            }
+            Path csv = series.writeCsv(run.files().folder().resolve("growth-" + call.scenario() + ".csv"));
+            GrowthGate.Result result = new GrowthGate(call.maxBytesPerRun(), 0.2).evaluate(series);
+            context.publishReportEntry("leakgate.growth." + call.scenario(), csv.toString());
+            if (!result.passed()) {
+                failures.add(result.message() + "\n  (natively on " + b + "; series: " + csv + cut + ")");
+            }
+        }
+        run.notes().forEach(n -> System.out.println("leakgate: " + n));
+        return failures;
+    }
+
+    private String title() {
+        return context.getDisplayName() + " (" + context.getRequiredTestClass().getSimpleName() + ")";
+    }
+
+    /** The test's name for run folders: its class's full name (two classes may share a simple name) and method. */
+    private String runName() {
+        return context.getRequiredTestClass().getName() + "-" + context.getRequiredTestMethod().getName();
+    }
+
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
+    private BoardSession board() {
+        if (board == null) {
+            board = ValgrindOnBoardExtension.board(context, config.settings(), config.annotation().board());
+        }
+        return board;
+    }
+
+    /** One deployment per test class and set of files, after the preflight checks. */
+    private BoardMemcheckRunner.Deployment deployment() {
+        if (deployed != null) {
+            return deployed;
+        }
+        BoardSession b = board();
+        ExtensionContext classContext = context.getParent().orElse(context);
+        List<Path> files = config.files();
+        String key = "deployment:" + b + ":" + files;
+        deployed = classContext.getStore(ValgrindOnBoardExtension.NAMESPACE).getOrComputeIfAbsent(key, k -> {
+            if (!b.isLocal()) {
+                MemcheckCommand probe = b.command("harness").build();
+                List<Path> libraries = new ArrayList<>(config.libs());
+                if (config.probe() != null) {
+                    libraries.add(config.probe());
+                }
+                Preflight.check(b.sshBoard(), config.harness(), libraries, probe,
+                        config.settings().get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+            }
+            // a folder per set of files: a method's own harness must not overwrite its class's; by the class's
+            // full name: two classes of the same simple name may run at once on one board
+            String folder = context.getRequiredTestClass().getName() + "-"
+                    + Integer.toHexString(files.stream().map(f -> f.toAbsolutePath().normalize().toString()).toList()
+                    .hashCode());
+            long bytes = files.stream().mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+            System.out.printf("leakgate: deploying %d files (%.1f MB) to %s for %s%n", files.size(), bytes / 1e6, b,
+                    context.getRequiredTestClass().getSimpleName());
+            long start = System.nanoTime();
+            BoardMemcheckRunner.Deployment dep = b.deploy(folder, files);
+            System.out.printf("leakgate: deployed in %.1f s (%d copied, %d unchanged)%n",
+                    (System.nanoTime() - start) / 1e9, dep.copied().size(), files.size() - dep.copied().size());
+            return dep;
+        }, BoardMemcheckRunner.Deployment.class);
+        return deployed;
+    }
+
+    /** Ends a session still running (a body that was aborted) and releases it. */
+    @Override
+    public void close() {
+        if (progress != null) {
+            progress.close();
+        }
+        if (session != null) {
+            session.close();
+        }
+    }
+}

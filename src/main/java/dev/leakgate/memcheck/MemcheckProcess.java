@@ -1,0 +1,74 @@
+package dev.leakgate.memcheck;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * A program started under memcheck and running, on this machine or on a board: what a live
+ * session needs to talk to it while it runs, end it, and collect its run. Made by
+ * {@link LocalMemcheckRunner#start} and by the board runner's {@code start}.
+ *
+ * <p>{@link #send} and {@link #closeStdin} never block; the others are for one thread at a time.
+ */
+public interface MemcheckProcess extends AutoCloseable {
+
+    /** The environment variable that names the run's folder where the program runs. */
+    String RUN_DIR_VARIABLE = "LEAKGATE_RUN_DIR";
+
+    /** What a short command printed and how it ended. */
+    record ShellResult(int exitStatus, String stdout, String stderr) {
+        public boolean ok() {
+            return exitStatus == 0;
+        }
+    }
+
+    /** Where the run's files are kept on this machine (stdout and stderr stream into them). */
+    RunFiles files();
+
+    /** The command as it runs (its files placed, its id set). */
+    MemcheckCommand command();
+
+    /** The run's folder where the program runs (a board path on a board). */
+    String runFolder();
+
+    /** Where the program runs, for messages. */
+    String where();
+
+    /** Queues input for the program (its stdin must have been kept open). */
+    void send(byte[] input);
+
+    /** Closes the program's input once what was sent is written. */
+    void closeStdin();
+
+    /** Waits up to {@code wait} for valgrind's process to end; true when it did. */
+    boolean awaitEnd(Duration wait);
+
+    /** Whether valgrind's process has ended. */
+    boolean hasExited();
+
+    /** Sends a signal ("TERM", "INT", "USR1", ...) to the program. */
+    void signal(String signalName);
+
+    /** Ends it in steps: stdin closed, a grace, SIGTERM, a grace, SIGKILL; returns the step that ended it. */
+    Termination endInSteps(Duration stdinGrace, Duration termGrace);
+
+    /**
+     * After it ended: ends whatever it left running, fetches its files, and gives the run.
+     * {@code termination} says how it ended; {@code stopSignal} names the signal of a planned stop
+     * ("TERM"), or null.
+     */
+    MemcheckRun finish(Termination termination, String stopSignal);
+
+    /** Runs a short shell command where the program runs (in {@code sh}), with a timeout. */
+    ShellResult shell(String command, Duration timeout);
+
+    /** Whether a TCP port where the program runs accepts connections now. */
+    boolean accepts(int port);
+
+    /** A local address that reaches a TCP port where the program runs (forwarded over SSH on a board). */
+    InetSocketAddress forward(int port);
+
+    /** Ends it at once (SIGKILL) if it still runs and releases what it holds; {@link #finish} first to keep its run. */
+    @Override
+    void close();
+}

@@ -1,0 +1,635 @@
+package dev.leakgate.run;
+
+import dev.leakgate.board.BoardSession;
+import dev.leakgate.harness.KitProtocol;
+import dev.leakgate.harness.KitReplies;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.memcheck.Tails;
+import dev.leakgate.memcheck.Termination;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One live run of a program under memcheck on a board: started, talked to while it runs, stopped,
+ * and given back as a {@link SessionReport} to judge. JUnit-free: the extension and the command
+ * line tool are adapters over it.
+ *
+ * <ul>
+ *   <li>A <b>kit harness</b> ({@link Kind#KIT}, built with {@code leakgate_harness.h}) answers each
+ *       {@link #run} at once with that scenario's bytes, and each {@link #leakCheck} with the leak
+ *       totals; {@link #stop} sends {@code quit}.</li>
+ *   <li>A <b>daemon</b> ({@link Kind#DAEMON}) is an unmodified server: {@link #awaitReady} waits for a
+ *       port to accept (asked through the SSH connection on a board) or a line in its output;
+ *       {@link #address} forwards its port to a local address; {@link #leakCheck} asks the preload
+ *       probe ({@code leakgate_probe.c}); {@link #stop} sends the planned signal (SIGTERM unless
+ *       told otherwise) or runs the planned command, and a daemon that ends within its grace with its
+ *       leak check written is conclusive.</li>
+ *   <li>A <b>plain program</b> ({@link Kind#PLAIN}) gets its input up front and runs to its end.</li>
+ * </ul>
+ *
+ * <p>The whole session has a timeout, counted from its start: when it passes, the program is ended
+ * in steps (stdin closed, SIGTERM, SIGKILL) and the run is inconclusive, however it ended. Calls
+ * from the test body are for one thread at a time; the timeout acts from a thread of its own.
+ */
+public final class Session implements AutoCloseable {
+
+    /** What kind of program the session runs. */
+    public enum Kind { KIT, DAEMON, PLAIN }
+
+    /**
+     * What belongs to the session rather than to the command: the kind of program, its input (a
+     * plain program), readiness and the planned stop (a daemon), the probe, the timeout.
+     */
+    public record Options(String name, Kind kind, byte[] stdin, List<Integer> ports, Pattern readyLine,
+                          Duration readyTimeout, String stopSignal, String stopCommand, Duration stopGrace,
+                          String probe, Duration timeout, Duration sampleInterval) {
+
+        public Options {
+            stdin = stdin == null ? new byte[0] : stdin.clone();
+            ports = List.copyOf(ports);
+            if (stopSignal != null && !stopSignal.matches("[A-Z0-9]+")) {
+                throw new IllegalArgumentException("stopSignal '" + stopSignal + "' is not a signal name: use TERM,"
+                        + " INT, HUP, USR1 (without SIG)");
+            }
+            for (int p : ports) {
+                if (p < 1 || p > 65535) {
+                    throw new IllegalArgumentException("port " + p + " is not a TCP port (1 to 65535)");
+                }
+            }
+        }
+
+        /** A kit harness with a 5 minute timeout. */
+        public static Options kit(String name) {
+            return new Options(name, Kind.KIT, new byte[0], List.of(), null, Duration.ofSeconds(60), "TERM", null,
+                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1));
+        }
+
+        /** A daemon: ready when the first port accepts (or the ready line shows), stopped with SIGTERM. */
+        public static Options daemon(String name, int... ports) {
+            List<Integer> p = new ArrayList<>();
+            for (int port : ports) {
+                p.add(port);
+            }
+            return new Options(name, Kind.DAEMON, new byte[0], p, null, Duration.ofSeconds(60), "TERM", null,
+                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1));
+        }
+
+        /** A plain program with this input. */
+        public static Options plain(String name, byte[] stdin) {
+            return new Options(name, Kind.PLAIN, stdin, List.of(), null, Duration.ofSeconds(60), null, null,
+                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1));
+        }
+
+        public Options withTimeout(Duration t) {
+            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
+                    probe, t, sampleInterval);
+        }
+
+        /** Ready when a line of its output (stdout or stderr) matches, within {@code within}. */
+        public Options withReadyLine(Pattern line, Duration within) {
+            return new Options(name, kind, stdin, ports, line, within, stopSignal, stopCommand, stopGrace, probe,
+                    timeout, sampleInterval);
+        }
+
+        public Options withReadyTimeout(Duration within) {
+            return new Options(name, kind, stdin, ports, readyLine, within, stopSignal, stopCommand, stopGrace, probe,
+                    timeout, sampleInterval);
+        }
+
+        /**
+         * The planned stop: a signal (e.g. "INT"), or a shell command run on the board in the run's
+         * folder ({@code $LEAKGATE_PID} holds the program's pid), with the time it has to end.
+         */
+        public Options withStop(String signal, String command, Duration grace) {
+            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, signal, command, grace, probe,
+                    timeout, sampleInterval);
+        }
+
+        /** The probe library on the board (leakgate_probe.so for its CPU), for leak checks on demand. */
+        public Options withProbe(String boardPath) {
+            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
+                    boardPath, timeout, sampleInterval);
+        }
+
+        public Options withSampling(Duration interval) {
+            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
+                    probe, timeout, interval);
+        }
+    }
+
+    private final MemcheckProcess process;
+    private final Options options;
+    private final String token;
+    private final KitProtocol.Follower replies;
+    private final long startNanos;
+    private final Map<Integer, InetSocketAddress> forwarded = new LinkedHashMap<>();
+    private final List<KitReplies.Request> requests = Collections.synchronizedList(new ArrayList<>());
+    private final List<KitReplies.ScenarioResult> results = Collections.synchronizedList(new ArrayList<>());
+    private final List<CheckResult> checks = Collections.synchronizedList(new ArrayList<>());
+    private final List<Mark> marks = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> pending = new ArrayList<>();
+    private final Object ending = new Object();
+    private final Thread watchdog;
+    private Termination endedBy; // guarded by ending
+    private boolean timedOut; // guarded by ending
+    private SessionReport report;
+    private volatile String doing = "";
+
+    private Session(MemcheckProcess process, Options options, String token) {
+        this.process = process;
+        this.options = options;
+        this.token = token;
+        this.replies = new KitProtocol.Follower(process.files().stdout(), token);
+        this.startNanos = System.nanoTime();
+        this.watchdog = new Thread(this::watch, "leakgate-session-timeout " + options.name());
+        this.watchdog.setDaemon(true);
+        this.watchdog.start();
+    }
+
+    /**
+     * Starts the program under memcheck on the board and returns at once. A kit harness gets its
+     * reply token and an open stdin; a probe, when given, is preloaded ({@code LD_PRELOAD}). A
+     * daemon's ports must not accept connections before it starts: another program listening there
+     * would pass for it (a {@link SessionException} says so, and nothing is started).
+     */
+    public static Session start(BoardSession board, MemcheckCommand command, Options options) {
+        for (int port : options.ports()) {
+            if (board.accepts(port)) {
+                throw new SessionException("port " + port + " on " + board + " already accepts connections before"
+                        + " the program started: another program listens there, and the test would talk to it;"
+                        + " stop it, or give the program a free port");
+            }
+        }
+        String token = options.kind() == Kind.KIT ? KitProtocol.newToken() : null;
+        MemcheckCommand.Builder b = command.toBuilder();
+        if (token != null) {
+            b.env(KitProtocol.TOKEN_VARIABLE, token);
+        }
+        if (options.probe() != null) {
+            b.env("LD_PRELOAD", options.probe());
+            b.suppressions(probeSuppressions(board));
+        }
+        LocalMemcheckRunner.Options run = LocalMemcheckRunner.Options.named(options.name())
+                .withTimeout(options.timeout()).withSampling(options.sampleInterval());
+        run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
+                : run.withStdinKeptOpen();
+        return new Session(board.start(b.build(), run), options, token);
+    }
+
+    /**
+     * The probe's own suppression file ({@code leakgate/leakgate_probe.supp}: the thread it starts),
+     * deployed to the board (unchanged ones are not copied again), as a path there.
+     */
+    private static String probeSuppressions(BoardSession board) {
+        try (java.io.InputStream in = Session.class.getResourceAsStream("/leakgate/leakgate_probe.supp")) {
+            if (in == null) {
+                throw new IllegalStateException("leakgate/leakgate_probe.supp is missing from the leakgate jar");
+            }
+            Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "leakgate-"
+                    + System.getProperty("user.name", "user")));
+            Path supp = dir.resolve("leakgate_probe.supp");
+            byte[] text = in.readAllBytes();
+            if (!Files.exists(supp) || !java.util.Arrays.equals(Files.readAllBytes(supp), text)) {
+                Files.write(supp, text);
+            }
+            return board.deploy("leakgate-probe", List.of(supp)).pathOf(supp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the probe's suppression file", e);
+        }
+    }
+
+    /** The run's files on this machine (stdout and stderr stream into them while it runs). */
+    public Path folder() {
+        return process.files().folder();
+    }
+
+    /** Milliseconds since the program started. */
+    public long elapsedMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    // ---- readiness and ports -------------------------------------------------------------------
+
+    /**
+     * Waits until a daemon is ready: its first port accepts a connection (asked where it runs), or a
+     * line of its output matches the ready pattern; then checks that the probe, if any, is loaded.
+     * Throws a {@link SessionException} that quotes the program's last output when it exits first
+     * or is not ready in time.
+     */
+    public void awaitReady() {
+        if (options.kind() != Kind.DAEMON) {
+            return;
+        }
+        long deadline = System.nanoTime() + options.readyTimeout().toNanos();
+        while (true) {
+            if (process.hasExited() || ended()) {
+                throw new SessionException("the program ended before it was ready (" + readiness() + ")"
+                        + lastOutput());
+            }
+            if (isReady()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SessionException("the program was not ready within " + options.readyTimeout().toSeconds()
+                        + " s (" + readiness() + "); it is still running under valgrind, which is slow, above all"
+                        + " under emulation: raise readySeconds, or check the port and the program's arguments"
+                        + lastOutput());
+            }
+            sleep(200);
+        }
+        if (options.probe() != null) {
+            MemcheckProcess.ShellResult probe = process.shell("[ -p " + ShellQuoting.quote(process.runFolder()
+                    + "/probe.ctl") + " ] && echo loaded", Duration.ofSeconds(30));
+            if (!probe.stdout().contains("loaded")) {
+                throw new SessionException("the leak check probe " + options.probe() + " did not load into the program:"
+                        + " it made no probe.ctl in " + process.runFolder() + ". Check that the probe is built for the"
+                        + " board's CPU (preflight says so), that LD_PRELOAD reaches the program (a wrapper script that"
+                        + " clears the environment loses it), and that the run's folder is writable" + lastOutput());
+            }
+        }
+    }
+
+    private boolean isReady() {
+        if (!options.ports().isEmpty() && process.accepts(options.ports().get(0))) {
+            return true;
+        }
+        if (options.readyLine() != null) {
+            Matcher out = options.readyLine().matcher(Tails.lastLines(process.files().stdout(), 200, 64 * 1024));
+            Matcher err = options.readyLine().matcher(Tails.lastLines(process.files().stderr(), 200, 64 * 1024));
+            return out.find() || err.find();
+        }
+        return options.ports().isEmpty() && options.readyLine() == null;
+    }
+
+    private String readiness() {
+        List<String> ways = new ArrayList<>();
+        if (!options.ports().isEmpty()) {
+            ways.add("port " + options.ports().get(0) + " on " + process.where() + " to accept");
+        }
+        if (options.readyLine() != null) {
+            ways.add("a line matching '" + options.readyLine().pattern() + "' in its output");
+        }
+        return "waited for " + String.join(" or ", ways);
+    }
+
+    /**
+     * A local address that reaches this TCP port where the program runs: forwarded through the SSH
+     * connection on a board, the port itself on this machine. Any Java client can use it.
+     */
+    public synchronized InetSocketAddress address(int port) {
+        return forwarded.computeIfAbsent(port, process::forward);
+    }
+
+    // ---- the kit's live protocol ---------------------------------------------------------------
+
+    /**
+     * Runs a scenario of a kit harness this many times and returns what it leaked while it ran.
+     * Throws a {@link SessionException} when the harness does not know the scenario or ends before it
+     * answers.
+     */
+    public KitReplies.ScenarioResult run(String scenario, int times) {
+        requireKit("run");
+        if (!scenario.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException("'" + scenario + "' is not a scenario name (letters, digits, '_')");
+        }
+        if (times < 1) {
+            throw new IllegalArgumentException("a scenario runs at least once, but " + scenario + " was asked to run "
+                    + times + " times");
+        }
+        requests.add(new KitReplies.Request(scenario, times));
+        doing = ", running " + scenario + " x" + times + " (request " + requests.size() + ")";
+        process.send(("run " + scenario + " " + times + "\n").getBytes(StandardCharsets.US_ASCII));
+        String reply = awaitReply(l -> l.startsWith("ok " + scenario + " ") || l.startsWith("error "),
+                "run " + scenario + " " + times);
+        if (reply.startsWith("error unknown-scenario")) {
+            throw new SessionException("the harness has no scenario '" + scenario + "' (register it with"
+                    + " LEAKGATE_SCENARIO(" + scenario + ")); it has: " + String.join(", ", scenarios()));
+        }
+        KitReplies r = KitReplies.check(List.of(greeting(), reply, "bye"), List.of(new KitReplies.Request(scenario, times)));
+        if (r.results().isEmpty()) {
+            throw new SessionException("the harness answered '" + reply + "' to 'run " + scenario + " " + times + "'");
+        }
+        KitReplies.ScenarioResult result = r.results().get(0);
+        results.add(result);
+        if (result.times() != times) {
+            throw new SessionException("the harness ran " + scenario + " " + result.times() + " of the " + times
+                    + " times asked before it was stopped" + (timedOut() ? " (the session's timeout of "
+                    + options.timeout().toSeconds() + " s passed)" : " (by a signal)") + lastOutput());
+        }
+        doing = ", waiting for the test's next request (" + results.size() + " answered)";
+        return result;
+    }
+
+    private String greetingLine;
+
+    private String greeting() {
+        if (greetingLine == null) {
+            greetingLine = awaitReply(l -> l.startsWith("leakgate-harness "), "its greeting");
+        }
+        return greetingLine;
+    }
+
+    private List<String> scenarios() {
+        String g = greeting();
+        return g.startsWith(KitProtocol.GREETING) ? List.of(g.substring(KitProtocol.GREETING.length()).split(","))
+                : List.of();
+    }
+
+    /** The next reply that matches, waiting while the program runs and the session's time lasts. */
+    private String awaitReply(java.util.function.Predicate<String> wanted, String what) {
+        while (true) {
+            synchronized (pending) {
+                pending.addAll(replies.poll());
+                for (int i = 0; i < pending.size(); i++) {
+                    String l = pending.get(i);
+                    if (l.startsWith("leakgate-harness ") && greetingLine == null) {
+                        greetingLine = l;
+                    }
+                    if (wanted.test(l)) {
+                        pending.subList(0, i + 1).clear();
+                        return l;
+                    }
+                }
+            }
+            if (process.hasExited() || ended()) {
+                synchronized (pending) {
+                    pending.addAll(replies.poll());
+                    for (String l : pending) {
+                        if (wanted.test(l)) {
+                            pending.remove(l);
+                            return l;
+                        }
+                    }
+                }
+                throw new SessionException("the harness ended before it answered " + what
+                        + (timedOut() ? " (the session's timeout of " + options.timeout().toSeconds() + " s passed)"
+                        : " (it crashed, or returned from main)") + lastOutput());
+            }
+            sleep(5);
+        }
+    }
+
+    // ---- leak checks on demand -----------------------------------------------------------------
+
+    /**
+     * Takes a named leak check now and returns what was lost since the check before it: the kit
+     * harness answers it itself; any other program needs the probe ({@link Options#withProbe}).
+     * Each check is marked by name in the report, with the stacks of what it found.
+     */
+    public CheckResult leakCheck(String name) {
+        if (name == null || name.isBlank() || name.indexOf('\n') >= 0 || name.indexOf('\r') >= 0
+                || name.length() > 200) {
+            throw new IllegalArgumentException("a leak check's name is one line of 1 to 200 characters, but was '"
+                    + name + "'");
+        }
+        String answer;
+        doing = ", taking the leak check '" + name + "'";
+        if (options.kind() == Kind.KIT) {
+            process.send(("check " + name + "\n").getBytes(StandardCharsets.UTF_8));
+            answer = awaitReply(l -> l.startsWith("checked " + name + " "), "check " + name);
+        } else if (options.probe() != null) {
+            answer = askProbe(name);
+        } else {
+            throw new IllegalStateException("a leak check on demand needs the probe: build leakgate_probe.c for the"
+                    + " board's CPU and name it (probe = \"...leakgate_probe.so\"), or use a kit harness");
+        }
+        CheckResult c = record(name, answer);
+        doing = ", " + checks.size() + " leak check" + (checks.size() == 1 ? "" : "s") + " taken";
+        return c;
+    }
+
+    /** What the program is doing, for progress lines: ", running X x100 (request 2)" or "". */
+    public String status() {
+        return doing;
+    }
+
+    private String askProbe(String name) {
+        String dir = ShellQuoting.quote(process.runFolder());
+        String expected = ShellQuoting.quote("checked " + name + " ") + "*";
+        // the answer FIFO is opened read-write first, so the probe's answer never waits for a reader;
+        // read, printf, case and echo are shell builtins
+        String script = "cd " + dir + " && [ -p probe.ctl ] || { echo noprobe; exit 0; }; exec 3<>probe.ans;"
+                + " printf '%s\\n' " + ShellQuoting.quote("check " + name) + " > probe.ctl;"
+                + " while read -r line <&3; do case \"$line\" in " + expected + "|error*) echo \"$line\"; break;;"
+                + " esac; done";
+        if (process.hasExited()) {
+            throw new SessionException("the program has ended, so it cannot take the leak check '" + name + "'"
+                    + lastOutput());
+        }
+        MemcheckProcess.ShellResult r;
+        try {
+            r = process.shell(script, Duration.ofSeconds(120));
+        } catch (RuntimeException e) {
+            throw new SessionException("the probe did not answer the leak check '" + name + "' within 120 s ("
+                    + e.getMessage() + "): the program may be stopped, or valgrind is busy" + lastOutput());
+        }
+        String out = r.stdout().strip();
+        if (out.equals("noprobe")) {
+            throw new SessionException("the leak check probe is not loaded into the program (no probe.ctl in "
+                    + process.runFolder() + ")" + lastOutput());
+        }
+        if (!out.startsWith("checked ")) {
+            throw new SessionException("the probe answered '" + out + "' to the leak check '" + name + "'"
+                    + (process.hasExited() ? "; the program has ended" + lastOutput() : ""));
+        }
+        return out;
+    }
+
+    private static final Pattern CHECKED = Pattern.compile(
+            " lost=(\\d+) possibly=(\\d+) reachable=(\\d+) suppressed=(\\d+)$");
+
+    private CheckResult record(String name, String answer) {
+        Matcher m = CHECKED.matcher(answer);
+        if (!m.find()) {
+            throw new SessionException("the answer to the leak check '" + name + "' is not understood: '" + answer + "'");
+        }
+        long lost = Long.parseLong(m.group(1));
+        long possibly = Long.parseLong(m.group(2));
+        long reachable = Long.parseLong(m.group(3));
+        synchronized (checks) {
+            CheckResult before = checks.isEmpty() ? null : checks.get(checks.size() - 1);
+            long[] prior = before == null ? new long[3] : totals.get(before.name());
+            CheckResult c = new CheckResult(name, elapsedMillis(), lost - prior[0], possibly - prior[1],
+                    reachable - prior[2], lost, before == null ? null : before.name());
+            totals.put(name, new long[] {lost, possibly, reachable});
+            checks.add(c);
+            marks.add(new Mark("check: " + name, c.elapsedMillis()));
+            return c;
+        }
+    }
+
+    private final Map<String, long[]> totals = new LinkedHashMap<>();
+
+    /** Names this moment on the memory timeline of the report ("100 GetStreamUri sent"). */
+    public void mark(String label) {
+        marks.add(new Mark(label, elapsedMillis()));
+    }
+
+    // ---- the end -------------------------------------------------------------------------------
+
+    /**
+     * Stops the program as planned and gives its report: a kit harness is sent {@code quit}; a
+     * daemon the planned signal or command; a plain program is waited for. Whatever does not end in
+     * time is ended in steps, and the run says so. Calling it again returns the same report.
+     */
+    public synchronized SessionReport stop() {
+        if (report != null) {
+            return report;
+        }
+        doing = ", stopping; valgrind is checking for leaks";
+        Termination termination = endOnce(this::plannedEnd);
+        watchdog.interrupt();
+        String stopSignal = termination == Termination.STOPPED && options.stopCommand() == null
+                ? options.stopSignal() : null;
+        MemcheckRun run = process.finish(termination, stopSignal);
+        List<String> all = KitProtocol.replies(process.files().stdout(), token);
+        KitReplies kit = options.kind() == Kind.KIT ? KitReplies.check(all, List.copyOf(requests)) : null;
+        report = new SessionReport(run, options.kind(), kit, List.copyOf(results), List.copyOf(checks),
+                List.copyOf(marks), timedOut());
+        report.writeFiles();
+        return report;
+    }
+
+    private Termination plannedEnd() {
+        Duration left = remaining();
+        switch (options.kind()) {
+            case KIT -> {
+                process.send("quit\n".getBytes(StandardCharsets.US_ASCII));
+                process.closeStdin();
+                return process.awaitEnd(left) ? Termination.EXITED : steps();
+            }
+            case PLAIN -> {
+                return process.awaitEnd(left) ? Termination.EXITED : steps();
+            }
+            default -> {
+                if (process.hasExited()) {
+                    process.awaitEnd(Duration.ofSeconds(10));
+                    return Termination.EXITED; // it ended by itself: its report says how
+                }
+                if (options.stopCommand() != null) {
+                    process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && read LEAKGATE_PID < .pid"
+                            + " 2>/dev/null; export LEAKGATE_PID; " + options.stopCommand(), Duration.ofSeconds(60));
+                } else {
+                    process.signal(options.stopSignal());
+                }
+                Duration grace = options.stopGrace().compareTo(left) < 0 ? options.stopGrace() : left;
+                return process.awaitEnd(grace) ? Termination.STOPPED : steps();
+            }
+        }
+    }
+
+    /** The timeout's steps: stdin closed, SIGTERM, SIGKILL. */
+    private Termination steps() {
+        synchronized (ending) {
+            timedOut = true;
+        }
+        return process.endInSteps(Duration.ofSeconds(5), Duration.ofSeconds(20));
+    }
+
+    private Duration remaining() {
+        long left = options.timeout().toMillis() - elapsedMillis();
+        return Duration.ofMillis(Math.max(left, 0));
+    }
+
+    private Termination endOnce(java.util.function.Supplier<Termination> how) {
+        synchronized (ending) {
+            if (endedBy == null) {
+                endedBy = how.get();
+            }
+            return endedBy;
+        }
+    }
+
+    private boolean ended() {
+        synchronized (ending) {
+            return endedBy != null;
+        }
+    }
+
+    private boolean timedOut() {
+        synchronized (ending) {
+            return timedOut;
+        }
+    }
+
+    /** The session's timeout: ends the program in steps when its time is up and it still runs. */
+    private void watch() {
+        try {
+            Thread.sleep(options.timeout().toMillis());
+        } catch (InterruptedException e) {
+            return; // stopped in time
+        }
+        if (!process.hasExited()) {
+            endOnce(this::steps);
+        }
+    }
+
+    /** "; its last output: ..." from the program's stdout and stderr, for messages. */
+    private String lastOutput() {
+        String out = Tails.lastLines(process.files().stdout(), 8, 16 * 1024).replaceAll("@[0-9a-f]{16} ", "");
+        String err = Tails.lastLines(process.files().stderr(), 8, 16 * 1024);
+        StringBuilder s = new StringBuilder();
+        if (!out.isBlank()) {
+            s.append("\nits stdout ends with:\n").append(out.indent(4).stripTrailing());
+        }
+        if (!err.isBlank()) {
+            s.append("\nits stderr ends with:\n").append(err.indent(4).stripTrailing());
+        }
+        if (s.length() == 0) {
+            s.append("; it wrote nothing");
+        }
+        return s.append("\n(all of it: ").append(process.files().folder()).append(")").toString();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SessionException("interrupted while waiting for the program");
+        }
+    }
+
+    private void requireKit(String what) {
+        if (options.kind() != Kind.KIT) {
+            throw new IllegalStateException(what + "(..) is for kit harnesses (built with leakgate_harness.h); this"
+                    + " session runs a " + options.kind().name().toLowerCase(java.util.Locale.ROOT) + " program");
+        }
+    }
+
+    /** Stops the program if it still runs (as {@link #stop}) and releases what the session holds. */
+    @Override
+    public void close() {
+        try {
+            stop();
+        } finally {
+            process.close();
+        }
+    }
+
+    /** Writes a text file into the run's folder. */
+    static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

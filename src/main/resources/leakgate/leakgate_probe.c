@@ -1,0 +1,146 @@
+/*
+ * leakgate_probe.c: leak checks on demand inside a program that runs under valgrind, such as a
+ * daemon that never ends by itself, without ptrace (vgdb cannot wake a process under QEMU user mode,
+ * and many boards forbid ptrace). The program needs no change: leakgate loads the probe with
+ * LD_PRELOAD.
+ *
+ * Build it as a shared library for the board's CPU, with valgrind's headers on the include path
+ * (<valgrind/memcheck.h> covers every CPU, so cross-compiling works):
+ *
+ *   aarch64-linux-gnu-gcc -shared -fPIC -g -O1 -pthread -I<folder holding valgrind/> \
+ *       -o leakgate_probe.so leakgate_probe.c
+ *
+ * Under valgrind, with LEAKGATE_RUN_DIR set (leakgate sets it to the run's folder), the probe makes
+ * two FIFOs there, probe.ctl and probe.ans, and a thread of its own (all signals blocked, so the
+ * program's signal handling is unchanged) waits for lines on probe.ctl:
+ *
+ *   "check NAME"  -> writes the marker "leakgate: check NAME" into the report (VALGRIND_PRINTF), runs
+ *                    an added leak check (VALGRIND_DO_ADDED_LEAK_CHECK: its loss records, with their
+ *                    stacks, follow the marker in the report), counts the leaks (VALGRIND_COUNT_LEAKS)
+ *                    and answers on probe.ans:
+ *                    "checked NAME lost=B possibly=B reachable=B suppressed=B"
+ *                    (totals now; lost is definitely and indirectly lost, as memcheck counts them)
+ *
+ * Outside valgrind, without LEAKGATE_RUN_DIR, or in a second process of the same run (a child of a
+ * program traced with --trace-children=yes), it does nothing. It allocates nothing on the heap, so
+ * it adds nothing to the leak check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <valgrind/memcheck.h>
+
+static char leakgate_probe_ctl[4096];
+static char leakgate_probe_ans[4096];
+
+static void leakgate_probe_answer(const char *text, size_t length) {
+    int fd = open(leakgate_probe_ans, O_WRONLY); /* waits until leakgate reads */
+    if (fd < 0) {
+        return;
+    }
+    while (length > 0) {
+        ssize_t n = write(fd, text, length);
+        if (n <= 0 && errno != EINTR) {
+            break;
+        }
+        if (n > 0) {
+            text += n;
+            length -= (size_t) n;
+        }
+    }
+    close(fd);
+}
+
+static void leakgate_probe_command(char *line) {
+    char answer[512];
+    if (strncmp(line, "check ", 6) != 0 || line[6] == '\0') {
+        int n = snprintf(answer, sizeof answer, "error bad-command %.200s\n", line);
+        leakgate_probe_answer(answer, (size_t) n);
+        return;
+    }
+    const char *name = line + 6;
+    unsigned long lost = 0, possibly = 0, reachable = 0, suppressed = 0;
+    VALGRIND_PRINTF("leakgate: check %s\n", name);
+    VALGRIND_DO_ADDED_LEAK_CHECK;
+    VALGRIND_COUNT_LEAKS(lost, possibly, reachable, suppressed);
+    int n = snprintf(answer, sizeof answer, "checked %.200s lost=%lu possibly=%lu reachable=%lu suppressed=%lu\n",
+                     name, lost, possibly, reachable, suppressed);
+    leakgate_probe_answer(answer, (size_t) n);
+}
+
+static void *leakgate_probe_loop(void *unused) {
+    (void) unused;
+    char buffer[1024];
+    for (;;) {
+        int fd = open(leakgate_probe_ctl, O_RDONLY); /* waits until leakgate writes */
+        if (fd < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return NULL;
+        }
+        size_t used = 0;
+        for (;;) {
+            ssize_t n = read(fd, buffer + used, sizeof buffer - 1 - used);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                break;
+            }
+            used += (size_t) n;
+            buffer[used] = '\0';
+            char *end;
+            while ((end = strchr(buffer, '\n')) != NULL) {
+                *end = '\0';
+                leakgate_probe_command(buffer);
+                used -= (size_t) (end + 1 - buffer);
+                memmove(buffer, end + 1, used + 1);
+            }
+            if (used == sizeof buffer - 1) {
+                used = 0; /* a line too long to be a command */
+            }
+        }
+        close(fd);
+    }
+}
+
+__attribute__((constructor)) static void leakgate_probe_start(void) {
+    if (!RUNNING_ON_VALGRIND) {
+        return;
+    }
+    const char *dir = getenv("LEAKGATE_RUN_DIR");
+    char lock[4096];
+    if (dir == NULL || *dir == '\0' || strlen(dir) > sizeof lock - 32) {
+        return;
+    }
+    snprintf(lock, sizeof lock, "%s/probe.lock", dir);
+    int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0600); /* one probe per run: the first process */
+    if (fd < 0) {
+        return;
+    }
+    close(fd);
+    snprintf(leakgate_probe_ctl, sizeof leakgate_probe_ctl, "%s/probe.ctl", dir);
+    snprintf(leakgate_probe_ans, sizeof leakgate_probe_ans, "%s/probe.ans", dir);
+    if ((mkfifo(leakgate_probe_ans, 0600) != 0 && errno != EEXIST)
+        || (mkfifo(leakgate_probe_ctl, 0600) != 0 && errno != EEXIST)) {
+        return;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread inherits the mask: no signal for it */
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_create(&thread, &attr, leakgate_probe_loop, NULL);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}

@@ -1,0 +1,264 @@
+package dev.leakgate.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Settings;
+import dev.leakgate.harness.KitReplies;
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.testing.TestPrograms;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live sessions on this machine's valgrind: a kit harness answering each request at once, a daemon
+ * driven over TCP with leak checks through the probe, and what goes wrong with them.
+ */
+class SessionTests {
+
+    private static BoardSession local;
+
+    @BeforeAll
+    static void open() {
+        local = BoardSession.open(Settings.of(Map.of("leakgate.board", "local")), "local");
+    }
+
+    @AfterAll
+    static void close() {
+        local.close();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One request to the test daemon: a line, then its "ok". */
+    static String request(InetSocketAddress address, String line) throws IOException {
+        try (Socket s = new Socket(address.getHostString(), address.getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip();
+        }
+    }
+
+    private static MemcheckCommand daemon(int port, String... mode) {
+        MemcheckCommand.Builder b = MemcheckCommand.builder(TestPrograms.program("daemon").toString())
+                .args(String.valueOf(port));
+        b.args(mode);
+        return b.build();
+    }
+
+    @Test
+    void kitHarnessAnswersEachRequestAtOnceAndTheWholeRunIsGatedAfterwards() {
+        Session session = Session.start(local, MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString())
+                .build(), Session.Options.kit("live-kit"));
+
+        KitReplies.ScenarioResult frees = session.run("frees", 3);
+        KitReplies.ScenarioResult leaks = session.run("leaks", 2);
+        CheckResult check = session.leakCheck("after leaks");
+        SessionReport report = session.stop();
+
+        assertThat(frees.lost()).isZero();
+        assertThat(leaks.lost()).isEqualTo(600);
+        assertThat(check.lost()).as("since the program started").isEqualTo(600);
+        assertThat(check.previous()).isNull();
+        assertThat(report.run().termination()).isEqualTo(Termination.EXITED);
+        assertThat(report.run().problems()).isEmpty();
+        assertThat(report.replies().problems()).isEmpty();
+        assertThat(report.results()).extracting(KitReplies.ScenarioResult::scenario).containsExactly("frees", "leaks");
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).startsWith("scenario leaks (x2) lost 600 bytes while it ran (definitely and"
+                + " indirectly lost; limit 0)\nleak check 'after leaks' found 600 bytes lost since the program started")
+                .contains("at leaks (kit_demo.c:10)");
+        assertThat(session.stop()).as("stopping again gives the same report").isSameAs(report);
+    }
+
+    @Test
+    void daemonIsReadyWhenItsPortAcceptsAndNamesTheBatchThatLeakedThroughTheProbe() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port),
+                Session.Options.daemon("live-daemon", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+
+        CheckResult started = session.leakCheck("started");
+        for (int i = 0; i < 5; i++) {
+            assertThat(request(address, "keep 100")).isEqualTo("ok");
+        }
+        CheckResult cached = session.leakCheck("after 5 keep");
+        for (int i = 0; i < 3; i++) {
+            request(address, "leak 40");
+        }
+        // a request that allocates nothing: the last leak's pointer may linger in a dead stack slot the
+        // daemon's next call has not overwritten yet, and look reachable to a check taken at once
+        request(address, "ping");
+        session.mark("3 leaks sent");
+        CheckResult leaked = session.leakCheck("after 3 leak");
+        SessionReport report = session.stop();
+
+        assertThat(started.lost()).isZero();
+        assertThat(cached.lost()).isZero();
+        assertThat(cached.reachable()).as("the cache grew, reachable").isGreaterThanOrEqualTo(500);
+        assertThat(leaked.lost()).isEqualTo(120);
+        assertThat(leaked.since()).isEqualTo("since 'after 5 keep'");
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().report().fatalSignal()).hasValueSatisfying(s -> assertThat(s.signame())
+                .isEqualTo("SIGTERM"));
+        assertThat(report.run().problems()).as("a planned SIGTERM is conclusive").isEmpty();
+        assertThat(report.run().report().totals().bytes(dev.leakgate.memcheck.LeakKind.POSSIBLY_LOST))
+                .as("the probe's own thread is suppressed").isZero();
+        assertThat(report.run().report().suppressionCounts()).containsKey("leakgate_probe_thread");
+        assertThat(report.marks()).extracting(Mark::label).containsExactly("check: started", "check: after 5 keep",
+                "3 leaks sent", "check: after 3 leak");
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).startsWith("leak check 'after 3 leak' found 120 bytes lost since 'after 5 keep'"
+                + " (definitely and indirectly lost; limit 0)\n  120 (+120) bytes in 3 (+3) blocks are definitely lost")
+                .contains("at serve (daemon.c:", "leakgate: FAIL: definitely lost: 120 bytes in 3 blocks");
+        assertThat(Files.readString(report.run().files().folder().resolve("checks.csv")))
+                .startsWith("check,elapsed_ms,lost,possibly_lost,still_reachable,lost_total\nstarted,");
+    }
+
+    @Test
+    void daemonThatExitsBeforeItIsReadyIsQuotedAndItsRunKept() {
+        int port = 1;
+        Session session = Session.start(local, daemon(port, "exit-early"), Session.Options.daemon("early", 8099));
+
+        assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the program ended before it was ready (waited for port 8099 on this machine to"
+                        + " accept)\nits stderr ends with:\n    daemon: cannot read /etc/daemon.conf: No such file or"
+                        + " directory");
+        SessionReport report = session.stop();
+        assertThat(report.run().termination()).isEqualTo(Termination.EXITED);
+        assertThat(report.run().exitStatus()).hasValue(3);
+    }
+
+    @Test
+    void portThatNeverOpensTimesOutWithTheProgramsLastOutput() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port), Session.Options.daemon("wrong-port", port + 1)
+                .withReadyTimeout(Duration.ofSeconds(3)));
+
+        assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the program was not ready within 3 s (waited for port " + (port + 1)
+                        + " on this machine to accept); it is still running under valgrind")
+                .hasMessageContaining("its stdout ends with:\n    listening on " + port);
+        assertThat(session.stop().run().termination()).isEqualTo(Termination.STOPPED);
+    }
+
+    @Test
+    void portInUseIsRefusedBeforeAnythingStartsOrElseTheDaemonSaysWhy() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            // a port that already accepts would pass for the daemon's: refused
+            assertThatThrownBy(() -> Session.start(local, daemon(port), Session.Options.daemon("port-in-use", port)))
+                    .isInstanceOf(SessionException.class)
+                    .hasMessage("port " + port + " on this machine (local valgrind) already accepts connections before"
+                            + " the program started: another program listens there, and the test would talk to it;"
+                            + " stop it, or give the program a free port");
+            // ready by its output instead: the daemon cannot listen, and its words are quoted
+            Session session = Session.start(local, daemon(port), Session.Options.daemon("port-in-use")
+                    .withReadyLine(Pattern.compile("listening on"), Duration.ofSeconds(30)));
+            assertThatThrownBy(session::awaitReady).hasMessageContaining("the program ended before it was ready")
+                    .hasMessageContaining("daemon: cannot listen: Address already in use");
+            session.stop();
+        }
+    }
+
+    @Test
+    void daemonThatCrashesMidRequestIsInconclusiveAndTheLastNamedMomentIsGiven() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port),
+                Session.Options.daemon("crash", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        session.leakCheck("batch 1");
+        session.mark("batch 2 sent");
+        try {
+            request(session.address(port), "crash");
+        } catch (IOException expected) {
+            // the connection dies with the daemon
+        }
+        SessionReport report = session.stop();
+
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.message()).contains("the program was ended by SIGSEGV", "at serve (daemon.c:",
+                "The run ended after 'batch 2 sent' (the last moment the test named, at ");
+    }
+
+    @Test
+    void probeThatCannotLoadIsNamedBeforeTheBody() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port), Session.Options.daemon("no-probe", port)
+                .withProbe(TestPrograms.aarch64Probe().toString())); // another CPU's: ld.so refuses it
+
+        assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the leak check probe " + TestPrograms.aarch64Probe() + " did not load into the"
+                        + " program")
+                .hasMessageContaining("from LD_PRELOAD cannot be preloaded");
+        session.stop();
+    }
+
+    @Test
+    void leakCheckWithoutAProbeSaysWhatToBuild() throws Exception {
+        int port = freePort();
+        try (Session session = Session.start(local, daemon(port), Session.Options.daemon("no-probe-asked", port))) {
+            session.awaitReady();
+            assertThatThrownBy(() -> session.leakCheck("now")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("a leak check on demand needs the probe: build leakgate_probe.c");
+        }
+    }
+
+    @Test
+    void daemonThatIgnoresItsStopSignalIsEndedInStepsAndInconclusive() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port, "ignore-term"), Session.Options.daemon("ignores", port)
+                .withStop("TERM", null, Duration.ofSeconds(2)));
+        session.awaitReady();
+
+        SessionReport report = session.stop();
+
+        assertThat(report.run().termination()).isEqualTo(Termination.KILLED);
+        assertThat(report.timedOut()).isTrue();
+        assertThat(LeakGate.defaults().evaluate(report.run()).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+    }
+
+    @Test
+    void sessionTimeoutEndsABusyHarnessInStepsAndTheBodyIsTold() {
+        Session session = Session.start(local, MemcheckCommand.builder(TestPrograms.kitProgram("kit_faults").toString())
+                .build(), Session.Options.kit("kit-timeout").withTimeout(Duration.ofSeconds(3)));
+        session.run("binary", 1);
+
+        assertThatThrownBy(() -> session.run("slow", 100_000)).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the harness ran slow ")
+                .hasMessageContaining(" of the 100000 times asked before it was stopped (the session's timeout of 3 s"
+                        + " passed)");
+        SessionReport report = session.stop();
+        assertThat(report.timedOut()).isTrue();
+        assertThat(report.run().problems()).first().asString()
+                .startsWith("the program did not end by itself: leakgate ended it at the timeout after 3 s");
+    }
+}

@@ -20,6 +20,12 @@
  *                    and answers on probe.ans:
  *                    "checked NAME lost=B possibly=B reachable=B suppressed=B"
  *                    (totals now; lost is definitely and indirectly lost, as memcheck counts them)
+ *   "signal NAME" -> sends the signal (TERM, INT, HUP, QUIT, USR1, USR2) to the program's main thread
+ *                    and answers "signalled NAME": leakgate's planned stop. A signal sent to the
+ *                    process may be taken by any thread; under QEMU user mode one taken by the probe's
+ *                    thread, where all signals are blocked, would stay pending for good, so the probe
+ *                    directs it to the main thread, where the kernel would deliver it to a program
+ *                    without the probe.
  *
  * Outside valgrind, without LEAKGATE_RUN_DIR, or in a second process of the same run (a child of a
  * program traced with --trace-children=yes), it does nothing. It allocates nothing on the heap, so
@@ -33,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <valgrind/memcheck.h>
@@ -58,8 +65,33 @@ static void leakgate_probe_answer(const char *text, size_t length) {
     close(fd);
 }
 
+static int leakgate_probe_signal_number(const char *name) {
+    static const struct { const char *name; int number; } signals[] = {
+        {"TERM", SIGTERM}, {"INT", SIGINT}, {"HUP", SIGHUP}, {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
+    };
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        if (strcmp(signals[i].name, name) == 0) {
+            return signals[i].number;
+        }
+    }
+    return 0;
+}
+
 static void leakgate_probe_command(char *line) {
     char answer[512];
+    if (strncmp(line, "signal ", 7) == 0) {
+        int number = leakgate_probe_signal_number(line + 7);
+        int n;
+        if (number == 0) {
+            n = snprintf(answer, sizeof answer, "error unknown-signal %.50s\n", line + 7);
+        } else {
+            pid_t pid = getpid();
+            syscall(SYS_tgkill, pid, pid, number);
+            n = snprintf(answer, sizeof answer, "signalled %.50s\n", line + 7);
+        }
+        leakgate_probe_answer(answer, (size_t) n);
+        return;
+    }
     if (strncmp(line, "check ", 6) != 0 || line[6] == '\0') {
         int n = snprintf(answer, sizeof answer, "error bad-command %.200s\n", line);
         leakgate_probe_answer(answer, (size_t) n);

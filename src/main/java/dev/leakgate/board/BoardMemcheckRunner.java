@@ -88,6 +88,14 @@ public final class BoardMemcheckRunner {
         String folder = remoteRoot + "/deploy/" + name.replaceAll("[^A-Za-z0-9._-]", "_");
         Map<Path, String> paths = new LinkedHashMap<>();
         List<Path> copied = new ArrayList<>();
+        Map<String, Path> byName = new LinkedHashMap<>();
+        for (Path f : files) {
+            Path other = byName.putIfAbsent(f.getFileName().toString(), f);
+            if (other != null && !other.toAbsolutePath().normalize().equals(f.toAbsolutePath().normalize())) {
+                throw new BoardException("cannot deploy " + f + " and " + other + " together: both are named "
+                        + f.getFileName() + " and would land on one file on the board; rename one");
+            }
+        }
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
                 throw new BoardException("cannot deploy " + f + ": there is no such file; build it first");

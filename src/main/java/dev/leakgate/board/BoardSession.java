@@ -37,6 +37,19 @@ public final class BoardSession implements AutoCloseable {
     private final LocalMemcheckRunner localRunner;
     private final Settings settings;
 
+    /** Whether closing this session closes its board (false for a board the caller owns). */
+    private boolean owned = true;
+
+    /**
+     * A session over a board the caller opened and closes itself (a board shared by several
+     * sessions); closing the session leaves the board open.
+     */
+    public static BoardSession over(SshBoard board, String boardSetting, Settings settings) {
+        BoardSession s = new BoardSession(BoardSpec.parse(boardSetting, "the caller"), null, board, settings);
+        s.owned = false;
+        return s;
+    }
+
     private BoardSession(BoardSpec spec, EmulatedBoard emulated, SshBoard ssh, Settings settings) {
         this.spec = spec;
         this.emulated = emulated;
@@ -226,6 +239,9 @@ public final class BoardSession implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!owned) {
+            return;
+        }
         if (emulated != null) {
             emulated.close();
         } else if (ssh != null) {

@@ -443,7 +443,7 @@ public final class SshBoard implements AutoCloseable {
             channel = (com.jcraft.jsch.ChannelDirectTCPIP) session.openChannel("direct-tcpip");
             channel.setHost("127.0.0.1");
             channel.setPort(boardPort);
-            channel.setInputStream(InputStream.nullInputStream());
+            // no input stream: then connect() waits for the server to confirm or refuse the channel
             channel.setOutputStream(OutputStream.nullOutputStream());
             channel.connect((int) Duration.ofSeconds(5).toMillis());
             return channel.isConnected();

@@ -526,12 +526,29 @@ public final class Session implements AutoCloseable {
                 if (options.stopCommand() != null) {
                     process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && read LEAKGATE_PID < .pid"
                             + " 2>/dev/null; export LEAKGATE_PID; " + options.stopCommand(), Duration.ofSeconds(60));
-                } else {
+                } else if (options.probe() == null || !probeSignals(options.stopSignal())) {
                     process.signal(options.stopSignal());
                 }
                 Duration grace = options.stopGrace().compareTo(left) < 0 ? options.stopGrace() : left;
                 return process.awaitEnd(grace) ? Termination.STOPPED : steps();
             }
+        }
+    }
+
+    /**
+     * Has the probe send the stop signal to the program's main thread (see leakgate_probe.c: under
+     * QEMU a signal sent to the process may stay pending in the probe's own thread); false when the
+     * probe does not answer, so that the signal is sent to the process instead.
+     */
+    private boolean probeSignals(String signal) {
+        String dir = ShellQuoting.quote(process.runFolder());
+        String script = "cd " + dir + " && [ -p probe.ctl ] || exit 0; exec 3<>probe.ans;"
+                + " printf '%s\\n' " + ShellQuoting.quote("signal " + signal) + " > probe.ctl;"
+                + " while read -r line <&3; do case \"$line\" in signalled*|error*) echo \"$line\"; break;; esac; done";
+        try {
+            return process.shell(script, Duration.ofSeconds(30)).stdout().startsWith("signalled");
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

@@ -1,0 +1,121 @@
+package dev.leakgate.run;
+
+import static dev.leakgate.run.SessionTests.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.board.BoardMemcheckRunner;
+import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.EmulatedBoard;
+import dev.leakgate.board.Settings;
+import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.Termination;
+import dev.leakgate.testing.SharedEmulatedBoard;
+import dev.leakgate.testing.TestPrograms;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Live sessions on the real emulated board: a daemon under valgrind and QEMU, ready when its port
+ * accepts (asked through the SSH connection), driven over a port forwarded through it, with leak
+ * checks through the aarch64 probe, and stopped as planned.
+ */
+@ExtendWith(SharedEmulatedBoard.class)
+class BoardLiveSessionTests {
+
+    private final BoardSession board;
+    private final BoardMemcheckRunner.Deployment deployed;
+    private final BoardMemcheckRunner.Deployment x86;
+
+    BoardLiveSessionTests(EmulatedBoard emulated) {
+        this.board = BoardSession.over(emulated.board(), "emulated", Settings.of(Map.of()));
+        this.deployed = board.deploy("live", List.of(TestPrograms.aarch64Program("daemon"),
+                TestPrograms.aarch64Probe()));
+        this.x86 = board.deploy("live-x86", List.of(TestPrograms.probe()));
+    }
+
+    @Test
+    void twoFilesOfOneNameInOneDeploymentAreRefused() {
+        assertThatThrownBy(() -> board.deploy("clash", List.of(TestPrograms.aarch64Probe(), TestPrograms.probe())))
+                .hasMessage("cannot deploy " + TestPrograms.probe() + " and " + TestPrograms.aarch64Probe()
+                        + " together: both are named leakgate_probe.so and would land on one file on the board;"
+                        + " rename one");
+    }
+
+    private MemcheckCommand daemon(int port, String... mode) {
+        return board.command(deployed.pathOf(TestPrograms.aarch64Program("daemon"))).args(String.valueOf(port))
+                .args(mode).build();
+    }
+
+    @Test
+    void daemonOnTheBoardIsDrivenThroughAForwardedPortWithLeakChecksThroughTheProbe() throws Exception {
+        Session session = Session.start(board, daemon(7070), Session.Options.daemon("board-daemon", 7070)
+                .withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+        session.awaitReady();
+        InetSocketAddress address = session.address(7070);
+
+        CheckResult started = session.leakCheck("started");
+        for (int i = 0; i < 4; i++) {
+            assertThat(request(address, "leak 25")).isEqualTo("ok");
+        }
+        request(address, "ping");
+        CheckResult batch = session.leakCheck("after 4 leaks");
+        SessionReport report = session.stop();
+
+        assertThat(address.getPort()).as("a local port, forwarded over SSH").isNotEqualTo(7070);
+        assertThat(started.lost()).isZero();
+        assertThat(batch.lost()).isEqualTo(100);
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().exitSignal()).isEqualTo("TERM");
+        assertThat(report.run().problems()).isEmpty();
+        assertThat(report.run().report().totals().bytes(LeakKind.POSSIBLY_LOST)).isZero();
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, board.toString());
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).startsWith("leak check 'after 4 leaks' found 100 bytes lost since 'started'")
+                .contains("at serve (daemon.c:", "leakgate: FAIL: definitely lost: 100 bytes in 4 blocks");
+        assertThat(board.sshBoard().run("ls /tmp/leakgate/runs", Duration.ofSeconds(20)).stdout())
+                .as("the board's run folder is removed").doesNotContain("board-daemon");
+    }
+
+    @Test
+    void portThatNeverOpensOnTheBoardTimesOutQuotingTheDaemon() {
+        Session session = Session.start(board, daemon(7071), Session.Options.daemon("board-wrong-port", 7072)
+                .withReadyTimeout(Duration.ofSeconds(8)));
+
+        assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the program was not ready within 8 s (waited for port 7072 on the emulated"
+                        + " aarch64 board to accept)")
+                .hasMessageContaining("listening on 7071");
+        assertThat(session.stop().run().termination()).isEqualTo(Termination.STOPPED);
+    }
+
+    @Test
+    void daemonThatExitsEarlyOnTheBoardIsQuoted() {
+        Session session = Session.start(board, daemon(7073, "exit-early"), Session.Options.daemon("board-early", 7073));
+
+        assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the program ended before it was ready")
+                .hasMessageContaining("daemon: cannot read /etc/daemon.conf");
+        SessionReport report = session.stop();
+        assertThat(report.run().exitStatus()).hasValue(3);
+    }
+
+    @Test
+    void probeForAnotherCpuDoesNotLoadAndIsNamed() {
+        Session session = Session.start(board, daemon(7074), Session.Options.daemon("board-x86-probe", 7074)
+                .withProbe(x86.pathOf(TestPrograms.probe())));
+
+        assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
+                .hasMessageContaining("did not load into the program")
+                .hasMessageContaining("cannot be preloaded");
+        session.stop();
+    }
+}

@@ -84,10 +84,12 @@ static void leakgate_probe_command(char *line) {
         int n;
         if (number == 0) {
             n = snprintf(answer, sizeof answer, "error unknown-signal %.50s\n", line + 7);
-        } else {
+        } else { /* the answer first: the signal may end the process at once */
+            n = snprintf(answer, sizeof answer, "signalled %.50s\n", line + 7);
+            leakgate_probe_answer(answer, (size_t) n);
             pid_t pid = getpid();
             syscall(SYS_tgkill, pid, pid, number);
-            n = snprintf(answer, sizeof answer, "signalled %.50s\n", line + 7);
+            return;
         }
         leakgate_probe_answer(answer, (size_t) n);
         return;

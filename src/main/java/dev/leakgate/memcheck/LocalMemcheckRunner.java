@@ -165,6 +165,8 @@ public final class LocalMemcheckRunner {
             return new NotStarted(new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, null, elapsed(start),
                     options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of(), null));
         }
+        // the pid where a board run has it too: side commands of a live session read it
+        write(files.folder().resolve(".pid"), process.pid() + "\n");
         StdinWriter stdin = options.keepStdinOpen()
                 ? StdinWriter.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
         MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(process.pid()));

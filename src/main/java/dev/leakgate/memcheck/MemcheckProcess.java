@@ -28,7 +28,7 @@ public interface MemcheckProcess extends AutoCloseable {
     /** The command as it runs (its files placed, its id set). */
     MemcheckCommand command();
 
-    /** The run's folder where the program runs (a board path on a board). */
+    /** The run's folder where the program runs (a board path on a board); its {@code .pid} holds valgrind's pid. */
     String runFolder();
 
     /** Where the program runs, for messages. */

@@ -421,26 +421,17 @@ public final class Session implements AutoCloseable {
     }
 
     private String askProbe(String name) {
-        String dir = ShellQuoting.quote(process.runFolder());
-        String expected = ShellQuoting.quote("checked " + name + " ") + "*";
-        // the answer FIFO is opened read-write first, so the probe's answer never waits for a reader;
-        // read, printf, case and echo are shell builtins
-        String script = "cd " + dir + " && [ -p probe.ctl ] || { echo noprobe; exit 0; }; exec 3<>probe.ans;"
-                + " printf '%s\\n' " + ShellQuoting.quote("check " + name) + " > probe.ctl;"
-                + " while read -r line <&3; do case \"$line\" in " + expected + "|error*) echo \"$line\"; break;;"
-                + " esac; done";
         if (process.hasExited()) {
             throw new SessionException("the program has ended, so it cannot take the leak check '" + name + "'"
                     + lastOutput());
         }
-        MemcheckProcess.ShellResult r;
+        String out;
         try {
-            r = process.shell(script, Duration.ofSeconds(120));
+            out = probe("check " + name, ShellQuoting.quote("checked " + name + " ") + "*", Duration.ofSeconds(120));
         } catch (RuntimeException e) {
             throw new SessionException("the probe did not answer the leak check '" + name + "' within 120 s ("
                     + e.getMessage() + "): the program may be stopped, or valgrind is busy" + lastOutput());
         }
-        String out = r.stdout().strip();
         if (out.equals("noprobe")) {
             throw new SessionException("the leak check probe is not loaded into the program (no probe.ctl in "
                     + process.runFolder() + ")" + lastOutput());
@@ -450,6 +441,23 @@ public final class Session implements AutoCloseable {
                     + (process.hasExited() ? "; the program has ended" + lastOutput() : ""));
         }
         return out;
+    }
+
+    /**
+     * Sends a line to the probe and returns its answer (the first line matching {@code answer}, a
+     * shell case pattern, or an error), "noprobe" when it is not loaded, "gone" when the program
+     * ended before it answered. Both FIFOs are opened read-write, so no open ever waits for the
+     * other side, and a watcher ends the wait when the program's process is gone; read, printf,
+     * case, kill and echo are shell builtins (only the watcher's sleep is a program).
+     */
+    private String probe(String line, String answer, Duration timeout) {
+        String script = "cd " + ShellQuoting.quote(process.runFolder()) + " && [ -p probe.ctl ] || { echo noprobe;"
+                + " exit 0; }; read P < .pid 2>/dev/null; exec 3<>probe.ans 4<>probe.ctl;"
+                + " ( while kill -0 \"$P\" 2>/dev/null; do sleep 1; done; echo gone >&3 ) & w=$!;"
+                + " printf '%s\\n' " + ShellQuoting.quote(line) + " >&4;"
+                + " while read -r line <&3; do case \"$line\" in " + answer + "|error*|gone) echo \"$line\"; break;;"
+                + " esac; done; kill $w 2>/dev/null";
+        return process.shell(script, timeout).stdout().strip();
     }
 
     private static final Pattern CHECKED = Pattern.compile(
@@ -541,12 +549,8 @@ public final class Session implements AutoCloseable {
      * probe does not answer, so that the signal is sent to the process instead.
      */
     private boolean probeSignals(String signal) {
-        String dir = ShellQuoting.quote(process.runFolder());
-        String script = "cd " + dir + " && [ -p probe.ctl ] || exit 0; exec 3<>probe.ans;"
-                + " printf '%s\\n' " + ShellQuoting.quote("signal " + signal) + " > probe.ctl;"
-                + " while read -r line <&3; do case \"$line\" in signalled*|error*) echo \"$line\"; break;; esac; done";
         try {
-            return process.shell(script, Duration.ofSeconds(30)).stdout().startsWith("signalled");
+            return probe("signal " + signal, "signalled*", Duration.ofSeconds(30)).startsWith("signalled");
         } catch (RuntimeException e) {
             return false;
         }

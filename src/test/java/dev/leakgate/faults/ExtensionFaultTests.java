@@ -1,8 +1,10 @@
 package dev.leakgate.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.leakgate.junit.Daemon;
 import dev.leakgate.junit.Harness;
 import dev.leakgate.junit.ValgrindOnBoard;
 import dev.leakgate.testing.TestPrograms;
@@ -25,9 +27,14 @@ class ExtensionFaultTests {
 
     private static final String KIT = "target/test-programs/kit_faults";
 
+    private static final String DAEMON = "target/test-programs/daemon";
+    private static final String PROBE = "target/test-programs/leakgate_probe.so";
+
     @BeforeAll
     static void build() {
         TestPrograms.kitProgram("kit_faults");
+        TestPrograms.program("daemon");
+        TestPrograms.probe();
     }
 
     private static String failure(Class<?> testCase) {
@@ -165,5 +172,55 @@ class ExtensionFaultTests {
                 "dev.leakgate.faults.ExtensionFaultTests_NamedByFullClassNameTestCase-leaksATree-");
         assertThat(Files.readString(Path.of(xml))).contains("5,440 (+5,440) (64 (+64) direct, 5,376 (+5,376) indirect)");
         assertThat(message).contains("definitely lost: 64 bytes in 1 blocks");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = DAEMON, args = "18471", ports = 18471, probe = PROBE)
+    static class DaemonBodyThrowsTestCase {
+        @Test
+        void bodyFails(Daemon daemon) throws Exception {
+            dev.leakgate.testing.LineClient.request(daemon.address(18471), "leak 64");
+            daemon.leakCheck("after one leak");
+            throw new IllegalStateException("the client under test failed");
+        }
+    }
+
+    @Test
+    void daemonIsStoppedAndItsReportKeptWhenTheBodyThrows() throws Exception {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(DaemonBodyThrowsTestCase.class)).execute();
+
+        String message = results.testEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
+                .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
+        assertThat(message).as("the body's own failure is the one shown").isEqualTo("the client under test failed");
+        String page = results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
+                .findFirst().orElseThrow();
+        assertThat(LocalRuns.text(Path.of(page))).contains("badge fail", "definitely lost: 64 bytes in 1 blocks",
+                "after one leak");
+        try (java.net.Socket s = new java.net.Socket()) {
+            assertThatThrownBy(() -> s.connect(new java.net.InetSocketAddress("127.0.0.1", 18471), 1000))
+                    .as("the daemon was stopped").isInstanceOf(java.io.IOException.class);
+        }
+    }
+
+    @ValgrindOnBoard(board = "local", harness = DAEMON, args = "18472", ports = 18472, probe = PROBE)
+    static class CleanDaemonTestCase {
+        @Test
+        void cacheButNoLeak(Daemon daemon) throws Exception {
+            for (int i = 0; i < 3; i++) {
+                dev.leakgate.testing.LineClient.request(daemon.address(18472), "keep 32");
+            }
+            daemon.mark("3 cached");
+            dev.leakgate.assertj.LeakgateAssertions.assertThat(daemon.leakCheck("after 3 keep")).hasLostNothing();
+        }
+    }
+
+    @Test
+    void daemonThatLosesNothingPassesAndIsStoppedAsPlanned() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(CleanDaemonTestCase.class)).execute();
+
+        results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
     }
 }

@@ -1,6 +1,6 @@
 package dev.leakgate.run;
 
-import static dev.leakgate.run.SessionTests.request;
+import static dev.leakgate.testing.LineClient.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

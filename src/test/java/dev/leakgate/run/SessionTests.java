@@ -11,13 +11,11 @@ import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.testing.TestPrograms;
+import static dev.leakgate.testing.LineClient.request;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -48,18 +46,6 @@ class SessionTests {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    /** One request to the test daemon: a line, then its "ok". */
-    static String request(InetSocketAddress address, String line) throws IOException {
-        try (Socket s = new Socket(address.getHostString(), address.getPort())) {
-            s.setSoTimeout(30_000);
-            OutputStream out = s.getOutputStream();
-            out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).strip();
         }
     }
 

@@ -3,7 +3,8 @@
 # against a class of 1; each test
 # runs the example harness's onvifStartStream 20 times under memcheck) against a bare OpenSSH
 # `ssh board valgrind ...` of the same harness with the same options and input (median of 6), on
-# the same warm emulated board. Goal: <= 1.10x.
+# the same warm emulated board. Goal: <= 1.10x. Then a live daemon: the time from a session's start to its port
+# accepting against a bare ssh board valgrind start of the same daemon, and the cost of one on-demand leak check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-board.sh >/dev/null

@@ -95,7 +95,91 @@ public final class ExtensionOverheadBenchmark {
                     one - perTest);
             System.out.printf("extension per test vs bare: %.2fx (goal <= 1.10x); with the per-class cost spread over"
                     + " %d tests: %.2fx%n", perTest / bareMedian, TESTS, many / TESTS / bareMedian);
+
+            daemon(emulated, access, example);
         }
+    }
+
+    /**
+     * The live daemon, on the same board: the time from starting a session to the daemon's port
+     * accepting (leakgate: start, readiness through the SSH connection, the probe's check) against a
+     * bare {@code ssh board valgrind onvif_daemon} until it prints that it listens; and the cost of one
+     * on-demand leak check through the probe. Medians of three, bare runs before and after.
+     */
+    private static void daemon(EmulatedBoard emulated, OpenSshAccess access, Path example) throws Exception {
+        Path daemon = example.resolve("onvif_daemon");
+        Path lib = example.resolve("libonvif_server.so");
+        Path probe = example.getParent().resolve("leakgate_probe.so");
+        SshBoard board = emulated.board();
+        var t = board.target();
+        BoardMemcheckRunner.Deployment d = new BoardMemcheckRunner(board).deploy("bench-daemon",
+                List.of(daemon, lib, probe));
+        MemcheckCommand bare = MemcheckCommand.builder(d.pathOf(daemon)).args("8090")
+                .env("LD_LIBRARY_PATH", d.folder()).xmlFile("/tmp/bare-daemon/memcheck.xml")
+                .logFile("/tmp/bare-daemon/memcheck.log").workingDirectory("/tmp/bare-daemon").build();
+        List<String> ssh = new ArrayList<>(List.of("ssh"));
+        ssh.addAll(access.options());
+        ssh.addAll(List.of("-p", String.valueOf(t.port()), "root@" + t.host(), "mkdir -p /tmp/bare-daemon && "
+                + bare.shellCommand()));
+        dev.leakgate.board.BoardSession session = dev.leakgate.board.BoardSession.over(board, "emulated",
+                dev.leakgate.board.Settings.of(java.util.Map.of()));
+        MemcheckCommand live = session.command(d.pathOf(daemon)).args("8091").env("LD_LIBRARY_PATH", d.folder()).build();
+
+        List<Double> bareReady = new ArrayList<>();
+        List<Double> liveReady = new ArrayList<>();
+        List<Double> checks = new ArrayList<>();
+        bareReady.add(bareDaemon(ssh, board));
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            dev.leakgate.run.Session s = dev.leakgate.run.Session.start(session, live,
+                    dev.leakgate.run.Session.Options.daemon("bench-daemon", 8091).withProbe(d.pathOf(probe)));
+            s.awaitReady();
+            liveReady.add((System.nanoTime() - start) / 1e9);
+            for (int c = 0; c < 3; c++) {
+                long at = System.nanoTime();
+                s.leakCheck("check " + c);
+                checks.add((System.nanoTime() - at) / 1e9);
+            }
+            s.close();
+        }
+        bareReady.add(bareDaemon(ssh, board));
+        bareReady.add(bareDaemon(ssh, board));
+        double bareMedian = median(bareReady);
+        double liveMedian = median(liveReady);
+        double checkMedian = median(checks);
+        System.out.printf("daemon start to port ready: bare ssh board valgrind %.2f s (median of 3, until it prints that"
+                + " it listens), leakgate session %.2f s (median of 3: start, readiness over SSH, the probe's check):"
+                + " %.2fx%n", bareMedian, liveMedian, liveMedian / bareMedian);
+        System.out.printf("one on-demand leak check through the probe: median %.2f s of %d, %.2fx a bare daemon"
+                + " start%n", checkMedian, checks.size(), checkMedian / bareMedian);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Starts the daemon over OpenSSH under valgrind; seconds until it says it listens; then ends it. */
+    private static double bareDaemon(List<String> ssh, SshBoard board) throws Exception {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(ssh).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        double ready = -1;
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.contains("listening on port")) {
+                ready = (System.nanoTime() - start) / 1e9;
+                break;
+            }
+        }
+        board.run("pkill -TERM -f '[o]nvif_daemon 8090'", java.time.Duration.ofSeconds(30));
+        if (!p.waitFor(120, TimeUnit.SECONDS) || ready < 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("the bare daemon did not start");
+        }
+        return ready;
     }
 
     private static double engine(Class<?> testCase, int tests) {

@@ -178,15 +178,7 @@ public final class BoardSession implements AutoCloseable {
 
     /** Whether a TCP port on the board's loopback accepts connections now. */
     public boolean accepts(int port) {
-        if (ssh != null) {
-            return ssh.accepts(port);
-        }
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return ssh != null ? ssh.accepts(port) : MemcheckProcess.acceptsHere(port);
     }
 
     /**

@@ -299,12 +299,7 @@ public final class LocalMemcheckRunner {
 
         @Override
         public boolean accepts(int port) {
-            try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
+            return MemcheckProcess.acceptsHere(port);
         }
 
         @Override

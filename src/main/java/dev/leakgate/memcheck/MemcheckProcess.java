@@ -71,4 +71,14 @@ public interface MemcheckProcess extends AutoCloseable {
     /** Ends it at once (SIGKILL) if it still runs and releases what it holds; {@link #finish} first to keep its run. */
     @Override
     void close();
+
+    /** Whether a TCP port on this machine's loopback accepts a connection now. */
+    static boolean acceptsHere(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }

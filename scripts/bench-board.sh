@@ -20,5 +20,4 @@ if [[ ! -s $out/libbig.so ]]; then
   aarch64-linux-gnu-objcopy --add-section .leakgate_blob="$out/blob.bin" "$out/libstream.so" "$out/libbig.so"
   rm -f "$out/blob.bin"
 fi
-TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CHECKS_DISABLE=true \
-  java -cp "$cp" dev.leakgate.board.BoardBenchmark "$out/libbig.so" 2>&1 | grep -v '^SLF4J'
+java -cp "$cp" dev.leakgate.board.BoardBenchmark "$out/libbig.so" 2>&1 | grep -v '^SLF4J'

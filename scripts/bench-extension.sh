@@ -10,5 +10,4 @@ cd "$(dirname "$0")/.."
 scripts/setup-board.sh >/dev/null
 mvn -B -ntp -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="target/classes:target/test-classes:$(cat target/classpath.txt)"
-TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_CHECKS_DISABLE=true \
-  java -cp "$cp" dev.leakgate.junit.ExtensionOverheadBenchmark 2>&1 | grep -v '^SLF4J'
+java -cp "$cp" dev.leakgate.junit.ExtensionOverheadBenchmark 2>&1 | grep -v '^SLF4J'

@@ -63,6 +63,8 @@ public final class EmulatedBoard implements AutoCloseable {
      */
     public static EmulatedBoard start(String image) {
         long begin = System.nanoTime();
+        DockerEngine.requireAnswering(); // within seconds, with the cause
+        DockerEngine.configureTestcontainers(); // no reaper container, no checks: nothing is pulled
         checkDocker();
         checkBinfmt();
         checkImage(image);

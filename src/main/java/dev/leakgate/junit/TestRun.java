@@ -95,8 +95,8 @@ final class TestRun implements AutoCloseable {
         Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(
                 ValgrindOnBoardExtension.PROGRESS_SECONDS, "10")));
         Session started = session;
-        progress = Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName()
-                + " on " + b, every, started::status, line -> context.publishReportEntry("leakgate.progress", line));
+        progress = Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
+                every, started::status, line -> context.publishReportEntry("leakgate.progress", line));
         return session;
     }
 
@@ -264,7 +264,7 @@ final class TestRun implements AutoCloseable {
                     return 0;
                 }
             }).sum();
-            System.out.printf("leakgate: deploying %d files (%.1f MB) to %s for %s%n", files.size(), bytes / 1e6, b,
+            System.out.printf("leakgate: deploying %d files (%.1f MB) for %s%n", files.size(), bytes / 1e6,
                     context.getRequiredTestClass().getSimpleName());
             long start = System.nanoTime();
             BoardMemcheckRunner.Deployment dep = b.deploy(folder, files);

@@ -104,8 +104,12 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     /** One board per test run and board setting, closed when the run ends. */
     static BoardSession board(ExtensionContext context, Settings settings, String defaultBoard) {
         String key = "board:" + settings.get(Settings.BOARD, defaultBoard);
-        Closing<?> open = context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(key, k -> new Closing<>(BoardSession.open(settings, defaultBoard)), Closing.class);
+        Closing<?> open = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> {
+            long start = System.nanoTime();
+            BoardSession board = BoardSession.open(settings, defaultBoard);
+            System.out.printf("leakgate: board: %s (ready in %.1f s)%n", board, (System.nanoTime() - start) / 1e9);
+            return new Closing<>(board);
+        }, Closing.class);
         return (BoardSession) open.value();
     }
 

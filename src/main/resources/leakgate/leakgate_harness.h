@@ -189,6 +189,30 @@ static void leakgate_check(const char *name) {
            possibly, reachable, suppressed);
 }
 
+/*
+ * Scenario names are letters, digits and '_' (not starting with a digit), each given once: what
+ * leakgate can ask for. A harness whose table breaks the rule says so and stops before it serves.
+ */
+static const char *leakgate_bad_name(const struct leakgate_scenario *scenarios, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        const char *n = scenarios[i].name;
+        if (n == NULL || !(*n == '_' || (*n >= 'A' && *n <= 'Z') || (*n >= 'a' && *n <= 'z'))) {
+            return n == NULL ? "(null)" : n;
+        }
+        for (const char *c = n; *c; c++) {
+            if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'))) {
+                return n;
+            }
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(scenarios[j].name, n) == 0) {
+                return n;
+            }
+        }
+    }
+    return NULL;
+}
+
 /* The protocol loop; returns the value for main to return. */
 static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count, int argc, char **argv) {
     struct sigaction stop;
@@ -201,6 +225,13 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
     sigaction(SIGHUP, &stop, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
     leakgate_take_token();
+    const char *bad = leakgate_bad_name(scenarios, count);
+    if (bad != NULL) {
+        printf("%sleakgate-harness 2 error bad-scenario-name %s\n", leakgate_reply_prefix, bad);
+        fprintf(stderr, "leakgate_harness.h: the scenario name '%s' is not letters, digits and '_' (not starting"
+                        " with a digit), or is given twice: rename it in LEAKGATE_SCENARIOS\n", bad);
+        return 2;
+    }
 
     printf("%sleakgate-harness 2 ready scenarios=", leakgate_reply_prefix);
     for (size_t i = 0; i < count; i++) {

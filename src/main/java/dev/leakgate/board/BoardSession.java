@@ -61,8 +61,9 @@ public final class BoardSession implements AutoCloseable {
         this.localRunner = ssh == null ? new LocalMemcheckRunner(runsRoot()) : null;
     }
 
-    private static Path runsRoot() {
-        return Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate")).resolve("runs");
+    /** Where run folders are kept on this machine: {@code leakgate.runs.dir} (default target/leakgate), then runs/. */
+    private Path runsRoot() {
+        return Path.of(settings.get(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate")).resolve("runs");
     }
 
     /**

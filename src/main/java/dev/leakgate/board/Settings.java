@@ -39,11 +39,32 @@ public final class Settings {
     private final Map<String, String> systemProperties;
     private final Map<String, String> environment;
     private final Map<String, Properties> files;
+    /** Values that win over every other source (a command line option), with the name of their source. */
+    private final Map<String, String[]> overrides;
 
     Settings(Map<String, String> systemProperties, Map<String, String> environment, Map<String, Properties> files) {
+        this(systemProperties, environment, files, Map.of());
+    }
+
+    private Settings(Map<String, String> systemProperties, Map<String, String> environment,
+                     Map<String, Properties> files, Map<String, String[]> overrides) {
         this.systemProperties = Map.copyOf(systemProperties);
         this.environment = Map.copyOf(environment);
         this.files = new LinkedHashMap<>(files);
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    /**
+     * These settings with one value that wins over every source, e.g. a command line option
+     * ({@code source}: "option --board"); a null value changes nothing.
+     */
+    public Settings with(String property, String value, String source) {
+        if (value == null) {
+            return this;
+        }
+        Map<String, String[]> o = new LinkedHashMap<>(overrides);
+        o.put(property, new String[] {value.trim(), source});
+        return new Settings(systemProperties, environment, files, o);
     }
 
     /** Settings given in code (taken as system properties would be), e.g. for a tool that picks its board. */
@@ -92,6 +113,10 @@ public final class Settings {
     }
 
     private String[] lookup(String property) {
+        String[] over = overrides.get(property);
+        if (over != null) {
+            return over;
+        }
         String v = systemProperties.get(property);
         if (v != null && !v.isBlank()) {
             return new String[] {v.trim(), "system property " + property};

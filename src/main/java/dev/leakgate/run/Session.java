@@ -313,6 +313,15 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("a scenario runs at least once, but " + scenario + " was asked to run "
                     + times + " times");
         }
+        String hello = greeting();
+        if (!hello.startsWith(KitProtocol.GREETING)) {
+            throw new SessionException(hello.contains(" error bad-scenario-name ")
+                    ? "the harness refused to start: its scenario name '" + hello.substring(hello.indexOf(
+                    "bad-scenario-name ") + 18) + "' is not letters, digits and '_' (not starting with a digit), or is"
+                    + " given twice; rename it in LEAKGATE_SCENARIOS"
+                    : "the harness greeted with '" + hello + "': it was built with another version of"
+                    + " leakgate_harness.h; rebuild it with this leakgate's (java -jar leakgate-cli.jar kit)");
+        }
         requests.add(new KitReplies.Request(scenario, times));
         doing = ", running " + scenario + " x" + times + " (request " + requests.size() + ")";
         process.send(("run " + scenario + " " + times + "\n").getBytes(StandardCharsets.US_ASCII));

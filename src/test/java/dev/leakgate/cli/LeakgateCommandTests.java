@@ -12,14 +12,21 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The command line tool in this JVM: results on stdout, diagnostics on stderr, exit codes. */
 class LeakgateCommandTests {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int execute(String... args) {
+        out.reset();
+        err.reset();
         return LeakgateCommand.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     private String err() {
@@ -27,15 +34,27 @@ class LeakgateCommandTests {
     }
 
     @Test
-    void runFailsOnALeakyProgramAndPassesOnACleanOne(@TempDir Path runs) {
+    void runFailsOnALeakyProgramAndPassesOnACleanOneWithTheVerdictOnStdout(@TempDir Path runs) {
         assertThat(execute("run", "--runs-dir", runs.toString(), "--", TestPrograms.program("leaky").toString()))
                 .isEqualTo(LeakgateCommand.FAIL);
-        assertThat(err()).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks (limit 0 bytes)")
+        assertThat(out()).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks (limit 0 bytes)")
                 .contains("at make_buffer (leaky.c:6)", "raw XML: " + runs);
+        assertThat(err()).startsWith("leakgate: board: this machine (local valgrind)");
 
         assertThat(execute("run", "--runs-dir", runs.toString(), "--", TestPrograms.program("clean").toString()))
                 .isEqualTo(LeakgateCommand.PASS);
-        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("leakgate: PASS: ");
+        assertThat(out()).startsWith("leakgate: PASS: ");
+    }
+
+    @Test
+    void runDrivesAKitHarnessScenarioByScenario(@TempDir Path runs) {
+        int status = execute("run", "--runs-dir", runs.toString(), "--scenario", "frees=3", "--scenario", "leaks",
+                "--", TestPrograms.kitProgram("kit_demo").toString());
+
+        assertThat(status).isEqualTo(LeakgateCommand.FAIL);
+        assertThat(err()).contains("leakgate: frees x3: lost 0 bytes", "leakgate: leaks x1: lost 300 bytes");
+        assertThat(out()).startsWith("scenario leaks (x1) lost 300 bytes while it ran (definitely and indirectly lost;"
+                + " limit 0)\nleakgate: FAIL: definitely lost: 300 bytes in 1 blocks");
     }
 
     @Test
@@ -57,17 +76,37 @@ class LeakgateCommandTests {
         Path xml = Files.writeString(dir.resolve("cut.xml"), "<?xml version=\"1.0\"?>\n<valgrindoutput>\n<protocolversion>4");
 
         assertThat(execute("check", xml.toString())).isEqualTo(LeakgateCommand.INCONCLUSIVE);
-        assertThat(err()).contains("cut.xml is cut off at line 3");
+        assertThat(out()).contains("cut.xml is cut off at line 3");
+    }
+
+    @Test
+    void kitWritesTheCKitIntoAFolder(@TempDir Path dir) throws Exception {
+        assertThat(execute("kit", dir.resolve("kit").toString())).isEqualTo(LeakgateCommand.PASS);
+
+        assertThat(dir.resolve("kit/leakgate_harness.h")).hasSameTextualContentAs(
+                Path.of("src/main/resources/leakgate/leakgate_harness.h"));
+        assertThat(dir.resolve("kit/leakgate_probe.c")).isRegularFile();
+        assertThat(dir.resolve("kit/leakgate_probe.supp")).isRegularFile();
+        assertThat(out().lines()).containsExactly(dir.resolve("kit/leakgate_harness.h").toString(),
+                dir.resolve("kit/leakgate_probe.c").toString(), dir.resolve("kit/leakgate_probe.supp").toString());
     }
 
     @Test
     void badUsageSaysWhatIsWrongAndHowToCallIt() {
         assertThat(execute("check")).isEqualTo(LeakgateCommand.USAGE);
-        assertThat(err()).startsWith("leakgate: check needs the XML file valgrind wrote (--xml-file)\nusage: ");
+        assertThat(err()).startsWith("leakgate: check needs the XML file valgrind wrote (--xml-file)\nUsage: leakgate check");
         assertThat(execute("run", "--limit", "lost=3", "--", "x")).isEqualTo(LeakgateCommand.USAGE);
-        assertThat(err()).contains("leakgate: Unknown leak kind 'lost': use one of definitely_lost, ");
+        assertThat(err()).contains("'x' does not exist or is not a file");
+        assertThat(execute("run", "--limit", "lost=3", "--", TestPrograms.program("clean").toString()))
+                .isEqualTo(LeakgateCommand.USAGE);
+        assertThat(err()).startsWith("leakgate: Unknown leak kind 'lost': use one of definitely_lost, ");
         assertThat(execute("run", "--", "./no/such/program")).isEqualTo(LeakgateCommand.USAGE);
-        assertThat(err()).contains("the program './no/such/program' does not exist or is not executable");
+        assertThat(err()).contains("'./no/such/program' does not exist or is not a file");
         assertThat(execute("frobnicate")).isEqualTo(LeakgateCommand.USAGE);
+        assertThat(err()).startsWith("leakgate: Unmatched argument at index 0: 'frobnicate'");
+        assertThat(execute("run", "--no-such-option", "--", "x")).isEqualTo(LeakgateCommand.USAGE);
+        assertThat(err()).startsWith("leakgate: Unknown option: '--no-such-option'").contains("Usage: leakgate run");
+        assertThat(execute()).isEqualTo(LeakgateCommand.USAGE);
+        assertThat(err()).startsWith("leakgate: no command given: use check, run or kit");
     }
 }

@@ -247,4 +247,28 @@ class SessionTests {
         assertThat(report.run().problems()).first().asString()
                 .startsWith("the program did not end by itself: leakgate ended it at the timeout after 3 s");
     }
+
+    @Test
+    void harnessWhoseScenarioNameBreaksTheRuleRefusesToStartAndSaysWhich() {
+        Session session = Session.start(local, MemcheckCommand.builder(TestPrograms.kitProgram("kit_badname")
+                .toString()).build(), Session.Options.kit("bad-name"));
+
+        assertThatThrownBy(() -> session.run("fine", 1)).isInstanceOf(SessionException.class)
+                .hasMessage("the harness refused to start: its scenario name 'start stream' is not letters, digits and"
+                        + " '_' (not starting with a digit), or is given twice; rename it in LEAKGATE_SCENARIOS");
+        SessionReport report = session.stop();
+        assertThat(report.run().exitStatus()).hasValue(2);
+        assertThat(LocalRunsText.of(report.run().files().stderr())).contains("the scenario name 'start stream'");
+    }
+
+    /** A run file's text. */
+    static final class LocalRunsText {
+        static String of(java.nio.file.Path file) {
+            try {
+                return Files.readString(file);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
 }

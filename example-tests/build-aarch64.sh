@@ -12,7 +12,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/target/aarch64}
 cc=${CC:-aarch64-linux-gnu-gcc}
-kit=$here/../src/main/resources/leakgate
+# the C kit: the third argument (the example's build unpacks it from the leakgate artifact), else this
+# repository's copy
+kit=${3:-$here/../src/main/resources/leakgate}
 command -v "$cc" >/dev/null || { echo "no $cc: run scripts/setup-board.sh (installs gcc-aarch64-linux-gnu)" >&2; exit 1; }
 [[ -f /usr/include/valgrind/memcheck.h ]] || { echo "no valgrind headers: run scripts/setup.sh (installs valgrind)" >&2; exit 1; }
 mkdir -p "$out/include"

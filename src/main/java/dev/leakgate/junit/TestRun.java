@@ -166,7 +166,7 @@ final class TestRun implements AutoCloseable {
                 lines);
         Path index = ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(
                 context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
-                verdict.outcome().name(), firstLine(verdict.message()), page));
+                verdict.outcome().name(), firstLine(verdict.message()), page, verdict.verdict().notes()));
         Map<String, String> entry = new LinkedHashMap<>();
         entry.put("leakgate.verdict", verdict.outcome().name());
         entry.put("leakgate.report", page.toString());
@@ -196,6 +196,9 @@ final class TestRun implements AutoCloseable {
                 : run.termination().endedByLeakgate() ? "; the soak was ended by the timeout after " + a.timeoutSeconds()
                 + " s, so it did not finish" : "";
         List<String> failures = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        dev.leakgate.memcheck.Outcome outcome = dev.leakgate.memcheck.Outcome.PASS;
         for (Harness.SoakCall call : harness.soaks()) {
             GrowthSeries series = GrowthSeries.parse(out, call.scenario(), call.runs());
             if (run.termination() != Termination.EXITED) {
@@ -204,10 +207,22 @@ final class TestRun implements AutoCloseable {
             Path csv = series.writeCsv(run.files().folder().resolve("growth-" + call.scenario() + ".csv"));
             GrowthGate.Result result = new GrowthGate(call.maxBytesPerRun(), 0.2).evaluate(series);
             context.publishReportEntry("leakgate.growth." + call.scenario(), csv.toString());
+            messages.add(result.message());
+            if (result.conclusive()) {
+                notes.add(String.format(java.util.Locale.ROOT, "growth of %s: %.1f bytes per run (limit %d)",
+                        call.scenario(), result.heapSlope(), call.maxBytesPerRun()));
+            }
             if (!result.passed()) {
                 failures.add(result.message() + "\n  (natively on " + b + "; series: " + csv + cut + ")");
+                outcome = !result.conclusive() ? dev.leakgate.memcheck.Outcome.INCONCLUSIVE
+                        : outcome == dev.leakgate.memcheck.Outcome.INCONCLUSIVE ? outcome : dev.leakgate.memcheck.Outcome.FAIL;
             }
         }
+        Path page = HtmlReport.writeSoakPage(title(), outcome, messages, run.files(), 0.2);
+        ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(context.getRequiredTestClass()
+                .getSimpleName() + " > " + context.getDisplayName() + " (growth)", outcome.name(),
+                firstLine(messages.isEmpty() ? "" : messages.get(0)), page, notes));
+        context.publishReportEntry("leakgate.growth.report", page.toString());
         run.notes().forEach(n -> System.out.println("leakgate: " + n));
         return failures;
     }

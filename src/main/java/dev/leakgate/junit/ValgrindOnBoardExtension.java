@@ -3,7 +3,6 @@ package dev.leakgate.junit;
 import dev.leakgate.board.BoardSession;
 import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.report.HtmlReport;
 import dev.leakgate.run.SessionException;
 
 import java.nio.file.Path;
@@ -80,25 +79,10 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     }
 
     /** The index of this test run's reports, in the root store: one page across all tests. */
-    static ReportIndex reportIndex(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(ReportIndex.class, k -> new ReportIndex(
-                Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate")).resolve("report")),
-                ReportIndex.class);
-    }
-
-    /** The runs of this test run, written out as index.html after each test. */
-    static final class ReportIndex {
-        private final Path dir;
-        private final List<HtmlReport.Entry> entries = new ArrayList<>();
-
-        ReportIndex(Path dir) {
-            this.dir = dir;
-        }
-
-        synchronized Path add(HtmlReport.Entry entry) {
-            entries.add(entry);
-            return HtmlReport.writeIndex(dir, entries);
-        }
+    static dev.leakgate.report.ReportIndex reportIndex(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(dev.leakgate.report.ReportIndex.class,
+                k -> new dev.leakgate.report.ReportIndex(Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
+                        "target/leakgate")).resolve("report")), dev.leakgate.report.ReportIndex.class);
     }
 
     /** One board per test run and board setting, closed when the run ends. */

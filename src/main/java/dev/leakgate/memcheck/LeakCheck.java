@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param clientMessagesBefore how many client messages the program had written when this check
  *                            began: ties a mid-run check to the marker the program wrote before it
  * @param mode                whether the check listed every record or only those that changed
+ * @param held                bytes that the records of each kind hold indirectly ("96 (32 direct, 64
+ *                            indirect)"), over every record, also those not retained
  */
 public record LeakCheck(List<LeakRecord> records, long omittedRecords, LeakTotals totals,
-                        int clientMessagesBefore, Mode mode) {
+                        int clientMessagesBefore, Mode mode, java.util.Map<LeakKind, Long> held) {
 
     /** How much of the heap's loss records a check lists. */
     public enum Mode {
@@ -33,6 +35,12 @@ public record LeakCheck(List<LeakRecord> records, long omittedRecords, LeakTotal
 
     public LeakCheck {
         records = List.copyOf(records);
+        held = java.util.Map.copyOf(held);
+    }
+
+    /** Bytes the records of this kind hold indirectly (a lost tree: what hangs off its lost roots). */
+    public long heldBy(LeakKind kind) {
+        return held.getOrDefault(kind, 0L);
     }
 
     /** The retained records of one kind, largest first. */

@@ -144,7 +144,8 @@ public final class LeakGate {
                 } else if (amount.get().bytes() - accepted > limit.getValue()) {
                     List<LeakRecord> unknown = check.records(kind).stream()
                             .filter(r -> known == null || !known.isAccepted(r)).toList();
-                    violations.add(new Violation.Leak(kind, amount.get(), limit.getValue(), unknown, accepted));
+                    violations.add(new Violation.Leak(kind, amount.get(), limit.getValue(), unknown, accepted,
+                            kind == LeakKind.DEFINITELY_LOST ? check.heldBy(kind) : 0));
                 }
             }
         }

@@ -159,7 +159,7 @@ final class ReportBuilder {
         LeakTotals totals = summary != null ? summary
                 : open.delta ? LeakTotals.ofDeltaCheck() : open.derivedTotals(shownKinds());
         LeakCheck check = new LeakCheck(open.largestFirst(), open.omitted, totals, open.messagesBefore,
-                open.delta ? LeakCheck.Mode.DELTA : LeakCheck.Mode.FULL);
+                open.delta ? LeakCheck.Mode.DELTA : LeakCheck.Mode.FULL, open.held());
         if (finished) {
             finalLeakCheck = check;
         } else {
@@ -185,9 +185,10 @@ final class ReportBuilder {
         }
 
         void add(LeakRecord r) {
-            long[] sum = sums.computeIfAbsent(r.kind(), k -> new long[2]);
+            long[] sum = sums.computeIfAbsent(r.kind(), k -> new long[3]);
             sum[0] += r.directBytes();
             sum[1] += r.blocks();
+            sum[2] += r.indirectBytes();
             lastLossRecord = r.lossRecord();
             kept.add(new Ranked(r, sequence++));
             if (kept.size() > maxLeakRecords) {
@@ -204,6 +205,12 @@ final class ReportBuilder {
                 out.add(r.record);
             }
             return out;
+        }
+
+        Map<LeakKind, Long> held() {
+            Map<LeakKind, Long> held = new EnumMap<>(LeakKind.class);
+            sums.forEach((k, sum) -> held.put(k, sum[2]));
+            return held;
         }
 
         LeakTotals derivedTotals(Set<LeakKind> shown) {
@@ -348,7 +355,7 @@ final class ReportBuilder {
             // protocol 4/5: a full leak check that found nothing writes no records at all
             finalLeakCheck = new LeakCheck(List.of(), 0,
                     new OpenCheck(clientMessages.size(), false, 0).derivedTotals(shownKinds()),
-                    clientMessages.size(), LeakCheck.Mode.FULL);
+                    clientMessages.size(), LeakCheck.Mode.FULL, Map.of());
         }
     }
 }

@@ -12,15 +12,21 @@ public sealed interface Violation {
      * A leak kind over its byte limit; {@code records} are its retained records that no known leak
      * accepts, largest first; {@code knownBytes} are the bytes the baseline accepted.
      */
-    record Leak(LeakKind kind, Amount amount, long limitBytes, List<LeakRecord> records, long knownBytes)
-            implements Violation {
+    record Leak(LeakKind kind, Amount amount, long limitBytes, List<LeakRecord> records, long knownBytes,
+                long heldBytes) implements Violation {
         public Leak {
             records = List.copyOf(records);
         }
 
+        /** A leak without the bytes its blocks hold indirectly. */
+        public Leak(LeakKind kind, Amount amount, long limitBytes, List<LeakRecord> records, long knownBytes) {
+            this(kind, amount, limitBytes, records, knownBytes, 0);
+        }
+
         @Override
         public String describe() {
-            return kind.label() + ": " + amount + (knownBytes > 0 ? ", " + knownBytes + " of them known" : "")
+            return kind.label() + ": " + amount + (heldBytes > 0 ? ", holding " + heldBytes
+                    + " bytes indirectly lost" : "") + (knownBytes > 0 ? ", " + knownBytes + " of them known" : "")
                     + " (limit " + limitBytes + " bytes)";
         }
     }

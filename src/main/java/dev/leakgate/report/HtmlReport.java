@@ -32,8 +32,18 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    /** One run in the index: its title, verdict and page. */
-    public record Entry(String title, String outcome, String summary, Path page) {
+    /**
+     * One run in the index: its title, verdict, summary line and page, and the notes a person should
+     * see there (known leaks accepted, growth per run).
+     */
+    public record Entry(String title, String outcome, String summary, Path page, List<String> notes) {
+        public Entry {
+            notes = List.copyOf(notes);
+        }
+
+        public Entry(String title, String outcome, String summary, Path page) {
+            this(title, outcome, summary, page, List.of());
+        }
     }
 
     /** Writes {@code report.html} into the run's folder and returns it. */
@@ -51,7 +61,12 @@ public final class HtmlReport {
         head(h, title);
         h.append("<h1><span class=\"badge ").append(outcome.name().toLowerCase(Locale.ROOT)).append("\">")
                 .append(outcome.name()).append("</span> ").append(esc(title)).append("</h1>\n");
-        h.append("<pre class=\"verdict\">").append(esc(firstLines(message, 6))).append("</pre>\n");
+        // an inconclusive run's reasons are the whole story: all of them, wrapped, never cut
+        h.append("<pre class=\"verdict\">").append(esc(outcome == Outcome.INCONCLUSIVE ? message
+                : firstLines(message, 12))).append("</pre>\n");
+        if (outcome == Outcome.INCONCLUSIVE) {
+            output(h, files);
+        }
 
         if (!verdict.notes().isEmpty()) {
             h.append("<h2>Notes</h2>\n<ul class=\"notes\">\n");
@@ -60,6 +75,7 @@ public final class HtmlReport {
         }
         verdict.report().finalLeakCheck().ifPresent(check -> totals(h, check.totals()));
         memory(h, files);
+        scenarios(h, files);
         if (!scenarioLines.isEmpty()) {
             h.append("<h2>Scenarios and leak checks</h2>\n<ul class=\"scenarios\">\n");
             scenarioLines.forEach(l -> h.append("<li>").append(esc(l)).append("</li>\n"));
@@ -73,14 +89,49 @@ public final class HtmlReport {
 
     /** Writes the index of runs into {@code dir/index.html} and returns it. */
     public static Path writeIndex(Path dir, List<Entry> entries) {
+        return writeIndex(dir, entries, java.util.Map.of());
+    }
+
+    /**
+     * Writes the index into {@code dir/index.html}: a summary of the verdicts, then a row per run
+     * with its earlier outcomes ({@code history}: by title, oldest first), a change marked, and its
+     * notes; returns the file.
+     */
+    public static Path writeIndex(Path dir, List<Entry> entries, java.util.Map<String, List<String>> history) {
         StringBuilder h = new StringBuilder();
         head(h, "leakgate report");
-        h.append("<h1>leakgate report</h1>\n<table class=\"index\">\n<tr><th>verdict</th><th>test</th><th>summary</th></tr>\n");
+        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        entries.forEach(e -> counts.merge(e.outcome(), 1L, Long::sum));
+        long notes = entries.stream().mapToLong(e -> e.notes().size()).sum();
+        h.append("<h1>leakgate report</h1>\n<p class=\"summary\">").append(entries.size())
+                .append(entries.size() == 1 ? " test: " : " tests: ");
+        List<String> parts = new ArrayList<>();
+        counts.forEach((o, n) -> parts.add(n + " " + o));
+        h.append(esc(String.join(", ", parts)));
+        if (notes > 0) {
+            h.append("; ").append(notes).append(notes == 1 ? " note" : " notes").append(" (known leaks accepted, growth)");
+        }
+        h.append("</p>\n<table class=\"index\">\n<tr><th>verdict</th><th>test</th><th>earlier runs</th>"
+                + "<th>summary</th></tr>\n");
         for (Entry e : entries) {
             String link = dir.toAbsolutePath().relativize(e.page().toAbsolutePath()).toString();
+            List<String> before = history.getOrDefault(e.title(), List.of());
             h.append("<tr><td><span class=\"badge ").append(e.outcome().toLowerCase(Locale.ROOT)).append("\">")
-                    .append(esc(e.outcome())).append("</span></td><td><a href=\"").append(escAttr(link)).append("\">")
-                    .append(esc(e.title())).append("</a></td><td>").append(esc(e.summary())).append("</td></tr>\n");
+                    .append(esc(e.outcome())).append("</span>");
+            if (!before.isEmpty() && !before.get(before.size() - 1).equals(e.outcome())) {
+                h.append(" <span class=\"changed\">(was ").append(esc(before.get(before.size() - 1))).append(")</span>");
+            }
+            h.append("</td><td><a href=\"").append(escAttr(link)).append("\">").append(esc(e.title()))
+                    .append("</a></td><td class=\"history\">");
+            for (String o : before) {
+                h.append("<span class=\"badge ").append(esc(o.toLowerCase(Locale.ROOT))).append("\">").append(esc(o))
+                        .append("</span>");
+            }
+            h.append("</td><td>").append(esc(e.summary()));
+            for (String n : e.notes()) {
+                h.append("<div class=\"note\">").append(esc(n)).append("</div>");
+            }
+            h.append("</td></tr>\n");
         }
         h.append("</table>\n</body>\n</html>\n");
         try {
@@ -91,6 +142,46 @@ public final class HtmlReport {
         return write(dir.resolve("index.html"), h.toString());
     }
 
+    /**
+     * Writes {@code report.html} for a native soak run: each scenario's growth verdict and its
+     * series as a plot (the run's growth-NAME.csv files), and the raw files; returns it.
+     */
+    public static Path writeSoakPage(String title, Outcome outcome, List<String> messages, RunFiles files,
+                                     double warmupFraction) {
+        StringBuilder h = new StringBuilder();
+        head(h, title);
+        h.append("<h1><span class=\"badge ").append(outcome.name().toLowerCase(Locale.ROOT)).append("\">")
+                .append(outcome.name()).append("</span> ").append(esc(title)).append(" (growth, natively)</h1>\n");
+        for (String m : messages) {
+            h.append("<pre class=\"verdict\">").append(esc(firstLines(m, 3))).append("</pre>\n");
+        }
+        try (var csvs = Files.list(files.folder())) {
+            for (Path csv : csvs.filter(p -> p.getFileName().toString().startsWith("growth-")).sorted().toList()) {
+                List<long[]> samples = new ArrayList<>();
+                List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+                for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                    String[] f = l.split(",");
+                    if (f.length >= 3) {
+                        samples.add(new long[] {parse(f[0]), parse(f[1]), parse(f[2])});
+                    }
+                }
+                String name = csv.getFileName().toString().replaceFirst("^growth-", "").replaceFirst("\\.csv$", "");
+                long maxRun = samples.stream().mapToLong(x -> x[0]).max().orElse(0);
+                h.append("<h2>").append(esc(name)).append("</h2>\n");
+                if (!samples.isEmpty()) {
+                    h.append(Plots.growth(samples, (long) (maxRun * warmupFraction)));
+                }
+                h.append("<p>Heap in use (red) and resident set (blue) after each sample; grey: the warm-up, not"
+                        + " fitted.</p>\n");
+            }
+        } catch (IOException e) {
+            // the messages say what was measured
+        }
+        links(h, files);
+        h.append("</body>\n</html>\n");
+        return write(files.folder().resolve("report.html"), h.toString());
+    }
+
     private static void head(StringBuilder h, String title) {
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n")
@@ -98,7 +189,8 @@ public final class HtmlReport {
                 .append("body{font:14px/1.4 sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:24px}")
                 .append(".badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}")
                 .append(".pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#ef6c00}")
-                .append("pre{background:#f5f5f5;padding:8px;overflow-x:auto}table{border-collapse:collapse}")
+                .append("pre{background:#f5f5f5;padding:8px;overflow-x:auto}pre.verdict,pre.tail{white-space:pre-wrap}")
+                .append("table{border-collapse:collapse}.kit{color:#777}.history .badge{font-size:11px;margin-right:2px}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.frames{font-family:monospace;margin:4px 0 4px 16px}")
                 .append(".src{font-family:monospace;background:#fafafa;margin:2px 0 6px 32px;padding:4px;border-left:3px solid #c62828}")
                 .append(".hit{background:#ffcdd2;font-weight:bold}.record{margin-bottom:14px}")
@@ -125,9 +217,24 @@ public final class HtmlReport {
         h.append("<h2>Lost blocks, largest first</h2>\n");
         for (LeakRecord r : lost.subList(0, Math.min(MAX_RECORDS, lost.size()))) {
             h.append("<div class=\"record\"><div>").append(esc(r.text())).append("</div>\n<div class=\"frames\">\n");
-            for (Frame f : r.stack()) {
-                h.append("<div>at ").append(esc(f.describe())).append("</div>\n");
-                source(h, f);
+            List<Frame> stack = r.stack();
+            for (int i = 0; i < stack.size(); i++) {
+                int kit = i;
+                while (kit < stack.size() && isKitFrame(stack.get(kit))) {
+                    kit++;
+                }
+                if (kit > i) { // the harness kit's own frames, folded: they are the same in every stack
+                    h.append("<details class=\"kit\"><summary>").append(kit - i).append(kit - i == 1 ? " frame" : " frames")
+                            .append(" of the leakgate harness kit</summary>\n");
+                    for (Frame f : stack.subList(i, kit)) {
+                        h.append("<div>at ").append(esc(f.describe())).append("</div>\n");
+                    }
+                    h.append("</details>\n");
+                    i = kit - 1;
+                    continue;
+                }
+                h.append("<div>at ").append(esc(stack.get(i).describe())).append("</div>\n");
+                source(h, stack.get(i));
             }
             h.append("</div>");
             if (r.suppression() != null) {
@@ -138,6 +245,63 @@ public final class HtmlReport {
         }
         if (lost.size() > MAX_RECORDS) {
             h.append("<p>... and ").append(lost.size() - MAX_RECORDS).append(" more in the raw XML</p>\n");
+        }
+    }
+
+    /** Whether a frame is the harness kit's own code ({@code leakgate_harness.h}). */
+    static boolean isKitFrame(Frame f) {
+        return (f.file() != null && f.file().endsWith("leakgate_harness.h"))
+                || (f.fn() != null && (f.fn().startsWith("leakgate_run_scenario") || f.fn().startsWith("leakgate_main")));
+    }
+
+    /** The last lines of the program's output and of valgrind's log, for a run that went wrong. */
+    private static void output(StringBuilder h, RunFiles files) {
+        h.append("<h2>What the run wrote last</h2>\n");
+        tail(h, "the program's stdout", files.stdout());
+        tail(h, "the program's stderr", files.stderr());
+        tail(h, "valgrind's log", files.log());
+    }
+
+    private static void tail(StringBuilder h, String what, Path file) {
+        String text = dev.leakgate.memcheck.Tails.lastLines(file, 20, 32 * 1024).replaceAll("@[0-9a-f]{16} ", "");
+        h.append("<h3>").append(esc(what)).append(" (").append(esc(file.getFileName().toString())).append(")</h3>\n");
+        h.append(text.isBlank() ? "<p>(empty)</p>\n"
+                : "<pre class=\"tail\">" + esc(text) + "</pre>\n");
+    }
+
+    /** Each scenario's lost bytes and the heap in use after it, from the run's scenarios.csv, as a plot. */
+    private static void scenarios(StringBuilder h, RunFiles files) {
+        Path csv = files.folder().resolve("scenarios.csv");
+        if (!Files.isRegularFile(csv)) {
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        try {
+            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                String[] f = l.split(",");
+                if (f.length >= 6) {
+                    rows.add(f);
+                }
+            }
+        } catch (IOException e) {
+            return;
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Each scenario</h2>\n").append(Plots.bars(rows.stream().map(r -> r[0] + " x" + r[1]).toList(),
+                        rows.stream().map(r -> parse(r[2])).toList(), rows.stream().map(r -> parse(r[5])).toList(),
+                        "lost while it ran (bytes)", "heap in use after it (bytes)"))
+                .append("<p>Bars: bytes each scenario lost while it ran (definitely and indirectly); line: the heap in"
+                        + " use after it (scenarios.csv).</p>\n");
+    }
+
+    private static long parse(String n) {
+        try {
+            return Long.parseLong(n.strip());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -252,6 +252,15 @@ class ValgrindOnBoardExtensionTests {
                 .singleElement().extracting(ValgrindOnBoardExtensionTests::failureMessage).asString()
                 .contains("leakgate: FAIL: definitely lost: 300 bytes in 1 blocks", "at leaks (kit_demo.c:10)")
                 .doesNotContain("grows the heap");
+        // each soak has its page: the growth series drawn, the warm-up shaded
+        String page = reportEntries(results, "leakgate.growth.report").get(0);
+        try {
+            assertThat(Chromium.render(java.nio.file.Path.of(page))).contains("<span class=\"badge fail\">FAIL</span>",
+                    "(growth, natively)", "<svg class=\"growth\"", "<rect class=\"warmup\"")
+                    .containsPattern("<polyline class=\"heap\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,");
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

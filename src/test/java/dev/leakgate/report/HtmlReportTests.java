@@ -84,4 +84,77 @@ class HtmlReportTests {
                 "<a href=\"../runs/b%20c/report.html\">OnvifLeakTest &gt; &lt;sub&gt;()</a>",
                 "<span class=\"badge pass\">PASS</span>", "<span class=\"badge fail\">FAIL</span>");
     }
+
+    @Test
+    void inconclusivePageShowsEveryReasonInFullAndWhatTheRunWroteLast() throws Exception {
+        MemcheckRun run = new LocalMemcheckRunner().run(
+                MemcheckCommand.builder(TestPrograms.program("hang").toString()).args("pause").build(),
+                LocalMemcheckRunner.Options.named("report-inconclusive").withTimeout(Duration.ofSeconds(2))
+                        .withGrace(Duration.ofSeconds(1), Duration.ofSeconds(5)));
+        Verdict verdict = LeakGate.defaults().evaluate(run);
+
+        String dom = render(HtmlReport.writeRunPage("hangs (ReportTests)", verdict, run.files(), List.of()));
+
+        assertThat(dom).contains("<span class=\"badge inconclusive\">INCONCLUSIVE</span>",
+                "leakgate ended it at the timeout after 2 s", "Make the program return from main within the timeout",
+                "the program was ended by SIGTERM at", "What the run wrote last", "ready pause");
+        assertThat(dom).as("the reasons wrap instead of running off the page").contains("white-space:pre-wrap");
+    }
+
+    @Test
+    void lostTreeHeadlineCountsWhatItHoldsAndTheKitsFramesAreFolded() throws Exception {
+        MemcheckRun run = new LocalMemcheckRunner().run(
+                MemcheckCommand.builder(TestPrograms.kitProgram("kit_faults").toString()).build(),
+                LocalMemcheckRunner.Options.named("report-tree").withStdin("run leaks_tree 1\nquit\n"));
+        Verdict verdict = LeakGate.defaults().evaluate(run);
+
+        String dom = render(HtmlReport.writeRunPage("tree (ReportTests)", verdict, run.files(), List.of()));
+
+        assertThat(verdict.message()).startsWith("leakgate: FAIL: definitely lost: 64 bytes in 1 blocks, holding 5376"
+                + " bytes indirectly lost (limit 0 bytes)");
+        assertThat(dom).contains("holding 5376 bytes indirectly lost", "at leaks_tree (kit_faults.c:")
+                .containsPattern("<details class=\"kit\"><summary>2 frames of the leakgate harness kit</summary>"
+                        + "\\s*<div>at leakgate_run_scenario \\(leakgate_harness.h:\\d+\\)</div>");
+    }
+
+    @Test
+    void scenariosAreDrawnWithTheHeapAfterEach() throws Exception {
+        try (dev.leakgate.board.BoardSession local = dev.leakgate.board.BoardSession.open(
+                dev.leakgate.board.Settings.of(java.util.Map.of("leakgate.board", "local")), "local")) {
+            dev.leakgate.run.Session session = dev.leakgate.run.Session.start(local, MemcheckCommand.builder(
+                    TestPrograms.kitProgram("kit_demo").toString()).build(), dev.leakgate.run.Session.Options.kit("plot"));
+            session.run("frees", 2);
+            session.run("leaks", 1);
+            session.run("grows", 5);
+            dev.leakgate.run.SessionReport report = session.stop();
+            Verdict verdict = LeakGate.defaults().evaluate(report.run());
+
+            String dom = render(HtmlReport.writeRunPage("plot (ReportTests)", verdict, report.run().files(),
+                    report.results().stream().map(Object::toString).toList()));
+
+            assertThat(dom).contains("<svg class=\"scenarios\"", "frees x2", "leaks x1", "grows x5",
+                    "lost while it ran (bytes)", "heap in use after it (bytes)")
+                    .containsPattern("<rect class=\"lost\"[^>]*height=\"[1-9]")
+                    .containsPattern("<polyline class=\"heap\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,[0-9.]+ [0-9.]+,");
+        }
+    }
+
+    @Test
+    void indexShowsEarlierRunsOfTheSameTestsAndMarksAChange(@TempDir Path dir) throws Exception {
+        Path page = Files.writeString(Files.createDirectories(dir.resolve("runs/a")).resolve("report.html"), "<p>a</p>");
+        Path report = dir.resolve("report");
+        new ReportIndex(report).add(new HtmlReport.Entry("T > stable()", "PASS", "ok", page));
+        new ReportIndex(report).add(new HtmlReport.Entry("T > stable()", "PASS", "ok", page));
+
+        ReportIndex third = new ReportIndex(report);
+        third.add(new HtmlReport.Entry("T > stable()", "FAIL", "leakgate: FAIL: definitely lost: 16 bytes", page,
+                List.of("known leak accepted: definitely_lost 100 f < g (16 bytes now)")));
+        String dom = render(third.add(new HtmlReport.Entry("T > new()", "PASS", "ok", page)));
+
+        assertThat(dom).contains("2 tests: 1 FAIL, 1 PASS; 1 note", "(was PASS)",
+                "known leak accepted: definitely_lost 100 f &lt; g (16 bytes now)")
+                .containsPattern("<td class=\"history\"><span class=\"badge pass\">PASS</span><span class=\"badge"
+                        + " pass\">PASS</span></td>");
+        assertThat(Files.readAllLines(report.resolve("history.csv"))).hasSize(1 + 4);
+    }
 }

@@ -27,6 +27,8 @@ public final class Settings {
     public static final String BOARD = "leakgate.board";
     public static final String BOARD_IMAGE = "leakgate.board.image";
     public static final String BOARD_DIR = "leakgate.board.dir";
+    /** How files travel to a board: auto (the best it offers), sftp, scp or stream. */
+    public static final String BOARD_TRANSFER = "leakgate.board.transfer";
     public static final String SSH_PASSWORD = "leakgate.ssh.password";
     public static final String SSH_KEY = "leakgate.ssh.key";
     public static final String SSH_KNOWN_HOSTS = "leakgate.ssh.knownHosts";

@@ -1,13 +1,11 @@
 package dev.leakgate.board;
 
 import com.jcraft.jsch.ChannelExec;
-import com.jcraft.jsch.ChannelSftp;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchChangedHostKeyException;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.JSchUnknownHostKeyException;
 import com.jcraft.jsch.Session;
-import com.jcraft.jsch.SftpException;
 import dev.leakgate.memcheck.ShellQuoting;
 import dev.leakgate.memcheck.StdinWriter;
 import dev.leakgate.memcheck.Termination;
@@ -37,7 +35,7 @@ import java.util.HexFormat;
  */
 public final class SshBoard implements AutoCloseable {
 
-    private static final Duration CHANNEL_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration CHANNEL_TIMEOUT = Duration.ofSeconds(20);
 
     private final SshTarget target;
     private final Session session;
@@ -398,7 +396,7 @@ public final class SshBoard implements AutoCloseable {
         }
     }
 
-    private BoardException lost(Exception cause) {
+    BoardException lost(Exception cause) {
         return new BoardException("lost the connection to " + name + " (" + target + ")"
                 + (cause == null ? "" : ": " + cause.getMessage())
                 + "; check that the board is still running and reachable", cause);
@@ -461,9 +459,34 @@ public final class SshBoard implements AutoCloseable {
 
     // ---- files -------------------------------------------------------------------------------
 
+    private FileTransfer files;
+
+    /**
+     * How files travel to and from this board: chosen on first use, the best the board offers
+     * (see {@link FileTransfer#choose}), unless {@link #useFileTransfer} chose first.
+     */
+    synchronized FileTransfer files() {
+        if (files == null) {
+            files = FileTransfer.choose(this, "auto");
+        }
+        return files;
+    }
+
+    /** Chooses how files travel: "auto" (the default), "sftp", "scp" or "stream" ({@code leakgate.board.transfer}). */
+    public synchronized void useFileTransfer(String preference) {
+        files = FileTransfer.choose(this, preference);
+    }
+
+    /** How files travel, for messages: "SFTP", "scp", "a stream (cat) checked with sha256sum". */
+    public String fileTransferName() {
+        return files().name();
+    }
+
     /**
      * Copies a file to {@code remoteDir/name} unless a file with the same SHA-256 is already
-     * there; keeps the executable bit. Returns true when it copied, false when it skipped.
+     * there; keeps the executable bit. The copy goes to a temporary name first and is renamed into
+     * place, so a copy cut off never passes for the file. Returns true when it copied, false when
+     * it skipped.
      *
      * <p>Beside each copied file, {@code name.leakgate-sha256} records its hash with the size and
      * modification time it had when copied; while those still match, the record stands for the
@@ -485,34 +508,23 @@ public final class SshBoard implements AutoCloseable {
             return false;
         }
         if (!now.isEmpty() && recorded.isEmpty()) {
-            // copied by something else: trust only its content
-            Result hashed = run("sha256sum " + q, Duration.ofMinutes(2));
+            // copied by something else: trust only its content (where the board can hash it)
+            Result hashed = run("sha256sum < " + q, Duration.ofMinutes(2));
             if (hashed.ok() && hashed.stdout().startsWith(localHash)) {
                 recordHash(q, record, localHash);
                 return false;
             }
         }
         run("mkdir -p " + ShellQuoting.quote(remoteDir), CHANNEL_TIMEOUT);
-        ChannelSftp sftp = sftp();
         String partial = remote + ".partial";
-        try (InputStream in = Files.newInputStream(local)) {
-            sftp.put(in, sftpPath(partial));
-            sftp.chmod(Files.isExecutable(local) ? 0755 : 0644, sftpPath(partial));
-            try {
-                sftp.rename(sftpPath(partial), sftpPath(remote));
-            } catch (SftpException exists) { // rename fails over an existing file on some servers
-                sftp.rm(sftpPath(remote));
-                sftp.rename(sftpPath(partial), sftpPath(remote));
-            }
-        } catch (SftpException e) {
-            throw new BoardException("cannot copy " + local + " to " + remote + " on " + name + ": " + e.getMessage()
-                    + " (is the folder writable, is there space?)", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + local, e);
-        } finally {
-            sftp.disconnect();
+        files().put(local, partial);
+        Result placed = run("chmod " + (Files.isExecutable(local) ? "755 " : "644 ") + ShellQuoting.quote(partial)
+                + " && mv -f " + ShellQuoting.quote(partial) + " " + q + " && printf '%s %s\\n' " + localHash
+                + " \"$(stat -c '%s %Y' " + q + ")\" > " + record, CHANNEL_TIMEOUT);
+        if (!placed.ok()) {
+            throw new BoardException("cannot put " + local + " in place as " + remote + " on " + name + ": "
+                    + placed.stderr().strip() + " (is the folder writable, is there space?)");
         }
-        recordHash(q, record, localHash);
         return true;
     }
 
@@ -523,67 +535,19 @@ public final class SshBoard implements AutoCloseable {
 
     /** Copies a board file to a local file; returns false (and writes nothing) when it does not exist. */
     public boolean download(String remote, Path local) {
-        return download(java.util.Map.of(remote, local)).get(remote);
+        return files().get(remote, local);
     }
 
-    /**
-     * Copies board files to local files over one SFTP channel; for each, whether it existed (a
-     * missing one writes nothing).
-     */
+    /** Copies board files to local files; for each, whether it existed (a missing one writes nothing). */
     public java.util.Map<String, Boolean> download(java.util.Map<String, Path> remoteToLocal) {
-        ChannelSftp sftp = sftp();
-        try {
-            java.util.Map<String, Boolean> found = new java.util.LinkedHashMap<>();
-            remoteToLocal.forEach((remote, local) -> found.put(remote, download(sftp, remote, local)));
-            return found;
-        } finally {
-            sftp.disconnect();
-        }
+        java.util.Map<String, Boolean> found = new java.util.LinkedHashMap<>();
+        remoteToLocal.forEach((remote, local) -> found.put(remote, files().get(remote, local)));
+        return found;
     }
 
-    private boolean download(ChannelSftp sftp, String remote, Path local) {
-        try (OutputStream out = Files.newOutputStream(local)) {
-            sftp.get(sftpPath(remote), out);
-            return true;
-        } catch (SftpException e) {
-            try {
-                Files.deleteIfExists(local);
-            } catch (IOException ignored) {
-                // nothing was written worth keeping
-            }
-            if (e.id == ChannelSftp.SSH_FX_NO_SUCH_FILE) {
-                return false;
-            }
-            throw new BoardException("cannot copy " + remote + " from " + name + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + local, e);
-        }
-    }
-
-    /**
-     * A remote path as JSch's SFTP channel takes it: JSch reads {@code *} and {@code ?} in remote
-     * paths as patterns and {@code \\} as their escape, so each is escaped to mean itself.
-     */
-    static String sftpPath(String path) {
-        StringBuilder s = new StringBuilder(path.length() + 8);
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c == '\\' || c == '*' || c == '?') {
-                s.append('\\');
-            }
-            s.append(c);
-        }
-        return s.toString();
-    }
-
-    private ChannelSftp sftp() {
-        try {
-            ChannelSftp sftp = (ChannelSftp) session.openChannel("sftp");
-            sftp.connect((int) CHANNEL_TIMEOUT.toMillis());
-            return sftp;
-        } catch (JSchException e) {
-            throw lost(e);
-        }
+    /** The JSch session, for the file channels. */
+    Session session() {
+        return session;
     }
 
     private final LocalHashes localHashes = new LocalHashes();

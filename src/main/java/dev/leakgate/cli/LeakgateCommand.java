@@ -1,7 +1,7 @@
 package dev.leakgate.cli;
 
 import dev.leakgate.board.BoardMemcheckRunner;
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.board.Preflight;
 import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LeakGate;
@@ -231,17 +231,14 @@ public final class LeakgateCommand implements Runnable {
                     .with(Settings.VALGRIND, valgrind, "option --valgrind")
                     .with(LocalMemcheckRunner.RUNS_DIR_PROPERTY, runsDir == null ? null : runsDir.toString(),
                             "option --runs-dir");
-            try (BoardSession b = BoardSession.open(settings, "local")) {
+            try (Board b = Board.open(settings, "local")) {
                 err.println("leakgate: board: " + b);
                 BoardMemcheckRunner.Deployment d = b.deploy("cli-" + program.getFileName(),
                         concat(List.of(program), libs, suppressions));
                 MemcheckCommand cmd = b.command(d.pathOf(program)).args(command.subList(1, command.size()))
                         .env("LD_LIBRARY_PATH", d.folder())
                         .suppressions(suppressions.stream().map(d::pathOf).toList()).build();
-                if (!b.isLocal()) {
-                    Preflight.check(b.sshBoard(), program, libs, cmd, settings.get(Settings.BOARD_DIR,
-                            BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
-                }
+                b.preflight(program, libs, cmd);
                 String runName = name != null ? name : program.getFileName().toString();
                 Session.Options options = scenarios.isEmpty()
                         ? Session.Options.plain(runName, stdin == null ? new byte[0] : Files.readAllBytes(stdin))

@@ -1,7 +1,7 @@
 package dev.leakgate.junit;
 
 import dev.leakgate.board.BoardMemcheckRunner;
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.board.Preflight;
 import dev.leakgate.board.Settings;
 import dev.leakgate.harness.KitProtocol;
@@ -43,7 +43,7 @@ final class TestRun implements AutoCloseable {
     private final Harness harness;
     private Session session;
     private Progress progress;
-    private BoardSession board;
+    private Board board;
     private BoardMemcheckRunner.Deployment deployed;
 
     TestRun(ExtensionContext context, TestConfig config) {
@@ -68,7 +68,7 @@ final class TestRun implements AutoCloseable {
             return session;
         }
         ValgrindOnBoard a = config.annotation();
-        BoardSession b = board();
+        Board b = board();
         BoardMemcheckRunner.Deployment d = deployment();
         MemcheckCommand command = b.command(d.pathOf(config.harness()))
                 .args(a.args())
@@ -182,7 +182,7 @@ final class TestRun implements AutoCloseable {
     /** Plays the soaks natively on the board and gates their growth; returns the failures' messages. */
     private List<String> soak() {
         ValgrindOnBoard a = config.annotation();
-        BoardSession b = board();
+        Board b = board();
         BoardMemcheckRunner.Deployment d = deployment();
         String token = KitProtocol.newToken();
         Map<String, String> env = new LinkedHashMap<>();
@@ -241,7 +241,7 @@ final class TestRun implements AutoCloseable {
         return nl < 0 ? text : text.substring(0, nl);
     }
 
-    private BoardSession board() {
+    private Board board() {
         if (board == null) {
             board = ValgrindOnBoardExtension.board(context, config.settings(), config.annotation().board());
         }
@@ -253,20 +253,17 @@ final class TestRun implements AutoCloseable {
         if (deployed != null) {
             return deployed;
         }
-        BoardSession b = board();
+        Board b = board();
         ExtensionContext classContext = context.getParent().orElse(context);
         List<Path> files = config.files();
         String key = "deployment:" + b + ":" + files;
         deployed = classContext.getStore(ValgrindOnBoardExtension.NAMESPACE).getOrComputeIfAbsent(key, k -> {
-            if (!b.isLocal()) {
-                MemcheckCommand probe = b.command("harness").build();
-                List<Path> libraries = new ArrayList<>(config.libs());
-                if (config.probe() != null) {
-                    libraries.add(config.probe());
-                }
-                Preflight.check(b.sshBoard(), config.harness(), libraries, probe,
-                        config.settings().get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT));
+            MemcheckCommand probe = b.command("harness").build();
+            List<Path> libraries = new ArrayList<>(config.libs());
+            if (config.probe() != null) {
+                libraries.add(config.probe());
             }
+            b.preflight(config.harness(), libraries, probe);
             // a folder per set of files: a method's own harness must not overwrite its class's; by the class's
             // full name: two classes of the same simple name may run at once on one board
             String folder = context.getRequiredTestClass().getName() + "-"
@@ -279,8 +276,8 @@ final class TestRun implements AutoCloseable {
                     return 0;
                 }
             }).sum();
-            System.out.printf("leakgate: deploying %d files (%.1f MB) for %s%n", files.size(), bytes / 1e6,
-                    context.getRequiredTestClass().getSimpleName());
+            System.out.printf("leakgate: deploying %d files (%.1f MB) for %s (files: %s)%n", files.size(), bytes / 1e6,
+                    context.getRequiredTestClass().getSimpleName(), b.fileTransfer());
             long start = System.nanoTime();
             BoardMemcheckRunner.Deployment dep = b.deploy(folder, files);
             System.out.printf("leakgate: deployed in %.1f s (%d copied, %d unchanged)%n",

@@ -1,6 +1,6 @@
 package dev.leakgate.junit;
 
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.run.SessionException;
@@ -86,15 +86,15 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     }
 
     /** One board per test run and board setting, closed when the run ends. */
-    static BoardSession board(ExtensionContext context, Settings settings, String defaultBoard) {
+    static Board board(ExtensionContext context, Settings settings, String defaultBoard) {
         String key = "board:" + settings.get(Settings.BOARD, defaultBoard);
         Closing<?> open = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> {
             long start = System.nanoTime();
-            BoardSession board = BoardSession.open(settings, defaultBoard);
+            Board board = Board.open(settings, defaultBoard);
             System.out.printf("leakgate: board: %s (ready in %.1f s)%n", board, (System.nanoTime() - start) / 1e9);
             return new Closing<>(board);
         }, Closing.class);
-        return (BoardSession) open.value();
+        return (Board) open.value();
     }
 
     /**

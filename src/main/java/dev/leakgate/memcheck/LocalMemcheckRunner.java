@@ -294,7 +294,7 @@ public final class LocalMemcheckRunner {
 
         @Override
         public ShellResult shell(String shellCommand, Duration wait) {
-            return LocalMemcheckRunner.shell(shellCommand, wait);
+            return LocalMemcheckRunner.shellHere(shellCommand, wait);
         }
 
         @Override
@@ -375,7 +375,7 @@ public final class LocalMemcheckRunner {
 
         @Override
         public ShellResult shell(String command, Duration timeout) {
-            return LocalMemcheckRunner.shell(command, timeout);
+            return LocalMemcheckRunner.shellHere(command, timeout);
         }
 
         @Override
@@ -393,8 +393,8 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    /** A short command in {@code sh} on this machine; its output bounded by what it prints. */
-    static MemcheckProcess.ShellResult shell(String command, Duration timeout) {
+    /** A short command in {@code sh} on this machine, with a timeout. */
+    public static MemcheckProcess.ShellResult shellHere(String command, Duration timeout) {
         try {
             Process p = new ProcessBuilder("sh", "-c", command).redirectInput(ProcessBuilder.Redirect.from(
                     new java.io.File("/dev/null"))).start();

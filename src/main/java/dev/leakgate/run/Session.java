@@ -1,6 +1,6 @@
 package dev.leakgate.run;
 
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.harness.KitProtocol;
 import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
@@ -169,7 +169,7 @@ public final class Session implements AutoCloseable {
      * daemon's ports must not accept connections before it starts: another program listening there
      * would pass for it (a {@link SessionException} says so, and nothing is started).
      */
-    public static Session start(BoardSession board, MemcheckCommand command, Options options) {
+    public static Session start(Board board, MemcheckCommand command, Options options) {
         for (int port : options.ports()) {
             if (board.accepts(port)) {
                 throw new SessionException("port " + port + " on " + board + " already accepts connections before"
@@ -197,7 +197,7 @@ public final class Session implements AutoCloseable {
      * The probe's own suppression file ({@code leakgate/leakgate_probe.supp}: the thread it starts),
      * deployed to the board (unchanged ones are not copied again), as a path there.
      */
-    private static String probeSuppressions(BoardSession board) {
+    private static String probeSuppressions(Board board) {
         try (java.io.InputStream in = Session.class.getResourceAsStream("/leakgate/leakgate_probe.supp")) {
             if (in == null) {
                 throw new IllegalStateException("leakgate/leakgate_probe.supp is missing from the leakgate jar");

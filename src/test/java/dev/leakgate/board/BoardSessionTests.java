@@ -30,7 +30,7 @@ class BoardSessionTests {
     }
 
     /** What a test does, whatever the board: deploy, run, gate. */
-    private static Verdict leakyRun(BoardSession session, Path program) {
+    private static Verdict leakyRun(Board session, Path program) {
         BoardMemcheckRunner.Deployment d = session.deploy("session", List.of(program));
         MemcheckRun run = session.run(session.command(d.paths().get(0)).build(),
                 LocalMemcheckRunner.Options.named("session-" + session.spec()));
@@ -50,7 +50,7 @@ class BoardSessionTests {
                 "LEAKGATE_VALGRIND_LIB", "/opt/valgrind/libexec/valgrind");
         Settings settings = new Settings(Map.of(), env, Map.of());
 
-        try (BoardSession session = BoardSession.open(settings, "emulated")) {
+        try (Board session = Board.open(settings, "emulated")) {
             assertThat(session.spec()).isEqualTo(new BoardSpec.Ssh("root", t.host(), t.port()));
             Verdict verdict = leakyRun(session, TestPrograms.aarch64Program("leaky"));
             assertThat(verdict.message()).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks")
@@ -65,8 +65,8 @@ class BoardSessionTests {
         file.setProperty("leakgate.board", "local");
         Settings settings = new Settings(Map.of(), Map.of(), Map.of("leakgate.properties", file));
 
-        try (BoardSession session = BoardSession.open(settings, "emulated")) {
-            assertThat(session.isLocal()).isTrue();
+        try (Board session = Board.open(settings, "emulated")) {
+            assertThat(session.spec()).isInstanceOf(BoardSpec.Local.class);
             assertThat(leakyRun(session, TestPrograms.program("leaky")).message())
                     .startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks")
                     .contains("vgpreload_memcheck-amd64-linux.so");
@@ -77,7 +77,7 @@ class BoardSessionTests {
     void wrongBoardSettingFailsBeforeAnythingStarts() {
         Settings settings = new Settings(Map.of("leakgate.board", "qemu"), Map.of(), Map.of());
 
-        assertThatThrownBy(() -> BoardSession.open(settings, "emulated"))
+        assertThatThrownBy(() -> Board.open(settings, "emulated"))
                 .hasMessageStartingWith("'qemu' (from system property leakgate.board) is not a board");
     }
 }

@@ -121,7 +121,7 @@ public final class ExtensionOverheadBenchmark {
         ssh.addAll(access.options());
         ssh.addAll(List.of("-p", String.valueOf(t.port()), "root@" + t.host(), "mkdir -p /tmp/bare-daemon && "
                 + bare.shellCommand()));
-        dev.leakgate.board.BoardSession session = dev.leakgate.board.BoardSession.over(board, "emulated",
+        dev.leakgate.board.Board session = dev.leakgate.board.Board.over(board,
                 dev.leakgate.board.Settings.of(java.util.Map.of()));
         MemcheckCommand live = session.command(d.pathOf(daemon)).args("8091").env("LD_LIBRARY_PATH", d.folder()).build();
 

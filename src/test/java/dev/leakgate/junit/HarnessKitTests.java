@@ -9,7 +9,7 @@ import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.board.BoardMemcheckRunner;
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.board.Settings;
 import dev.leakgate.harness.KitProtocol;
 import dev.leakgate.soak.GrowthGate;
@@ -81,7 +81,7 @@ class HarnessKitTests {
     @Test
     void nativeSoakShowsACacheThatGrowsWhileNothingIsLost() {
         Settings local = Settings.of(java.util.Map.of("leakgate.board", "local"));
-        try (BoardSession board = BoardSession.open(local, "local")) {
+        try (Board board = Board.open(local, "local")) {
             BoardMemcheckRunner.NativeRun run = board.runNative(TestPrograms.kitProgram("kit_demo").toString(),
                     List.of(), java.util.Map.of(), "kit-soak",
                     "soak grows 4000 200\nsoak frees 4000 200\nquit\n".getBytes(StandardCharsets.US_ASCII),

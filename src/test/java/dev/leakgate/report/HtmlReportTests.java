@@ -119,7 +119,7 @@ class HtmlReportTests {
 
     @Test
     void scenariosAreDrawnWithTheHeapAfterEach() throws Exception {
-        try (dev.leakgate.board.BoardSession local = dev.leakgate.board.BoardSession.open(
+        try (dev.leakgate.board.Board local = dev.leakgate.board.Board.open(
                 dev.leakgate.board.Settings.of(java.util.Map.of("leakgate.board", "local")), "local")) {
             dev.leakgate.run.Session session = dev.leakgate.run.Session.start(local, MemcheckCommand.builder(
                     TestPrograms.kitProgram("kit_demo").toString()).build(), dev.leakgate.run.Session.Options.kit("plot"));

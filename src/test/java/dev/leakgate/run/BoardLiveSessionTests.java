@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.board.BoardMemcheckRunner;
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.board.EmulatedBoard;
 import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LeakGate;
@@ -31,12 +31,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedEmulatedBoard.class)
 class BoardLiveSessionTests {
 
-    private final BoardSession board;
+    private final Board board;
     private final BoardMemcheckRunner.Deployment deployed;
     private final BoardMemcheckRunner.Deployment x86;
 
     BoardLiveSessionTests(EmulatedBoard emulated) {
-        this.board = BoardSession.over(emulated.board(), "emulated", Settings.of(Map.of()));
+        this.board = Board.over(emulated.board(), Settings.of(Map.of()));
         this.deployed = board.deploy("live", List.of(TestPrograms.aarch64Program("daemon"),
                 TestPrograms.aarch64Probe()));
         this.x86 = board.deploy("live-x86", List.of(TestPrograms.probe()));
@@ -81,7 +81,7 @@ class BoardLiveSessionTests {
         assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.message()).startsWith("leak check 'after 4 leaks' found 100 bytes lost since 'started'")
                 .contains("at serve (daemon.c:", "leakgate: FAIL: definitely lost: 100 bytes in 4 blocks");
-        assertThat(board.sshBoard().run("ls /tmp/leakgate/runs", Duration.ofSeconds(20)).stdout())
+        assertThat(board.shell("ls /tmp/leakgate/runs", Duration.ofSeconds(20)).stdout())
                 .as("the board's run folder is removed").doesNotContain("board-daemon");
     }
 

@@ -3,7 +3,7 @@ package dev.leakgate.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakgate.board.BoardSession;
+import dev.leakgate.board.Board;
 import dev.leakgate.board.Settings;
 import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LeakGate;
@@ -31,11 +31,11 @@ import org.junit.jupiter.api.Test;
  */
 class SessionTests {
 
-    private static BoardSession local;
+    private static Board local;
 
     @BeforeAll
     static void open() {
-        local = BoardSession.open(Settings.of(Map.of("leakgate.board", "local")), "local");
+        local = Board.open(Settings.of(Map.of("leakgate.board", "local")), "local");
     }
 
     @AfterAll

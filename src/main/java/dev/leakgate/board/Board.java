@@ -1,0 +1,150 @@
+package dev.leakgate.board;
+
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Termination;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A target that runs programs under memcheck: this machine, a real board over SSH, or an emulated
+ * board; chosen by configuration, so the same test code runs on any of them. What a board can do is
+ * one interface; how it does it is split as labgrid splits a target's protocols: commands go over a
+ * command channel, files over a file channel ({@link FileTransfer}: SFTP, scp or a checked stream,
+ * whichever the board offers). A new kind of board is a new class, not a new branch.
+ */
+public interface Board extends AutoCloseable {
+
+    /** The setting this board was opened from. */
+    BoardSpec spec();
+
+    /**
+     * A memcheck command for a program on this board, with the valgrind the settings name
+     * ({@link Settings#VALGRIND}, {@link Settings#VALGRIND_LIB}).
+     */
+    MemcheckCommand.Builder command(String program);
+
+    /**
+     * Makes files available on the board: deployed into {@code <board dir>/deploy/<name>} (skipping
+     * unchanged ones) on a remote board, used where they are on this machine.
+     */
+    BoardMemcheckRunner.Deployment deploy(String name, List<Path> files);
+
+    /**
+     * Checks, before anything is deployed, what would fail late or silently on this board (see
+     * {@link Preflight}); throws a {@link BoardException} listing every problem and its fix.
+     */
+    void preflight(Path program, List<Path> libraries, MemcheckCommand command);
+
+    /**
+     * Starts the command under memcheck on the board and returns at once, with the program running
+     * (a live session talks to it, then stops it).
+     */
+    MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options);
+
+    /** Runs the command under memcheck to its end, or to its timeout and the steps after it. */
+    default MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+        try (MemcheckProcess p = start(command, options)) {
+            Termination t;
+            try {
+                t = p.awaitEnd(options.timeout()) ? Termination.EXITED
+                        : p.endInSteps(options.stdinGrace(), options.termGrace());
+            } catch (BoardException lost) {
+                t = Termination.BOARD_LOST;
+            }
+            return p.finish(t, null);
+        }
+    }
+
+    /**
+     * Runs a program without valgrind on this board (a soak: real memory behaviour at full speed),
+     * keeping its output in a run folder.
+     */
+    BoardMemcheckRunner.NativeRun runNative(String program, List<String> args, Map<String, String> env, String name,
+                                            byte[] stdin, Duration timeout);
+
+    /** Whether a TCP port on the board's loopback accepts connections now. */
+    boolean accepts(int port);
+
+    /** Runs a short shell command on the board, with a timeout. */
+    MemcheckProcess.ShellResult shell(String command, Duration timeout);
+
+    /** How files reach the board, for messages: "SFTP", "scp", "a checked stream (cat, sha256sum)", "none: this machine". */
+    String fileTransfer();
+
+    /** Closes the board's connection; an emulated board's container stops. */
+    @Override
+    void close();
+
+    /**
+     * Opens the board the settings name ({@link Settings#BOARD}), or {@code defaultBoard} when none
+     * does. Fails with a message naming the setting and its source when the value is wrong.
+     */
+    static Board open(Settings settings, String defaultBoard) {
+        String value = settings.get(Settings.BOARD, defaultBoard);
+        BoardSpec spec = BoardSpec.parse(value, settings.get(Settings.BOARD).isPresent()
+                ? settings.sourceOf(Settings.BOARD) : "the default board");
+        if (spec instanceof BoardSpec.Emulated) {
+            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, EmulatedBoard.DEFAULT_IMAGE));
+            settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board()::useFileTransfer);
+            return new RemoteBoard(spec, board.board(), settings, board::close, board.toString());
+        }
+        if (spec instanceof BoardSpec.Ssh s) {
+            SshBoard board = SshBoard.connect(target(s, settings));
+            settings.get(Settings.BOARD_TRANSFER).ifPresent(board::useFileTransfer);
+            String root = settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT);
+            // libraries a test overrode in place before its connection dropped come back first
+            InPlaceLibraries.recover(board, root);
+            BoardReaper.reap(board, root).forEach(line -> System.out.println("leakgate: " + line));
+            return new RemoteBoard(spec, board, settings, board::close, board.toString());
+        }
+        return new LocalBoard(spec, settings);
+    }
+
+    /**
+     * A board over an SSH connection the caller opened and closes itself (a board shared by several
+     * users); closing this board leaves the connection open.
+     */
+    static Board over(SshBoard board, Settings settings) {
+        return new RemoteBoard(new BoardSpec.Ssh(board.target().user(), board.target().host(), board.target().port()),
+                board, settings, () -> { }, board.toString());
+    }
+
+    /** The SSH target the settings describe: key and/or password, pinned key or known_hosts. */
+    private static SshTarget target(BoardSpec.Ssh s, Settings settings) {
+        SshTarget t = SshTarget.of(s.user(), s.host(), s.port());
+        var knownHosts = settings.get(Settings.SSH_KNOWN_HOSTS);
+        if (knownHosts.isPresent()) {
+            t = t.withKnownHosts(Path.of(knownHosts.get()));
+        }
+        var hostKey = settings.get(Settings.SSH_HOST_KEY);
+        if (hostKey.isPresent()) {
+            t = t.withPinnedHostKey(hostKey.get());
+        }
+        var key = settings.get(Settings.SSH_KEY);
+        if (key.isPresent()) {
+            Path file = Path.of(key.get());
+            try {
+                Path pub = Path.of(key.get() + ".pub");
+                t = t.withPrivateKey(Files.readAllBytes(file), Files.isRegularFile(pub) ? Files.readAllBytes(pub) : null);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the SSH key " + file + " given by "
+                        + settings.sourceOf(Settings.SSH_KEY) + ": fix the path or its permissions", e);
+            }
+        }
+        var password = settings.get(Settings.SSH_PASSWORD);
+        if (password.isPresent()) {
+            t = t.withPassword(password.get().toCharArray());
+        }
+        return t;
+    }
+
+}

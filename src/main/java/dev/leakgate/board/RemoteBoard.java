@@ -1,0 +1,103 @@
+package dev.leakgate.board;
+
+import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A board reached over SSH, a real one in the lab or the emulated one: commands over the SSH
+ * connection ({@link SshBoard}), files over the file channel it chose when it connected
+ * ({@link FileTransfer}), runs by a {@link BoardMemcheckRunner}.
+ */
+final class RemoteBoard implements Board {
+
+    private final BoardSpec spec;
+    private final SshBoard ssh;
+    private final Settings settings;
+    private final BoardMemcheckRunner runner;
+    private final Runnable onClose;
+    private final String description;
+
+    RemoteBoard(BoardSpec spec, SshBoard ssh, Settings settings, Runnable onClose, String description) {
+        this.spec = spec;
+        this.description = description;
+        this.ssh = ssh;
+        this.settings = settings;
+        this.onClose = onClose;
+        this.runner = new BoardMemcheckRunner(ssh, Path.of(settings.get(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
+                "target/leakgate")).resolve("runs"), root());
+    }
+
+    private String root() {
+        return settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT);
+    }
+
+    static MemcheckCommand.Builder command(String program, Settings settings) {
+        MemcheckCommand.Builder b = MemcheckCommand.builder(program);
+        settings.get(Settings.VALGRIND).ifPresent(b::valgrind);
+        settings.get(Settings.VALGRIND_LIB).ifPresent(b::valgrindLib);
+        return b;
+    }
+
+    @Override
+    public BoardSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public MemcheckCommand.Builder command(String program) {
+        return command(program, settings);
+    }
+
+    @Override
+    public BoardMemcheckRunner.Deployment deploy(String name, List<Path> files) {
+        return runner.deploy(name, files);
+    }
+
+    @Override
+    public void preflight(Path program, List<Path> libraries, MemcheckCommand command) {
+        Preflight.check(ssh, program, libraries, command, root());
+    }
+
+    @Override
+    public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+        return runner.start(command, options);
+    }
+
+    @Override
+    public BoardMemcheckRunner.NativeRun runNative(String program, List<String> args, Map<String, String> env,
+                                                   String name, byte[] stdin, Duration timeout) {
+        return runner.runNative(program, args, env, name, stdin, timeout);
+    }
+
+    @Override
+    public boolean accepts(int port) {
+        return ssh.accepts(port);
+    }
+
+    @Override
+    public MemcheckProcess.ShellResult shell(String command, Duration timeout) {
+        SshBoard.Result r = ssh.run(command, timeout);
+        return new MemcheckProcess.ShellResult(r.exitStatus(), r.stdout(), r.stderr());
+    }
+
+    @Override
+    public String fileTransfer() {
+        return ssh.fileTransferName();
+    }
+
+    @Override
+    public void close() {
+        onClose.run();
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Builds the emulated aarch64 board image (default leakgate/board-aarch64) with no image registry:
-# the root filesystem comes from this machine's own apt sources through mmdebstrap (arm64, run
-# under QEMU through binfmt), then `docker build` of a FROM-scratch Dockerfile.
-# Idempotent: the image is tagged with a hash of this folder and rebuilt only when it changes.
+# Builds an emulated board image with no image registry: the root filesystem comes from this
+# machine's own apt sources through mmdebstrap (arm64, run under QEMU through binfmt), then
+# `docker build` of a FROM-scratch Dockerfile. Usage: build-image.sh [debian|bare]
+#   debian (the default): leakgate/board-aarch64, Debian with valgrind, libc6-dbg and OpenSSH;
+#   bare: leakgate/board-aarch64-bare, a camera-like root: glibc, busybox, dropbear without an SFTP
+#         server, no valgrind (leakgate brings its own), a small tmpfs /tmp.
+# Idempotent: the image is tagged with a hash of its files and rebuilt only when they change.
 # Needs: root, a running Docker engine, binfmt for aarch64, mmdebstrap (scripts/setup-board.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-image=${LEAKGATE_BOARD_IMAGE:-leakgate/board-aarch64}
-hash=$(cd "$here" && find . -type f ! -name '*.md' ! -name 'Dockerfile.registry' -print0 | sort -z \
-         | xargs -0 sha256sum | sha256sum | cut -c1-16)
+variant=${1:-debian}
+case $variant in
+  debian) image=${LEAKGATE_BOARD_IMAGE:-leakgate/board-aarch64}; files=$here ;;
+  bare) image=leakgate/board-aarch64-bare; files=$here/bare ;;
+  *) echo "build-image.sh: the variant is debian or bare, not '$variant'" >&2; exit 64 ;;
+esac
+hash=$( (cd "$files" && find . -maxdepth 1 -type f ! -name '*.md' ! -name 'Dockerfile.registry' -print0 | sort -z \
+         | xargs -0 sha256sum; sha256sum < "$here/build-image.sh") | sha256sum | cut -c1-16)
 
 say() { printf 'leakgate board image: %s\n' "$*"; }
 
@@ -27,14 +35,25 @@ done
 
 work=$(mktemp -d /var/tmp/leakgate-board.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-packages=valgrind,libc6-dbg,openssh-server,procps,busybox,tini
+if [[ $variant == debian ]]; then
+  mmvariant=minbase
+  packages=valgrind,libc6-dbg,openssh-server,procps,busybox,tini
+  shell=/bin/sh
+  hook=--customize-hook
+else
+  # only extracted, as firmware is: glibc, busybox, dropbear and what dropbear needs
+  mmvariant=extract
+  packages=libc6,libgcc-s1,libcrypt1,zlib1g,libtomcrypt1,libtommath1,busybox,dropbear-bin
+  shell="/bin/busybox sh"
+  hook=--extract-hook # the extract variant runs no customize hooks
+fi
 
 build_rootfs() { # $1: sources file
-  mmdebstrap --quiet --variant=minbase --architectures=arm64 --include="$packages" \
-    --customize-hook="cp '$here/board-setup.sh' \"\$1/tmp/board-setup.sh\"" \
-    --customize-hook='chroot "$1" /bin/sh /tmp/board-setup.sh' \
-    --customize-hook="install -m 755 '$here/board-init.sh' \"\$1/usr/local/sbin/leakgate-board-init\"" \
-    --customize-hook='rm -f "$1/tmp/board-setup.sh"' \
+  mmdebstrap --quiet --variant=$mmvariant --architectures=arm64 --include="$packages" \
+    $hook="mkdir -p \"\$1/tmp\" && cp '$files/board-setup.sh' \"\$1/tmp/board-setup.sh\"" \
+    $hook="chroot \"\$1\" $shell /tmp/board-setup.sh" \
+    $hook="mkdir -p \"\$1/usr/local/sbin\" && install -m 755 '$files/board-init.sh' \"\$1/usr/local/sbin/leakgate-board-init\"" \
+    $hook='rm -f "$1/tmp/board-setup.sh"' \
     bookworm "$work/rootfs.tar" "$1"
 }
 
@@ -52,7 +71,7 @@ if ! build_rootfs "$sources" 2>"$work/mmdebstrap.log"; then
   fi
 fi
 
-cp "$here/Dockerfile" "$work/Dockerfile"
+cp "$files/Dockerfile" "$work/Dockerfile"
 say "docker build --platform linux/arm64 -t $image:$hash"
 DOCKER_BUILDKIT=0 docker build -q --platform linux/arm64 --label "dev.leakgate.docker-hash=$hash" \
   -t "$image:$hash" -t "$image:latest" "$work" >/dev/null

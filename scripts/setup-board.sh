@@ -4,7 +4,10 @@
 #                 gcc-aarch64-linux-gnu + libc6-dev-arm64-cross (cross compiler), mmdebstrap + arch-test
 #   the Docker engine running (dockerd started in the background if it is not)
 #   binfmt_misc mounted and qemu-aarch64 registered (with the F flag: works inside containers)
-#   the board image built from docker/ (only when docker/ changed)
+#   the board images built from docker/ (only when their files changed): the aarch64 board (Debian,
+#     valgrind, OpenSSH) and the bare one (busybox, dropbear, no valgrind: docker/bare)
+#   a valgrind prefix for aarch64 boards without one, and the C library's debug files, in
+#     ${LEAKGATE_CACHE:-/var/cache/leakgate}/valgrind-arm64[-debuginfo] (scripts/valgrind-prefix.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,3 +62,7 @@ else
 fi
 
 docker/build-image.sh
+docker/build-image.sh bare
+cache=${LEAKGATE_CACHE:-/var/cache/leakgate}
+mkdir -p "$cache"
+scripts/valgrind-prefix.sh arm64 "$cache/valgrind-arm64"

@@ -92,8 +92,8 @@ public interface Board extends AutoCloseable {
         String value = settings.get(Settings.BOARD, defaultBoard);
         BoardSpec spec = BoardSpec.parse(value, settings.get(Settings.BOARD).isPresent()
                 ? settings.sourceOf(Settings.BOARD) : "the default board");
-        if (spec instanceof BoardSpec.Emulated) {
-            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, EmulatedBoard.DEFAULT_IMAGE));
+        if (spec instanceof BoardSpec.Emulated e) {
+            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()));
             settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board()::useFileTransfer);
             return new RemoteBoard(spec, board.board(), settings, board::close, board.toString());
         }

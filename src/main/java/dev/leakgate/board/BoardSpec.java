@@ -6,18 +6,32 @@ import java.net.URISyntaxException;
 /**
  * Which board to run on, as a setting names it ({@link Settings#BOARD}):
  * <ul>
- *   <li>{@code emulated} (the default): the emulated aarch64 board, started for the test run;</li>
+ *   <li>{@code emulated} (the default): the emulated aarch64 board, started for the test run, with
+ *       valgrind and OpenSSH;</li>
+ *   <li>{@code emulated-bare}: an emulated camera-like aarch64 board: busybox, dropbear without SFTP or
+ *       scp, a small tmpfs {@code /tmp} and no valgrind (leakgate deploys one:
+ *       {@link Settings#VALGRIND_DEPLOY});</li>
  *   <li>{@code ssh://user@host[:port]}: a real board in the lab (port 22 unless given);</li>
  *   <li>{@code local}: this machine, with its own valgrind (no deployment).</li>
  * </ul>
  */
 public sealed interface BoardSpec {
 
-    /** The emulated aarch64 board. */
-    record Emulated() implements BoardSpec {
+    /** An emulated board; {@code flavour} names its image: "aarch64" or "aarch64-bare". */
+    record Emulated(String flavour) implements BoardSpec {
+        /** The default emulated board. */
+        public Emulated() {
+            this("aarch64");
+        }
+
+        /** The image this board starts from, unless {@link Settings#BOARD_IMAGE} names another. */
+        public String image() {
+            return "leakgate/board-" + flavour + ":latest";
+        }
+
         @Override
         public String toString() {
-            return "emulated";
+            return flavour.equals("aarch64") ? "emulated" : "emulated-" + flavour.replace("aarch64-", "");
         }
     }
 
@@ -47,6 +61,9 @@ public sealed interface BoardSpec {
         if (v.equalsIgnoreCase("emulated") || v.equalsIgnoreCase("emulated:aarch64")) {
             return new Emulated();
         }
+        if (v.equalsIgnoreCase("emulated-bare") || v.equalsIgnoreCase("emulated:aarch64-bare")) {
+            return new Emulated("aarch64-bare");
+        }
         if (v.equalsIgnoreCase("local")) {
             return new Local();
         }
@@ -68,6 +85,6 @@ public sealed interface BoardSpec {
 
     private static String unknown(String value, String source) {
         return "'" + value + "' (from " + source + ") is not a board: use 'emulated' (the emulated aarch64 board,"
-                + " the default), 'ssh://user@host[:port]' (a real board) or 'local' (this machine)";
+                + " the default), 'emulated-bare' (an emulated camera-like board with dropbear and no valgrind), 'ssh://user@host[:port]' (a real board) or 'local' (this machine)";
     }
 }

@@ -21,8 +21,8 @@ import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * Provisions the emulated aarch64 board: a container of the image {@code docker/} builds, run
- * under QEMU through binfmt, started through Testcontainers, and handed over as an
+ * Provisions an emulated board: a container of an image {@code docker/} builds (the aarch64 board, or
+ * the bare camera-like one, named by the image's label), run under QEMU through binfmt, started through Testcontainers, and handed over as an
  * {@link SshBoard} once a real SSH handshake succeeds.
  *
  * <p>The board's host key is made fresh at each start and read from the container's log through
@@ -45,7 +45,11 @@ public final class EmulatedBoard implements AutoCloseable {
     private final String password;
     private final Duration startup;
 
-    private EmulatedBoard(GenericContainer<?> container, SshBoard board, String password, Duration startup) {
+    private final String flavour;
+
+    private EmulatedBoard(GenericContainer<?> container, SshBoard board, String password, Duration startup,
+                          String flavour) {
+        this.flavour = flavour;
         this.container = container;
         this.board = board;
         this.password = password;
@@ -66,8 +70,10 @@ public final class EmulatedBoard implements AutoCloseable {
         DockerEngine.requireAnswering(); // within seconds, with the cause
         DockerEngine.configureTestcontainers(); // no reaper container, no checks: nothing is pulled
         checkDocker();
-        checkBinfmt();
-        checkImage(image);
+        java.util.Map<String, String> labels = imageLabels(image);
+        String flavour = labels.getOrDefault(FLAVOUR_LABEL, "aarch64");
+        Cpu cpu = Cpu.of(flavour);
+        checkBinfmt(cpu);
         reapContainersOfDeadOwners();
 
         JSch jsch = new JSch();
@@ -84,14 +90,22 @@ public final class EmulatedBoard implements AutoCloseable {
 
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image))
                 .withImagePullPolicy(name -> false)
-                .withCreateContainerCmdModifier(cmd -> cmd.withPlatform("linux/arm64"))
+                .withCreateContainerCmdModifier(cmd -> cmd.withPlatform(cpu.platform))
                 .withExposedPorts(22)
                 .withLabel(OWNER_LABEL, RunIdentity.owner())
                 .withCopyToContainer(Transferable.of(publicKey.toByteArray(), 0600), "/run/leakgate/authorized_keys")
                 .withCopyToContainer(Transferable.of(password.getBytes(StandardCharsets.US_ASCII), 0600),
                         "/run/leakgate/password")
-                .waitingFor(Wait.forLogMessage(".*Server listening on.*", 1)
+                // both images print the host key just before their SSH server starts; a handshake
+                // refused in that moment is retried below
+                .waitingFor(Wait.forLogMessage(".*leakgate-board: host key.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(90)));
+        String tmpfs = labels.get(TMPFS_LABEL);
+        if (tmpfs != null && tmpfs.contains("=")) {
+            // a camera's /tmp is a small RAM disk: the image says which and how big
+            container.withTmpFs(java.util.Map.of(tmpfs.substring(0, tmpfs.indexOf('=')),
+                    tmpfs.substring(tmpfs.indexOf('=') + 1)));
+        }
         try {
             container.start();
         } catch (RuntimeException e) {
@@ -108,8 +122,8 @@ public final class EmulatedBoard implements AutoCloseable {
             SshTarget target = SshTarget.of("root", container.getHost(), container.getMappedPort(22))
                     .withPinnedHostKey(m.group(1))
                     .withPrivateKey(privateKey.toByteArray(), publicKey.toByteArray());
-            SshBoard board = connectWhenReady(target, "the emulated aarch64 board");
-            return new EmulatedBoard(container, board, password, Duration.ofNanos(System.nanoTime() - begin));
+            SshBoard board = connectWhenReady(target, "the emulated " + flavour + " board");
+            return new EmulatedBoard(container, board, password, Duration.ofNanos(System.nanoTime() - begin), flavour);
         } catch (RuntimeException e) {
             container.stop();
             throw e;
@@ -175,11 +189,36 @@ public final class EmulatedBoard implements AutoCloseable {
         }
     }
 
-    private static void checkBinfmt() {
-        if ("aarch64".equals(System.getProperty("os.arch"))) {
+    /** The image label that names the board (e.g. "aarch64", "aarch64-bare"). */
+    static final String FLAVOUR_LABEL = "dev.leakgate.board";
+    /** The image label that asks for a tmpfs, as "/tmp=rw,exec,size=160m". */
+    static final String TMPFS_LABEL = "dev.leakgate.board.tmpfs";
+
+    /** The CPU of a board image: how Docker names its platform and which QEMU runs it. */
+    private enum Cpu {
+        AARCH64("linux/arm64", "qemu-aarch64", "aarch64"),
+        ARMHF("linux/arm/v7", "qemu-arm", "arm");
+
+        final String platform;
+        final String qemu;
+        final String javaArch;
+
+        Cpu(String platform, String qemu, String javaArch) {
+            this.platform = platform;
+            this.qemu = qemu;
+            this.javaArch = javaArch;
+        }
+
+        static Cpu of(String flavour) {
+            return flavour.startsWith("armhf") ? ARMHF : AARCH64;
+        }
+    }
+
+    private static void checkBinfmt(Cpu cpu) {
+        if (cpu.javaArch.equals(System.getProperty("os.arch"))) {
             return; // the board's CPU is this machine's
         }
-        Path entry = Path.of("/proc/sys/fs/binfmt_misc/qemu-aarch64");
+        Path entry = Path.of("/proc/sys/fs/binfmt_misc/" + cpu.qemu);
         try {
             if (Files.isRegularFile(entry) && Files.readString(entry).contains("enabled")) {
                 return;
@@ -187,18 +226,22 @@ public final class EmulatedBoard implements AutoCloseable {
         } catch (java.io.IOException e) {
             // unreadable: treat as missing
         }
-        throw new BoardException("this machine cannot run aarch64 programs: there is no binfmt entry for"
-                + " qemu-aarch64. Run scripts/setup-board.sh, or as root: apt-get install qemu-user-static;"
+        throw new BoardException("this machine cannot run " + cpu.javaArch + " programs: there is no binfmt entry"
+                + " for " + cpu.qemu + ". Run scripts/setup-board.sh, or as root: apt-get install qemu-user-static;"
                 + " mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc; cat"
-                + " /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register");
+                + " /usr/lib/binfmt.d/" + cpu.qemu + ".conf > /proc/sys/fs/binfmt_misc/register");
     }
 
-    private static void checkImage(String image) {
+    /** The labels of the board image; fails with the fix when the engine has no such image. */
+    private static java.util.Map<String, String> imageLabels(String image) {
         try {
-            DockerClientFactory.instance().client().inspectImageCmd(image).exec();
+            var config = DockerClientFactory.instance().client().inspectImageCmd(image).exec().getConfig();
+            return config == null || config.getLabels() == null ? java.util.Map.of() : config.getLabels();
         } catch (NotFoundException e) {
+            String variant = image.contains("-bare") ? " bare" : "";
             throw new BoardException("there is no board image " + image + " in the Docker engine: build it with"
-                    + " docker/build-image.sh (scripts/setup-board.sh does it), or set leakgate.board.image");
+                    + " docker/build-image.sh" + variant + " (scripts/setup-board.sh does it), or set"
+                    + " leakgate.board.image");
         }
     }
 
@@ -264,7 +307,7 @@ public final class EmulatedBoard implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "emulated aarch64 board (container " + container.getContainerId().substring(0, 12) + ", "
+        return "emulated " + flavour + " board (container " + container.getContainerId().substring(0, 12) + ", "
                 + board.target() + ")";
     }
 }

@@ -64,7 +64,11 @@ public final class Preflight {
     /** Throws a {@link BoardException} listing every problem, if there is any. */
     public static void check(SshBoard board, Path harness, List<Path> libraries, MemcheckCommand command,
                              String deployRoot) {
-        List<String> problems = problems(board, harness, libraries, command, deployRoot);
+        fail(board, problems(board, harness, libraries, command, deployRoot));
+    }
+
+    /** Throws a {@link BoardException} listing every problem, if there is any. */
+    static void fail(SshBoard board, List<String> problems) {
         if (!problems.isEmpty()) {
             throw new BoardException("leakgate preflight found " + problems.size() + " problem"
                     + (problems.size() == 1 ? "" : "s") + " before running on " + board.name() + ":\n  - "
@@ -106,7 +110,12 @@ public final class Preflight {
         return problems;
     }
 
-    private static String machineName(int machine) {
+    /** The ELF machine of a CPU as {@code uname -m} names it, or null when not known. */
+    static Integer machineOf(String cpu) {
+        return MACHINES.get(cpu);
+    }
+
+    static String machineName(int machine) {
         return switch (machine) {
             case 183 -> "aarch64";
             case 40 -> "32-bit ARM";

@@ -22,6 +22,7 @@ final class RemoteBoard implements Board {
     private final BoardMemcheckRunner runner;
     private final Runnable onClose;
     private final String description;
+    private final BroughtValgrind valgrind;
 
     RemoteBoard(BoardSpec spec, SshBoard ssh, Settings settings, Runnable onClose, String description) {
         this.spec = spec;
@@ -29,8 +30,12 @@ final class RemoteBoard implements Board {
         this.ssh = ssh;
         this.settings = settings;
         this.onClose = onClose;
-        this.runner = new BoardMemcheckRunner(ssh, Path.of(settings.get(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
-                "target/leakgate")).resolve("runs"), root());
+        this.runner = new BoardMemcheckRunner(ssh, runsRoot(), root());
+        this.valgrind = BroughtValgrind.from(settings, root());
+    }
+
+    private Path runsRoot() {
+        return Path.of(settings.get(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate")).resolve("runs");
     }
 
     private String root() {
@@ -51,7 +56,9 @@ final class RemoteBoard implements Board {
 
     @Override
     public MemcheckCommand.Builder command(String program) {
-        return command(program, settings);
+        MemcheckCommand.Builder b = command(program, settings);
+        valgrind.applyTo(b);
+        return b;
     }
 
     @Override
@@ -61,12 +68,19 @@ final class RemoteBoard implements Board {
 
     @Override
     public void preflight(Path program, List<Path> libraries, MemcheckCommand command) {
-        Preflight.check(ssh, program, libraries, command, root());
+        valgrind.deploy(ssh);
+        List<String> problems = new java.util.ArrayList<>(Preflight.problems(ssh, program, libraries, command, root()));
+        if (problems.isEmpty()) {
+            // the loader's symbols matter only once valgrind itself runs
+            problems.addAll(valgrind.loaderProblems(ssh, program, runsRoot().resolve(".loader")));
+        }
+        Preflight.fail(ssh, problems);
     }
 
     @Override
     public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
-        return runner.start(command, options);
+        valgrind.deploy(ssh);
+        return runner.start(valgrind.forRun(command), options);
     }
 
     @Override

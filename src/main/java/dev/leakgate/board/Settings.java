@@ -35,6 +35,10 @@ public final class Settings {
     public static final String SSH_HOST_KEY = "leakgate.ssh.hostKey";
     public static final String VALGRIND = "leakgate.valgrind";
     public static final String VALGRIND_LIB = "leakgate.valgrind.lib";
+    /** A local valgrind prefix (bin/valgrind, libexec/valgrind) for leakgate to deploy to a board without one. */
+    public static final String VALGRIND_DEPLOY = "leakgate.valgrind.deploy";
+    /** A local folder of debug files (.build-id/...) for the board's loader, when its ld.so has no symbols. */
+    public static final String VALGRIND_DEBUGINFO = "leakgate.valgrind.debuginfo";
     /** "true": write the known-leak baselines of the tests that run from what they find. */
     public static final String BASELINE_UPDATE = "leakgate.baseline.update";
 
@@ -141,7 +145,7 @@ public final class Settings {
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
         for (String p : new String[] {BOARD, BOARD_IMAGE, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
-            SSH_HOST_KEY, VALGRIND, VALGRIND_LIB}) {
+            SSH_HOST_KEY, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")
                     .append(p.equals(SSH_PASSWORD) ? "(set)" : v).append(" (").append(sourceOf(p)).append(')'));
         }

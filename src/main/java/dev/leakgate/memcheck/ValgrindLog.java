@@ -45,7 +45,8 @@ public final class ValgrindLog {
         if (indexOf(lines, "must-be-redirected function") >= 0) {
             problems.add("valgrind stopped at start: the dynamic linker (ld.so) has no symbols, so valgrind cannot"
                     + " redirect functions such as strlen; install the C library's debug symbols where the program"
-                    + " runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo)");
+                    + " runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo), or let leakgate bring the"
+                    + " loader's debug file (leakgate.valgrind.debuginfo)");
         }
         return problems;
     }

@@ -137,7 +137,8 @@ class BoardFaultTests {
         assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
         assertThat(v.reasons()).contains("valgrind stopped at start: the dynamic linker (ld.so) has no symbols, so"
                 + " valgrind cannot redirect functions such as strlen; install the C library's debug symbols where"
-                + " the program runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo)");
+                + " the program runs (Debian: apt-get install libc6-dbg; others: glibc debuginfo), or let leakgate"
+                + " bring the loader's debug file (leakgate.valgrind.debuginfo)");
         assertThat(LocalRuns.text(run.files().log())).contains("must-be-redirected function");
     }
 

@@ -1,0 +1,19 @@
+#!/bin/busybox sh
+# Runs inside the bare board's root filesystem (under QEMU) while the image is built: the packages were
+# only extracted (no dpkg, no maintainer scripts), so this makes what a firmware image would have: the
+# busybox applets as the userland, the users, and dropbear's folders. No valgrind, no sftp-server.
+set -eu
+/bin/busybox --install -s /bin
+mkdir -p /root/.ssh /etc/dropbear /tmp /var/run /var/log /proc /sys /dev
+chmod 700 /root /root/.ssh
+chmod 1777 /tmp
+printf 'root:x:0:0:root:/root:/bin/sh\n' > /etc/passwd
+printf 'root:x:0:\n' > /etc/group
+printf 'root:*:19000:0:99999:7:::\n' > /etc/shadow
+chmod 600 /etc/shadow
+printf '/bin/sh\n' > /etc/shells
+# busybox, not coreutils: make sure the tools leakgate needs are its applets
+for t in sh cat mkdir rm mv chmod stat kill grep awk df sleep uname ls wc; do
+  command -v "$t" >/dev/null || { echo "bare board: no $t" >&2; exit 1; }
+done
+echo "bare board: checksum tools: $(for t in sha256sum md5sum cksum; do command -v $t; done | tr '\n' ' ')"

@@ -9,6 +9,8 @@
 #   2. the leaky library (-Pshow-leak): the tests must fail, naming onvifStartStream and the
 #      file:line of the allocation, and the request batch in which the daemon leaked; the failures
 #      are printed here.
+#   3. the leaky library again on the bare board (busybox, dropbear without SFTP, no valgrind): leakgate
+#      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike.
 # Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when both are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,5 +37,26 @@ if [[ $status -ne 0 ]] && grep -q 'at onvifStartStream (onvif_server.c:' "$log" 
   rm -f "$log"
 else
   echo "example: UNEXPECTED: the leaky run exited $status without naming onvifStartStream (log: $log)" >&2
+  exit 1
+fi
+
+echo "== 3. the leaky library on the bare board (dropbear, no SFTP, no valgrind: leakgate brings it): must fail"
+cache=${LEAKGATE_CACHE:-/var/cache/leakgate}
+log=$(mktemp)
+set +e
+mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak -Dleakgate.board=emulated-bare \
+  -Dleakgate.valgrind.deploy="$cache/valgrind-arm64" -Dleakgate.valgrind.debuginfo="$cache/valgrind-arm64-debuginfo" \
+  >"$log" 2>&1
+status=$?
+set -e
+grep -E '^leakgate: (board|deploying|valgrind)' "$log" | sort -u
+if [[ $status -ne 0 ]] && grep -q 'files: a stream (cat) checked with sha256sum' "$log" \
+    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
+    && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
+    && ! grep -q 'INCONCLUSIVE' "$log"; then
+  echo "example: on the bare board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
+  rm -f "$log"
+else
+  echo "example: UNEXPECTED on the bare board: exit $status (log: $log)" >&2
   exit 1
 fi

@@ -140,6 +140,10 @@ public interface Board extends AutoCloseable {
                         + settings.sourceOf(Settings.SSH_KEY) + ": fix the path or its permissions", e);
             }
         }
+        var algorithms = settings.get(Settings.SSH_ALGORITHMS);
+        if (algorithms.isPresent()) {
+            t = t.withAlgorithms(algorithms.get());
+        }
         var password = settings.get(Settings.SSH_PASSWORD);
         if (password.isPresent()) {
             t = t.withPassword(password.get().toCharArray());

@@ -33,6 +33,8 @@ public final class Settings {
     public static final String SSH_KEY = "leakgate.ssh.key";
     public static final String SSH_KNOWN_HOSTS = "leakgate.ssh.knownHosts";
     public static final String SSH_HOST_KEY = "leakgate.ssh.hostKey";
+    /** SSH algorithms to offer beyond (+) or instead of leakgate's: {@code kex=+diffie-hellman-group14-sha1}. */
+    public static final String SSH_ALGORITHMS = "leakgate.ssh.algorithms";
     public static final String VALGRIND = "leakgate.valgrind";
     public static final String VALGRIND_LIB = "leakgate.valgrind.lib";
     /** A local valgrind prefix (bin/valgrind, libexec/valgrind) for leakgate to deploy to a board without one. */
@@ -145,7 +147,7 @@ public final class Settings {
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
         for (String p : new String[] {BOARD, BOARD_IMAGE, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
-            SSH_HOST_KEY, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
+            SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")
                     .append(p.equals(SSH_PASSWORD) ? "(set)" : v).append(" (").append(sourceOf(p)).append(')'));
         }

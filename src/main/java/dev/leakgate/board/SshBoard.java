@@ -22,7 +22,11 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A board over SSH (JSch), used the same way for a real board in the lab and for the emulated
@@ -73,6 +77,7 @@ public final class SshBoard implements AutoCloseable {
             if (target.password() != null) {
                 session.setPassword(new String(target.password()));
             }
+            target.algorithms().forEach(session::setConfig);
             session.setConfig("StrictHostKeyChecking", "yes");
             session.setConfig("PreferredAuthentications", "publickey,password");
             session.setServerAliveInterval(2000);
@@ -82,6 +87,19 @@ public final class SshBoard implements AutoCloseable {
         } catch (JSchException e) {
             throw new BoardException(explain(target, name, e), e);
         }
+    }
+
+    /** A {@code name="value"} field of JSch's negotiation failure message. */
+    private static String field(String message, String name) {
+        Matcher m = Pattern.compile(name + "=\"([^\"]*)\"").matcher(message);
+        return m.find() ? m.group(1) : null;
+    }
+
+    /** The real algorithms of a proposal, without the markers that only signal extensions. */
+    private static List<String> algorithms(String proposal) {
+        return proposal == null ? List.of() : Arrays.stream(proposal.split(","))
+                .filter(a -> !a.startsWith("ext-info-") && !a.startsWith("kex-strict-") && !a.startsWith("kexguess"))
+                .toList();
     }
 
     private static String explain(SshTarget target, String name, JSchException e) {
@@ -104,6 +122,26 @@ public final class SshBoard implements AutoCloseable {
                     : target.privateKey() != null ? "key" : target.password() != null ? "password" : "login (no key or"
                     + " password was given)")
                     + "; set leakgate.ssh.password (LEAKGATE_SSH_PASSWORD) or leakgate.ssh.key";
+        }
+        if (m.startsWith("Algorithm negotiation fail")) {
+            String kind = field(m, "algorithmName");
+            String theirs = field(m, "serverProposal");
+            String what = switch (kind == null ? "" : kind) {
+                case "kex" -> "key exchange";
+                case "server_host_key" -> "host key";
+                case "cipher.s2c", "cipher.c2s" -> "cipher";
+                case "mac.s2c", "mac.c2s" -> "MAC";
+                default -> String.valueOf(kind);
+            };
+            String setting = kind == null ? "kex" : kind.replaceFirst("\\.(s2c|c2s)$", "");
+            List<String> offered = algorithms(theirs);
+            String first = offered.stream().filter(a -> JSch.getConfig(a) != null).findFirst()
+                    .orElse(offered.isEmpty() ? "NAME" : offered.get(0));
+            return where + " and leakgate share no " + what + " algorithm: the board offers "
+                    + String.join(", ", offered) + "; leakgate offered "
+                    + String.join(", ", algorithms(field(m, "jschProposal"))) + ". Add one the board offers with "
+                    + Settings.SSH_ALGORITHMS + "=" + setting + "=+" + first + " (an old SSH server may only have"
+                    + " SHA-1 ones; updating its firmware is the better fix)";
         }
         if (m.contains("timeout") || m.contains("timed out")) {
             return "no SSH answer from " + where + " within " + target.connectTimeout().toSeconds()

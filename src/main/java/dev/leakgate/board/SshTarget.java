@@ -1,8 +1,12 @@
 package dev.leakgate.board;
 
+import com.jcraft.jsch.JSch;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,9 +28,12 @@ public final class SshTarget {
     private final String pinnedHostKey;
     private final Path knownHosts;
     private final Duration connectTimeout;
+    private final Map<String, String> algorithms;
 
     private SshTarget(String user, String host, int port, char[] password, byte[] privateKey, byte[] publicKey,
-                      String pinnedHostKey, Path knownHosts, Duration connectTimeout) {
+                      String pinnedHostKey, Path knownHosts, Duration connectTimeout,
+                      Map<String, String> algorithms) {
+        this.algorithms = Map.copyOf(algorithms);
         this.user = requireText(user, "user");
         this.host = requireText(host, "host");
         if (port < 1 || port > 65535) {
@@ -44,19 +51,19 @@ public final class SshTarget {
     /** A target whose host key is looked up in {@code ~/.ssh/known_hosts}; add a key or password. */
     public static SshTarget of(String user, String host, int port) {
         return new SshTarget(user, host, port, null, null, null, null,
-                Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"), Duration.ofSeconds(10));
+                Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"), Duration.ofSeconds(10), Map.of());
     }
 
     /** Logs in with this password (kept out of every message and report). */
     public SshTarget withPassword(char[] secret) {
         return new SshTarget(user, host, port, secret.clone(), privateKey, publicKey, pinnedHostKey, knownHosts,
-                connectTimeout);
+                connectTimeout, algorithms);
     }
 
     /** Logs in with this private key (OpenSSH or PEM format) and, optionally, its public key. */
     public SshTarget withPrivateKey(byte[] key, byte[] pub) {
         return new SshTarget(user, host, port, password, key.clone(), pub == null ? null : pub.clone(),
-                pinnedHostKey, knownHosts, connectTimeout);
+                pinnedHostKey, knownHosts, connectTimeout, algorithms);
     }
 
     /** Accepts only this host key: {@code "ssh-ed25519 AAAA..."} (as in a .pub file). */
@@ -67,16 +74,57 @@ public final class SshTarget {
                     + " but was '" + typeAndKey + "'");
         }
         return new SshTarget(user, host, port, password, privateKey, publicKey, parts[0] + " " + parts[1], null,
-                connectTimeout);
+                connectTimeout, algorithms);
     }
 
     /** Looks the host key up in this known_hosts file. */
     public SshTarget withKnownHosts(Path file) {
-        return new SshTarget(user, host, port, password, privateKey, publicKey, null, file, connectTimeout);
+        return new SshTarget(user, host, port, password, privateKey, publicKey, null, file, connectTimeout, algorithms);
     }
 
     public SshTarget withConnectTimeout(Duration timeout) {
-        return new SshTarget(user, host, port, password, privateKey, publicKey, pinnedHostKey, knownHosts, timeout);
+        return new SshTarget(user, host, port, password, privateKey, publicKey, pinnedHostKey, knownHosts, timeout,
+                algorithms);
+    }
+
+    /**
+     * The SSH algorithms to offer, as {@link Settings#SSH_ALGORITHMS} writes them: {@code
+     * kex=+diffie-hellman-group14-sha1;server_host_key=+ssh-rsa}, each list replacing JSch's, or with a
+     * leading {@code +} added to it. Kinds: kex, server_host_key, cipher, mac.
+     */
+    public SshTarget withAlgorithms(String spec) {
+        Map<String, String> config = new LinkedHashMap<>();
+        for (String part : spec.split(";")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            String kind = eq < 0 ? part.trim() : part.substring(0, eq).trim();
+            String value = eq < 0 ? "" : part.substring(eq + 1).trim();
+            List<String> keys = switch (kind) {
+                case "kex" -> List.of("kex");
+                case "server_host_key" -> List.of("server_host_key");
+                case "cipher" -> List.of("cipher.s2c", "cipher.c2s");
+                case "mac" -> List.of("mac.s2c", "mac.c2s");
+                default -> throw new IllegalArgumentException("leakgate.ssh.algorithms: '" + kind + "' is not a kind of"
+                        + " SSH algorithm; write kex=..., server_host_key=..., cipher=... or mac=..., separated by ';'");
+            };
+            if (value.isEmpty() || value.equals("+")) {
+                throw new IllegalArgumentException("leakgate.ssh.algorithms: " + kind + " names no algorithm; write e.g. "
+                        + kind + "=+NAME to add one to leakgate's own");
+            }
+            for (String key : keys) {
+                config.put(key, value.startsWith("+") ? JSch.getConfig(key) + "," + value.substring(1)
+                        : value);
+            }
+        }
+        return new SshTarget(user, host, port, password, privateKey, publicKey, pinnedHostKey, knownHosts,
+                connectTimeout, config);
+    }
+
+    /** JSch configuration for the algorithms to offer (empty: JSch's own). */
+    Map<String, String> algorithms() {
+        return algorithms;
     }
 
     public String user() {

@@ -169,4 +169,33 @@ class BareBoardTests {
             sh("rm -rf /tmp/filler /tmp/small");
         }
     }
+
+    @Test
+    void aKeyExchangeDropbearLacksNamesWhatTheBoardOffersAndTheSettingThatAddsOne(@TempDir Path dir)
+            throws Exception {
+        SshTarget t = emulated.board().target();
+        Path key = Files.write(dir.resolve("id"), emulated.privateKey());
+        Map<String, String> values = new HashMap<>(Map.of(
+                Settings.BOARD, "ssh://root@" + t.host() + ":" + t.port(),
+                Settings.SSH_HOST_KEY, t.pinnedHostKey(),
+                Settings.SSH_KEY, key.toString(),
+                // dropbear has no group exchange: offering only that is what an old or trimmed client would do
+                Settings.SSH_ALGORITHMS, "kex=diffie-hellman-group-exchange-sha256"));
+
+        assertThatThrownBy(() -> Board.open(Settings.of(values), "emulated").close())
+                .isInstanceOf(BoardException.class)
+                .hasMessageContaining("and leakgate share no key exchange algorithm: the board offers curve25519-sha256,"
+                        + " curve25519-sha256@libssh.org, ecdh-sha2-nistp521")
+                .hasMessageContaining("diffie-hellman-group14-sha1; leakgate offered diffie-hellman-group-exchange-sha256.")
+                .hasMessageContaining("Add one the board offers with leakgate.ssh.algorithms=kex=+curve25519-sha256");
+
+        // the setting reaches the connection: a list of one that dropbear has connects, and a bad kind is named
+        values.put(Settings.SSH_ALGORITHMS, "kex=diffie-hellman-group14-sha256;cipher=+aes256-ctr");
+        try (Board board = Board.open(Settings.of(values), "emulated")) {
+            assertThat(board.shell("echo connected", Duration.ofSeconds(30)).stdout().strip()).isEqualTo("connected");
+        }
+        values.put(Settings.SSH_ALGORITHMS, "kx=+curve25519-sha256");
+        assertThatThrownBy(() -> Board.open(Settings.of(values), "emulated").close())
+                .hasMessageContaining("'kx' is not a kind of SSH algorithm; write kex=..., server_host_key=...");
+    }
 }

@@ -203,6 +203,7 @@ public final class BoardMemcheckRunner {
         private final Duration timeout;
         private final List<Integer> forwarded = new ArrayList<>();
         private String lost;
+        private boolean ending;
         private MemcheckRun finished;
 
         BoardProcess(MemcheckCommand command, RunFiles files, String remoteRun, SshBoard.RemoteProcess remote,
@@ -284,6 +285,7 @@ public final class BoardMemcheckRunner {
             if (remote == null) {
                 return Termination.BOARD_LOST;
             }
+            ending = true;
             try {
                 return remote.endInSteps(stdinGrace, termGrace);
             } catch (BoardException e) {
@@ -299,6 +301,19 @@ public final class BoardMemcheckRunner {
             }
             sampler.close();
             unforward();
+            // Some SSH servers (Debian 12's dropbear) drop the connection as a channel closes. When the
+            // board had already reported the program's end, what it left on the board is whole: connect
+            // again and fetch it; the run identity check below still proves the files are this run's.
+            // Without that report, or once leakgate had begun to end the run, a drop stays a lost board.
+            boolean endReported = remote != null && remote.endReported();
+            String dropped = null;
+            if (lost != null && endReported && !ending && board.reconnect()) {
+                dropped = lost;
+                lost = null;
+                if (termination == Termination.BOARD_LOST) {
+                    termination = Termination.EXITED;
+                }
+            }
             SshBoard.Outcome outcome = remote == null || lost != null ? null : remote.finish(termination);
             if (remote != null) {
                 remote.close();
@@ -313,13 +328,30 @@ public final class BoardMemcheckRunner {
             List<String> notes = new ArrayList<>();
             long pid = -1;
             if (lost == null) {
-                try { // the results first, then the clean-up
+                try { // the results first, then the clean-up; each once more after a drop the board survived
                     Map<String, Path> fetch = new LinkedHashMap<>();
                     fetch.put(remoteRun + "/memcheck.xml", files.xml());
                     fetch.put(remoteRun + "/memcheck.log", files.log());
-                    board.download(fetch);
+                    try {
+                        board.download(fetch);
+                    } catch (BoardException e) {
+                        if (!endReported || !board.reconnect()) {
+                            throw e;
+                        }
+                        dropped = e.getMessage();
+                        board.download(fetch);
+                    }
                     boolean complete = parser.parse(files.xml()).isComplete();
-                    Cleanup cleanup = cleanUp(remoteRun, command.runId(), !complete);
+                    Cleanup cleanup;
+                    try {
+                        cleanup = cleanUp(remoteRun, command.runId(), !complete);
+                    } catch (BoardException e) {
+                        if (!endReported || !board.reconnect()) {
+                            throw e;
+                        }
+                        dropped = e.getMessage();
+                        cleanup = cleanUp(remoteRun, command.runId(), !complete);
+                    }
                     pid = cleanup.pid;
                     List<String> strays = new ArrayList<>(parseStrays(outcome.strayOutput()));
                     strays.addAll(cleanup.strays);
@@ -339,6 +371,13 @@ public final class BoardMemcheckRunner {
                 } catch (BoardException e) {
                     lost = e.getMessage();
                 }
+            }
+            if (dropped != null && lost == null) {
+                notes.add("the SSH connection to " + board.name() + " dropped after the board had reported valgrind's"
+                        + " end (" + (outcome.exitSignal() != null ? "signal " + outcome.exitSignal()
+                        : "exit status " + outcome.exitStatus()) + "); leakgate connected again (host key checked)"
+                        + " and fetched the run's files, which the run identity check proves its own. The drop: "
+                        + dropped);
             }
             MemcheckReport report = parser.parse(files.xml());
             runProblems.addAll(RunIdentity.problems(report, command.runId(), pid));

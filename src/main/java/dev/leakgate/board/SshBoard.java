@@ -42,7 +42,7 @@ public final class SshBoard implements AutoCloseable {
     static final Duration CHANNEL_TIMEOUT = Duration.ofSeconds(20);
 
     private final SshTarget target;
-    private final Session session;
+    private volatile Session session;
     private final String name;
 
     private SshBoard(SshTarget target, Session session, String name) {
@@ -61,31 +61,52 @@ public final class SshBoard implements AutoCloseable {
 
     /** As {@link #connect(SshTarget)}, with a name for messages (e.g. "the emulated aarch64 board"). */
     public static SshBoard connect(SshTarget target, String name) {
-        JSch jsch = new JSch();
         try {
-            if (target.pinnedHostKey() != null) {
-                String host = target.port() == 22 ? target.host() : "[" + target.host() + "]:" + target.port();
-                jsch.setKnownHosts(new ByteArrayInputStream((host + " " + target.pinnedHostKey() + "\n")
-                        .getBytes(StandardCharsets.US_ASCII)));
-            } else if (Files.isRegularFile(target.knownHosts())) {
-                jsch.setKnownHosts(target.knownHosts().toString());
-            }
-            if (target.privateKey() != null) {
-                jsch.addIdentity("leakgate", target.privateKey(), target.publicKey(), null);
-            }
-            Session session = jsch.getSession(target.user(), target.host(), target.port());
-            if (target.password() != null) {
-                session.setPassword(new String(target.password()));
-            }
-            target.algorithms().forEach(session::setConfig);
-            session.setConfig("StrictHostKeyChecking", "yes");
-            session.setConfig("PreferredAuthentications", "publickey,password");
-            session.setServerAliveInterval(2000);
-            session.setServerAliveCountMax(3);
-            session.connect((int) target.connectTimeout().toMillis());
-            return new SshBoard(target, session, name);
+            return new SshBoard(target, open(target), name);
         } catch (JSchException e) {
             throw new BoardException(explain(target, name, e), e);
+        }
+    }
+
+    private static Session open(SshTarget target) throws JSchException {
+        JSch jsch = new JSch();
+        if (target.pinnedHostKey() != null) {
+            String host = target.port() == 22 ? target.host() : "[" + target.host() + "]:" + target.port();
+            jsch.setKnownHosts(new ByteArrayInputStream((host + " " + target.pinnedHostKey() + "\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+        } else if (Files.isRegularFile(target.knownHosts())) {
+            jsch.setKnownHosts(target.knownHosts().toString());
+        }
+        if (target.privateKey() != null) {
+            jsch.addIdentity("leakgate", target.privateKey(), target.publicKey(), null);
+        }
+        Session session = jsch.getSession(target.user(), target.host(), target.port());
+        if (target.password() != null) {
+            session.setPassword(new String(target.password()));
+        }
+        target.algorithms().forEach(session::setConfig);
+        session.setConfig("StrictHostKeyChecking", "yes");
+        session.setConfig("PreferredAuthentications", "publickey,password");
+        session.setServerAliveInterval(2000);
+        session.setServerAliveCountMax(3);
+        session.connect((int) target.connectTimeout().toMillis());
+        return session;
+    }
+
+    /**
+     * Connects again when the connection has dropped (the host key verified as at first); true when
+     * the board answers. What the lost connection carried (its channels, its port forwards) is gone:
+     * only a caller that knows its command had already ended may go on with what it left on the board.
+     */
+    public synchronized boolean reconnect() {
+        if (session.isConnected()) {
+            return true;
+        }
+        try {
+            session = open(target);
+            return true;
+        } catch (JSchException e) {
+            return false;
         }
     }
 
@@ -327,6 +348,11 @@ public final class SshBoard implements AutoCloseable {
                 sleep(20);
             }
             return true;
+        }
+
+        /** Whether the board reported the command's own process's end: its exit status or signal arrived. */
+        public boolean endReported() {
+            return channel.getExitStatus() != -1 || channel.getExitSignal() != null;
         }
 
         /** Whether the command's own process has exited (its status or signal arrived). */

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.memcheck.Termination;
 import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.testing.TestPrograms;
 
@@ -197,5 +200,96 @@ class BareBoardTests {
         values.put(Settings.SSH_ALGORITHMS, "kx=+curve25519-sha256");
         assertThatThrownBy(() -> Board.open(Settings.of(values), "emulated").close())
                 .hasMessageContaining("'kx' is not a kind of SSH algorithm; write kex=..., server_host_key=...");
+    }
+
+    /**
+     * Starts hang.c ("sleep N": it ends by itself and loses 16 bytes) on the shared connection and
+     * returns it running, with the pid of the dropbear process that serves that connection, found
+     * from another connection.
+     */
+    private static MemcheckProcess startAndFindItsDropbear(Board board, SshBoard watcher, int seconds,
+                                                           String[] dropbear) {
+        Path program = TestPrograms.aarch64Program("hang");
+        BoardMemcheckRunner.Deployment d = board.deploy("bare", List.of(program));
+        MemcheckCommand command = board.command(d.pathOf(program)).args("sleep", String.valueOf(seconds)).build();
+        board.preflight(program, List.of(), command); // valgrind and the loader's debug file in place
+        MemcheckProcess p = board.start(command, LocalMemcheckRunner.Options.named("dropped"));
+        String pidFile = ShellQuoting.quote(p.runFolder() + "/.pid");
+        // from the run's shell up its parents to the dropbear process of its connection
+        SshBoard.Result found = watcher.run("n=0; while [ ! -s " + pidFile + " ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done;"
+                + " read q < " + pidFile + "; while [ \"$q\" -gt 1 ]; do c=; read -r c < /proc/$q/comm;"
+                + " [ \"$c\" = dropbear ] && break; q=$(awk '/^PPid:/{print $2}' /proc/$q/status); done; echo $q",
+                Duration.ofSeconds(60));
+        dropbear[0] = found.stdout().strip();
+        assertThat(dropbear[0]).as(found.toString()).matches("[0-9]+").isNotEqualTo("1");
+        return p;
+    }
+
+    /** Aborts a dropbear process, as its channel-close crash does, and waits until the connection is gone. */
+    private static void crash(SshBoard watcher, String dropbear) throws InterruptedException {
+        watcher.run("kill -ABRT " + dropbear, Duration.ofSeconds(30));
+        for (int i = 0; i < 200 && emulated.board().isConnected(); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(emulated.board().isConnected()).as("the connection dropped").isFalse();
+    }
+
+    @Test
+    void aConnectionDroppedAfterTheBoardReportedValgrindsEndIsJoinedAgainAndTheRunIsJudged() throws Exception {
+        String[] dropbear = new String[1];
+        try (Board board = board(Settings.VALGRIND_DEPLOY, PREFIX.toString(),
+                Settings.VALGRIND_DEBUGINFO, DEBUGINFO.toString());
+             SshBoard watcher = SshBoard.connect(emulated.board().target(), "the watcher")) {
+            MemcheckProcess p = startAndFindItsDropbear(board, watcher, 1, dropbear);
+            assertThat(p.awaitEnd(Duration.ofMinutes(2))).isTrue();
+            crash(watcher, dropbear[0]); // the program's end was reported; nothing was fetched yet
+            MemcheckRun run = p.finish(Termination.EXITED, null);
+
+            Verdict verdict = LeakGate.defaults().evaluate(run);
+            assertThat(verdict.outcome()).as(verdict.message()).isEqualTo(Outcome.FAIL);
+            assertThat(verdict.message()).startsWith("leakgate: FAIL: definitely lost: 16 bytes in 1 block")
+                    .contains("(hang.c:");
+            assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("the SSH connection to")
+                    .contains("dropped after the board had reported valgrind's end (exit status 0); leakgate connected"
+                            + " again (host key checked) and fetched the run's files"));
+            assertThat(sh("ls -d " + ShellQuoting.quote(p.runFolder()) + " 2>&1")).contains("No such file");
+        } finally {
+            emulated.board().reconnect();
+        }
+    }
+
+    @Test
+    void aConnectionDroppedWhileTheProgramRunsIsInconclusiveThoughTheReportOnTheBoardIsComplete() throws Exception {
+        String[] dropbear = new String[1];
+        String folder = null;
+        try (Board board = board(Settings.VALGRIND_DEPLOY, PREFIX.toString(),
+                Settings.VALGRIND_DEBUGINFO, DEBUGINFO.toString());
+             SshBoard watcher = SshBoard.connect(emulated.board().target(), "the watcher")) {
+            MemcheckProcess p = startAndFindItsDropbear(board, watcher, 6, dropbear);
+            folder = p.runFolder();
+            crash(watcher, dropbear[0]);
+            Termination t;
+            try {
+                t = p.awaitEnd(Duration.ofMinutes(2)) ? Termination.EXITED : Termination.TERMINATED;
+            } catch (BoardException lost) {
+                t = Termination.BOARD_LOST;
+            }
+            MemcheckRun run = p.finish(t, null);
+            Verdict verdict = LeakGate.defaults().evaluate(run);
+
+            assertThat(verdict.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+            assertThat(verdict.message()).contains("lost the connection to");
+            // valgrind ran on and wrote a whole report, but nobody saw how the run ended: never judged
+            String xml = ShellQuoting.quote(folder + "/memcheck.xml");
+            assertThat(watcher.run("n=0; until grep -q '</valgrindoutput>' " + xml + " 2>/dev/null || [ $n -ge 120 ];"
+                    + " do sleep 0.5; n=$((n+1)); done; tail -c 200 " + xml, Duration.ofMinutes(2)).stdout())
+                    .as(watcher.run("ls -la " + ShellQuoting.quote(folder) + "; cat " + ShellQuoting.quote(folder + "/memcheck.log") + "; ps", Duration.ofSeconds(30)).toString())
+                    .contains("</valgrindoutput>");
+        } finally {
+            emulated.board().reconnect();
+            if (folder != null) {
+                sh("rm -rf " + ShellQuoting.quote(folder));
+            }
+        }
     }
 }

@@ -4,8 +4,10 @@
 # busybox applets as the userland, the users, and dropbear's folders. No valgrind, no sftp-server.
 set -eu
 /bin/busybox --install -s /bin
-mkdir -p /root/.ssh /etc/dropbear /tmp /var/run /var/log /proc /sys /dev
-chmod 700 /root /root/.ssh
+mkdir -p /root /etc/dropbear /tmp /run /var/run /var/log /proc /sys /dev
+chmod 700 /root
+# the root is read-only when the board runs: root's SSH keys live on the /run RAM disk
+ln -sfn /run/leakgate/ssh /root/.ssh
 chmod 1777 /tmp
 printf 'root:x:0:0:root:/root:/bin/sh\n' > /etc/passwd
 printf 'root:x:0:\n' > /etc/group

@@ -88,23 +88,38 @@ public final class EmulatedBoard implements AutoCloseable {
         }
         String password = randomPassword();
 
+        // a firmware-like image whose root is read-only: nothing can be copied into it before it starts,
+        // so its init takes the login key from the environment (a public key: no secret)
+        boolean readOnly = "true".equals(labels.get(READ_ONLY_LABEL));
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image))
                 .withImagePullPolicy(name -> false)
-                .withCreateContainerCmdModifier(cmd -> cmd.withPlatform(cpu.platform))
+                .withCreateContainerCmdModifier(cmd -> {
+                    cmd.withPlatform(cpu.platform);
+                    if (readOnly) {
+                        cmd.getHostConfig().withReadonlyRootfs(true);
+                    }
+                })
                 .withExposedPorts(22)
                 .withLabel(OWNER_LABEL, RunIdentity.owner())
-                .withCopyToContainer(Transferable.of(publicKey.toByteArray(), 0600), "/run/leakgate/authorized_keys")
-                .withCopyToContainer(Transferable.of(password.getBytes(StandardCharsets.US_ASCII), 0600),
-                        "/run/leakgate/password")
+                .withEnv("LEAKGATE_AUTHORIZED_KEY", publicKey.toString(StandardCharsets.US_ASCII).strip())
                 // both images print the host key just before their SSH server starts; a handshake
                 // refused in that moment is retried below
                 .waitingFor(Wait.forLogMessage(".*leakgate-board: host key.*", 1)
                         .withStartupTimeout(Duration.ofSeconds(90)));
-        String tmpfs = labels.get(TMPFS_LABEL);
-        if (tmpfs != null && tmpfs.contains("=")) {
-            // a camera's /tmp is a small RAM disk: the image says which and how big
-            container.withTmpFs(java.util.Map.of(tmpfs.substring(0, tmpfs.indexOf('=')),
-                    tmpfs.substring(tmpfs.indexOf('=') + 1)));
+        if (!readOnly) {
+            container.withCopyToContainer(Transferable.of(publicKey.toByteArray(), 0600), "/run/leakgate/authorized_keys")
+                    .withCopyToContainer(Transferable.of(password.getBytes(StandardCharsets.US_ASCII), 0600),
+                            "/run/leakgate/password");
+        }
+        // a camera's /tmp is a small RAM disk: the image says which folders are, and how big ("PATH=OPTIONS;...")
+        java.util.Map<String, String> tmpfs = new java.util.LinkedHashMap<>();
+        for (String mount : labels.getOrDefault(TMPFS_LABEL, "").split(";")) {
+            if (mount.contains("=")) {
+                tmpfs.put(mount.substring(0, mount.indexOf('=')).strip(), mount.substring(mount.indexOf('=') + 1).strip());
+            }
+        }
+        if (!tmpfs.isEmpty()) {
+            container.withTmpFs(tmpfs);
         }
         try {
             container.start();
@@ -193,6 +208,8 @@ public final class EmulatedBoard implements AutoCloseable {
     static final String FLAVOUR_LABEL = "dev.leakgate.board";
     /** The image label that asks for a tmpfs, as "/tmp=rw,exec,size=160m". */
     static final String TMPFS_LABEL = "dev.leakgate.board.tmpfs";
+    /** Image label: "true" when the board's root file system is read-only, as on camera firmware. */
+    static final String READ_ONLY_LABEL = "dev.leakgate.board.readonly";
 
     /** The CPU of a board image: how Docker names its platform and which QEMU runs it. */
     private enum Cpu {

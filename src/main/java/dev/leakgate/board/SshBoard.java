@@ -579,7 +579,14 @@ public final class SshBoard implements AutoCloseable {
                 return false;
             }
         }
-        run("mkdir -p " + ShellQuoting.quote(remoteDir), CHANNEL_TIMEOUT);
+        Result made = run("mkdir -p " + ShellQuoting.quote(remoteDir), CHANNEL_TIMEOUT);
+        if (!made.ok()) {
+            String why = made.stderr().strip();
+            throw new BoardException("cannot make the folder " + remoteDir + " on " + name + " (" + why + "): "
+                    + (why.contains("Read-only") ? "that part of the board's file system is read-only, as on most"
+                    + " camera firmware; set leakgate.board.dir to a writable folder (a RAM disk such as /tmp)"
+                    : "set leakgate.board.dir to a folder leakgate may write"));
+        }
         String partial = remote + ".partial";
         files().put(local, partial);
         Result placed = run("chmod " + (Files.isExecutable(local) ? "755 " : "644 ") + ShellQuoting.quote(partial)

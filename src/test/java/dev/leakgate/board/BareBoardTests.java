@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bare, camera-like board for real (docker/bare: busybox, dropbear without SFTP or scp, a
- * 160 MB tmpfs /tmp, no valgrind): leakgate brings valgrind and the loader's debug file, files
+ * read-only root with a 160 MB tmpfs /tmp, no valgrind): leakgate brings valgrind and the loader's debug file, files
  * travel as a checked stream, and each way this goes wrong on such a board says the fix.
  */
 class BareBoardTests {
@@ -170,6 +170,21 @@ class BareBoardTests {
                             + " give leakgate a bigger folder with leakgate.board.dir .*");
         } finally {
             sh("rm -rf /tmp/filler /tmp/small");
+        }
+    }
+
+    @Test
+    void theRootIsReadOnlyAsOnFirmwareAndAFolderThereIsRefusedWithTheFix() {
+        assertThat(sh("touch /usr/leakgate-was-here 2>&1; mkdir /opt/leakgate 2>&1; echo end"))
+                .contains("Read-only file system").endsWith("end");
+        try (Board board = board(Settings.BOARD_DIR, "/opt/leakgate")) {
+            assertThatThrownBy(() -> board.deploy("bare", List.of(TestPrograms.aarch64Program("leaky"))))
+                    .isInstanceOf(BoardException.class)
+                    .hasMessageStartingWith("cannot make the folder /opt/leakgate/deploy/bare on the emulated"
+                            + " aarch64-bare board (mkdir: ")
+                    .hasMessageEndingWith("Read-only file system): that part of the board's file system is read-only,"
+                            + " as on most camera firmware; set leakgate.board.dir to a writable folder (a RAM disk such"
+                            + " as /tmp)");
         }
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cross-compiles the example for aarch64, unstripped with -ggdb3, into OUT (default target/aarch64):
+# Cross-compiles the example for the board, unstripped with -ggdb3, into OUT (default target/board), with
+# the board's cross compiler CC (default aarch64-linux-gnu-gcc; arm-linux-gnueabihf-gcc for armhf):
 #   OUT/leaky/libonvif_server.so   the library with the field report's leak
 #   OUT/fixed/libonvif_server.so   the same source built with -DONVIF_FIXED
 #   OUT/<variant>/onvif_harness    the leakgate harness (leakgate_harness.h) linked against it
@@ -10,12 +11,12 @@
 # valgrind's client-request headers come from the host's valgrind (they cover every CPU).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/target/aarch64}
+out=${1:-$here/target/board}
 cc=${CC:-aarch64-linux-gnu-gcc}
 # the C kit: the third argument (the example's build unpacks it from the leakgate artifact), else this
 # repository's copy
 kit=${3:-$here/../src/main/resources/leakgate}
-command -v "$cc" >/dev/null || { echo "no $cc: run scripts/setup-board.sh (installs gcc-aarch64-linux-gnu)" >&2; exit 1; }
+command -v "$cc" >/dev/null || { echo "no $cc: run scripts/setup-board.sh (installs the aarch64 and armhf cross compilers)" >&2; exit 1; }
 [[ -f /usr/include/valgrind/memcheck.h ]] || { echo "no valgrind headers: run scripts/setup.sh (installs valgrind)" >&2; exit 1; }
 mkdir -p "$out/include"
 ln -sfn /usr/include/valgrind "$out/include/valgrind" # only valgrind's headers, not the host's others
@@ -35,4 +36,4 @@ done
 variant=${2:-fixed}
 [[ $variant == fixed || $variant == leaky ]] || { echo "the variant is fixed or leaky, not '$variant'" >&2; exit 2; }
 ln -sfn "$variant" "$out/current"
-echo "built the example for aarch64 in $out (tests gate the $variant library)"
+echo "built the example with $cc in $out (tests gate the $variant library)"

@@ -10,8 +10,10 @@
 #      file:line of the allocation, and the request batch in which the daemon leaked; the failures
 #      are printed here.
 #   3. the leaky library again on the bare board (busybox, dropbear without SFTP, no valgrind): leakgate
-#      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike.
-# Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when both are as expected.
+#      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike;
+#   4. the leaky library built for 32-bit ARM (-Parmhf: arm-linux-gnueabihf-gcc) on the emulated armhf
+#      board: it must fail alike.
+# Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when all are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-board.sh
@@ -58,5 +60,23 @@ if [[ $status -ne 0 ]] && grep -q 'files: a stream (cat) checked with sha256sum'
   rm -f "$log"
 else
   echo "example: UNEXPECTED on the bare board: exit $status (log: $log)" >&2
+  exit 1
+fi
+
+echo "== 4. the leaky library built for 32-bit ARM on the emulated armhf board (-Parmhf): must fail"
+log=$(mktemp)
+set +e
+mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak,armhf >"$log" 2>&1
+status=$?
+set -e
+grep -E '^leakgate: (board|deploying)' "$log" | sort -u
+if [[ $status -ne 0 ]] && grep -q 'the emulated armhf board' "$log" \
+    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
+    && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
+    && ! grep -q 'INCONCLUSIVE' "$log"; then
+  echo "example: on the armhf board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
+  rm -f "$log"
+else
+  echo "example: UNEXPECTED on the armhf board: exit $status (log: $log)" >&2
   exit 1
 fi

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One-time set-up for the emulated aarch64 board, idempotent and quick when already done:
-#   apt packages: docker.io (the Docker engine), qemu-user-static (runs aarch64 code),
-#                 gcc-aarch64-linux-gnu + libc6-dev-arm64-cross (cross compiler), mmdebstrap + arch-test
+#   apt packages: docker.io (the Docker engine), qemu-user-static (runs aarch64 and 32-bit ARM code),
+#                 gcc-aarch64-linux-gnu + libc6-dev-arm64-cross, gcc-arm-linux-gnueabihf +
+#                 libc6-dev-armhf-cross (cross compilers), mmdebstrap + arch-test
 #   the Docker engine running (dockerd started in the background if it is not)
-#   binfmt_misc mounted and qemu-aarch64 registered (with the F flag: works inside containers)
+#   binfmt_misc mounted and qemu-aarch64 and qemu-arm registered (with the F flag: works inside containers)
 #   the board images built from docker/ (only when their files changed): the aarch64 board (Debian,
-#     valgrind, OpenSSH) and the bare one (busybox, dropbear, no valgrind: docker/bare)
+#     valgrind, OpenSSH), the bare one (busybox, dropbear, no valgrind: docker/bare) and the armhf
+#     board (the Debian one for 32-bit ARM)
 #   a valgrind prefix for aarch64 boards without one, and the C library's debug files, in
 #     ${LEAKGATE_CACHE:-/var/cache/leakgate}/valgrind-arm64[-debuginfo] (scripts/valgrind-prefix.sh)
 set -euo pipefail
@@ -17,7 +19,8 @@ fail() { printf 'leakgate set-up: %s\n' "$*" >&2; exit 1; }
 scripts/setup.sh
 
 missing=()
-for p in docker.io qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap arch-test; do
+for p in docker.io qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
+         libc6-dev-armhf-cross mmdebstrap arch-test; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -27,7 +30,7 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "board packages present (docker.io, qemu-user-static, aarch64 cross gcc, mmdebstrap)"
+  say "board packages present (docker.io, qemu-user-static, aarch64 and armhf cross gcc, mmdebstrap)"
 fi
 
 # the Docker engine
@@ -45,24 +48,27 @@ else
   say "Docker engine running"
 fi
 
-# binfmt for aarch64
+# binfmt for the boards' CPUs
 binfmt=/proc/sys/fs/binfmt_misc
 if [[ ! -e $binfmt/register ]]; then
   [[ $(id -u) -eq 0 ]] || fail "binfmt_misc is not mounted; as root: mount -t binfmt_misc binfmt_misc $binfmt"
   mount -t binfmt_misc binfmt_misc "$binfmt"
 fi
-if [[ -e $binfmt/qemu-aarch64 ]] && grep -q enabled "$binfmt/qemu-aarch64"; then
-  say "binfmt for aarch64 registered ($(grep flags "$binfmt/qemu-aarch64"))"
-else
-  [[ $(id -u) -eq 0 ]] || fail "no binfmt for aarch64; as root: cat /usr/lib/binfmt.d/qemu-aarch64.conf > $binfmt/register"
-  conf=/usr/lib/binfmt.d/qemu-aarch64.conf
-  [[ -s $conf ]] || fail "$conf is missing; install qemu-user-static"
-  cat "$conf" > "$binfmt/register"
-  say "registered binfmt for aarch64 ($(grep flags "$binfmt/qemu-aarch64"))"
-fi
+for cpu in aarch64 arm; do
+  if [[ -e $binfmt/qemu-$cpu ]] && grep -q enabled "$binfmt/qemu-$cpu"; then
+    say "binfmt for $cpu registered ($(grep flags "$binfmt/qemu-$cpu"))"
+  else
+    [[ $(id -u) -eq 0 ]] || fail "no binfmt for $cpu; as root: cat /usr/lib/binfmt.d/qemu-$cpu.conf > $binfmt/register"
+    conf=/usr/lib/binfmt.d/qemu-$cpu.conf
+    [[ -s $conf ]] || fail "$conf is missing; install qemu-user-static"
+    cat "$conf" > "$binfmt/register"
+    say "registered binfmt for $cpu ($(grep flags "$binfmt/qemu-$cpu"))"
+  fi
+done
 
 docker/build-image.sh
 docker/build-image.sh bare
+docker/build-image.sh armhf
 cache=${LEAKGATE_CACHE:-/var/cache/leakgate}
 mkdir -p "$cache"
 scripts/valgrind-prefix.sh arm64 "$cache/valgrind-arm64"

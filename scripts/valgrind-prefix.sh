@@ -18,16 +18,13 @@ if [[ -x $out/bin/valgrind && -f $out/libexec/valgrind/memcheck-$tool && -d $out
   echo "valgrind prefix for $arch: $out (up to date)"
   exit 0
 fi
-sources=""
-for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-  if [[ -s $f ]] && grep -qE '^(deb |Types:)' "$f"; then sources=$f; break; fi
-done
-[[ -n $sources ]] || { echo "valgrind-prefix.sh: no Debian apt sources in /etc/apt" >&2; exit 1; }
+source "$(dirname "$0")/mmdebstrap-sources.sh"
+sources=$(leakgate_apt_sources) || exit 1
 command -v mmdebstrap >/dev/null || { echo "valgrind-prefix.sh: no mmdebstrap: run scripts/setup-board.sh" >&2; exit 1; }
 work=$(mktemp -d /var/tmp/leakgate-valgrind.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mmdebstrap --quiet --variant=extract --architectures="$arch" --include="$packages" bookworm "$work/root.tar" \
-  "$sources" 2>"$work/log" || { cat "$work/log" >&2; exit 1; }
+leakgate_mmdebstrap "$work" "$work/root.tar" "$sources" --variant=extract --architectures="$arch" \
+  --include="$packages" || exit 1
 mkdir -p "$work/root" && tar -xf "$work/root.tar" -C "$work/root"
 rm -rf "$out" "$out-debuginfo"
 mkdir -p "$out/bin" "$out/libexec/valgrind" "$out-debuginfo"

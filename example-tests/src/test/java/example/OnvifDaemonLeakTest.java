@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * the leaky one (-Pshow-leak) fails naming the batch of GetStreamUri requests in which
  * onvifStartStream leaked, with file:line.
  */
-@ValgrindOnBoard(harness = "target/aarch64/current/onvif_daemon", args = "8080", ports = 8080,
-                 libs = "target/aarch64/current/libonvif_server.so", probe = "target/aarch64/leakgate_probe.so")
+@ValgrindOnBoard(harness = "target/board/current/onvif_daemon", args = "8080", ports = 8080,
+                 libs = "target/board/current/libonvif_server.so", probe = "target/board/leakgate_probe.so")
 class OnvifDaemonLeakTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

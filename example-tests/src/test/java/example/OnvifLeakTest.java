@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
  * The field report's hunt as a test: the harness and the unstripped library go to the board (the
  * emulated aarch64 board unless leakgate.board says otherwise), the scenarios run under memcheck,
  * and the test fails unless no byte is definitely lost, naming the function and file:line.
- * target/aarch64/current is the fixed library, or the leaky one with -Pshow-leak.
+ * target/board/current is the fixed library, or the leaky one with -Pshow-leak.
  */
-@ValgrindOnBoard(harness = "target/aarch64/current/onvif_harness",
-                 libs = "target/aarch64/current/libonvif_server.so")
+@ValgrindOnBoard(harness = "target/board/current/onvif_harness",
+                 libs = "target/board/current/libonvif_server.so")
 class OnvifLeakTest {
 
     @Test

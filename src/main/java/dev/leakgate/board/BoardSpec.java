@@ -11,13 +11,15 @@ import java.net.URISyntaxException;
  *   <li>{@code emulated-bare}: an emulated camera-like aarch64 board: busybox, dropbear without SFTP or
  *       scp, a small tmpfs {@code /tmp} and no valgrind (leakgate deploys one:
  *       {@link Settings#VALGRIND_DEPLOY});</li>
+ *   <li>{@code emulated-armhf}: an emulated 32-bit ARM (armhf, Cortex-A7 class) board with valgrind and
+ *       OpenSSH, as the first one;</li>
  *   <li>{@code ssh://user@host[:port]}: a real board in the lab (port 22 unless given);</li>
  *   <li>{@code local}: this machine, with its own valgrind (no deployment).</li>
  * </ul>
  */
 public sealed interface BoardSpec {
 
-    /** An emulated board; {@code flavour} names its image: "aarch64" or "aarch64-bare". */
+    /** An emulated board; {@code flavour} names its image: "aarch64", "aarch64-bare" or "armhf". */
     record Emulated(String flavour) implements BoardSpec {
         /** The default emulated board. */
         public Emulated() {
@@ -64,6 +66,9 @@ public sealed interface BoardSpec {
         if (v.equalsIgnoreCase("emulated-bare") || v.equalsIgnoreCase("emulated:aarch64-bare")) {
             return new Emulated("aarch64-bare");
         }
+        if (v.equalsIgnoreCase("emulated-armhf") || v.equalsIgnoreCase("emulated:armhf")) {
+            return new Emulated("armhf");
+        }
         if (v.equalsIgnoreCase("local")) {
             return new Local();
         }
@@ -85,6 +90,8 @@ public sealed interface BoardSpec {
 
     private static String unknown(String value, String source) {
         return "'" + value + "' (from " + source + ") is not a board: use 'emulated' (the emulated aarch64 board,"
-                + " the default), 'emulated-bare' (an emulated camera-like board with dropbear and no valgrind), 'ssh://user@host[:port]' (a real board) or 'local' (this machine)";
+                + " the default), 'emulated-bare' (an emulated camera-like board with dropbear and no valgrind),"
+                + " 'emulated-armhf' (an emulated 32-bit ARM board), 'ssh://user@host[:port]' (a real board) or"
+                + " 'local' (this machine)";
     }
 }

@@ -39,7 +39,7 @@ public final class Preflight {
         all.addAll(libraries);
         long bytes = 0;
         for (Path file : all) {
-            problems.addAll(elfProblems(file, file == harness, facts.cpu, machine));
+            problems.addAll(elfProblems(file, file == harness, facts.cpu, machine, facts.armLoader));
             try {
                 bytes += Files.size(file);
             } catch (IOException e) {
@@ -76,8 +76,44 @@ public final class Preflight {
         }
     }
 
-    /** The ELF checks of one file, against the board's CPU. */
-    static List<String> elfProblems(Path file, boolean isHarness, String cpu, Integer machine) {
+    /** ARM EABI float ABI flags of an ELF header's e_flags. */
+    private static final int EF_ARM_ABI_FLOAT_SOFT = 0x200;
+    private static final int EF_ARM_ABI_FLOAT_HARD = 0x400;
+    /** The loaders that tell a 32-bit ARM root's float ABI apart. */
+    static final String ARMHF_LOADER = "/lib/ld-linux-armhf.so.3";
+    static final String ARMEL_LOADER = "/lib/ld-linux.so.3";
+
+    /**
+     * The cross compiler of a board, as Debian names it: by its CPU, and on 32-bit ARM by the
+     * loader its root has ({@code armLoader}, null when not known).
+     */
+    static String toolchain(String cpu, String armLoader) {
+        Integer machine = MACHINES.get(cpu);
+        if (machine == null) {
+            return "the board's cross compiler";
+        }
+        return switch (machine) {
+            case 183 -> "aarch64-linux-gnu-gcc";
+            case 40 -> ARMEL_LOADER.equals(armLoader) ? "arm-linux-gnueabi-gcc" : "arm-linux-gnueabihf-gcc";
+            case 62 -> "x86_64-linux-gnu-gcc";
+            default -> "the board's cross compiler";
+        };
+    }
+
+    /** "armhf" or "armel" for a 32-bit ARM ELF file by its float ABI (flags, else its loader); null: not told. */
+    static String armAbi(ElfFile elf) {
+        if ((elf.e_flags & EF_ARM_ABI_FLOAT_HARD) != 0) {
+            return "armhf";
+        }
+        if ((elf.e_flags & EF_ARM_ABI_FLOAT_SOFT) != 0) {
+            return "armel";
+        }
+        String interpreter = elf.getInterpreter();
+        return ARMHF_LOADER.equals(interpreter) ? "armhf" : ARMEL_LOADER.equals(interpreter) ? "armel" : null;
+    }
+
+    /** The ELF checks of one file, against the board's CPU (and, on 32-bit ARM, the loader its root has). */
+    static List<String> elfProblems(Path file, boolean isHarness, String cpu, Integer machine, String armLoader) {
         List<String> problems = new ArrayList<>();
         ElfFile elf;
         try {
@@ -89,7 +125,16 @@ public final class Preflight {
         }
         if (machine != null && elf.e_machine != machine) {
             problems.add(file + " is built for " + machineName(elf.e_machine) + ", but the board's CPU is " + cpu
-                    + ": build it with the board's cross compiler (e.g. aarch64-linux-gnu-gcc)");
+                    + ": build it with the board's cross compiler (" + toolchain(cpu, armLoader) + ")");
+        } else if (machine != null && machine == 40 && armLoader != null) {
+            // one CPU, two ABIs: a soft-float (armel) binary cannot load on a hard-float (armhf) root, nor back
+            String board = ARMHF_LOADER.equals(armLoader) ? "armhf" : "armel";
+            String built = armAbi(elf);
+            if (built != null && !built.equals(board)) {
+                problems.add(file + " is built for " + built + " (32-bit ARM, " + (built.equals("armhf") ? "hard" : "soft")
+                        + "-float ABI), but the board's root is " + board + " (its loader is " + armLoader + "): build"
+                        + " it with the board's toolchain (" + toolchain(cpu, armLoader) + ")");
+            }
         }
         try {
             if (elf.firstSectionByName(".symtab") == null) {
@@ -129,7 +174,7 @@ public final class Preflight {
 
     /** What one round trip to the board tells: its CPU, C library, valgrind and free space. */
     private record BoardFacts(String cpu, String libc, String valgrindVersion, String valgrindOutput,
-                              boolean libDirOk, long freeKb) {
+                              boolean libDirOk, long freeKb, String armLoader) {
 
         static BoardFacts read(SshBoard board, MemcheckCommand command, String deployRoot) {
             String lib = command.environment().get("VALGRIND_LIB");
@@ -139,7 +184,9 @@ public final class Preflight {
                     + (lib == null ? " echo ok" : " ls " + ShellQuoting.quote(lib) + "/memcheck-*-linux >/dev/null"
                     + " 2>&1 && echo ok || echo missing") + "; echo '--';"
                     + " mkdir -p " + ShellQuoting.quote(deployRoot) + " && df -Pk " + ShellQuoting.quote(deployRoot)
-                    + " | awk 'NR==2{print $4}'";
+                    + " | awk 'NR==2{print $4}'; echo '--';"
+                    // builtins only: which 32-bit ARM loader the root has (armhf or armel)
+                    + " for f in " + ARMHF_LOADER + " " + ARMEL_LOADER + "; do [ -e $f ] && echo $f && break; done; true";
             String[] parts = board.run(script, Duration.ofSeconds(60)).stdout().split("--\n", -1);
             String cpu = parts[0].trim();
             String libc = parts.length > 1 ? parts[1].trim() : "";
@@ -152,7 +199,8 @@ public final class Preflight {
             } catch (NumberFormatException e) {
                 free = -1;
             }
-            return new BoardFacts(cpu, libc, vg.lines().findFirst().orElse(""), vg, libOk, free);
+            String armLoader = parts.length > 5 && !parts[5].isBlank() ? parts[5].trim() : null;
+            return new BoardFacts(cpu, libc, vg.lines().findFirst().orElse(""), vg, libOk, free, armLoader);
         }
 
         String valgrindProblem(SshBoard board, MemcheckCommand command) {

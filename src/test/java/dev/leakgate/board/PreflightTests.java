@@ -53,7 +53,7 @@ class PreflightTests {
                 .isInstanceOf(BoardException.class)
                 .hasMessage("leakgate preflight found 1 problem before running on the emulated aarch64 board:\n  - "
                         + host + " is built for x86-64, but the board's CPU is aarch64: build it with the board's"
-                        + " cross compiler (e.g. aarch64-linux-gnu-gcc)");
+                        + " cross compiler (aarch64-linux-gnu-gcc)");
     }
 
     @Test

@@ -77,6 +77,10 @@ class SettingsTests {
         assertThat(BoardSpec.parse("emulated-bare", "x")).isEqualTo(new BoardSpec.Emulated("aarch64-bare"));
         assertThat(((BoardSpec.Emulated) BoardSpec.parse("emulated-bare", "x")).image())
                 .isEqualTo("leakgate/board-aarch64-bare:latest");
+        assertThat(BoardSpec.parse("emulated-armhf", "x")).isEqualTo(new BoardSpec.Emulated("armhf"))
+                .hasToString("emulated-armhf");
+        assertThat(((BoardSpec.Emulated) BoardSpec.parse("emulated-armhf", "x")).image())
+                .isEqualTo("leakgate/board-armhf:latest");
         assertThat(BoardSpec.parse("local", "x")).isEqualTo(new BoardSpec.Local());
         assertThat(BoardSpec.parse("ssh://root@camera-7", "x")).isEqualTo(new BoardSpec.Ssh("root", "camera-7", 22));
         assertThat(BoardSpec.parse("ssh://admin@10.1.2.3:2222", "x")).isEqualTo(new BoardSpec.Ssh("admin", "10.1.2.3", 2222));
@@ -87,8 +91,8 @@ class SettingsTests {
         assertThatThrownBy(() -> BoardSpec.parse("qemu", "environment variable LEAKGATE_BOARD"))
                 .hasMessage("'qemu' (from environment variable LEAKGATE_BOARD) is not a board: use 'emulated' (the"
                         + " emulated aarch64 board, the default), 'emulated-bare' (an emulated camera-like board with"
-                        + " dropbear and no valgrind), 'ssh://user@host[:port]' (a real board) or 'local'"
-                        + " (this machine)");
+                        + " dropbear and no valgrind), 'emulated-armhf' (an emulated 32-bit ARM board),"
+                        + " 'ssh://user@host[:port]' (a real board) or 'local' (this machine)");
         assertThatThrownBy(() -> BoardSpec.parse("ssh://root:pw@host", "system property leakgate.board"))
                 .hasMessageEndingWith("(an SSH board reads ssh://user@host or ssh://user@host:port; put the password"
                         + " in leakgate.ssh.password, not in the URI)")

@@ -121,14 +121,21 @@ public final class TestPrograms {
         return out;
     }
 
+    /** The 32-bit ARM (armhf) executable built from {@code src/test/c/NAME.c} with the cross compiler. */
+    public static synchronized Path armhfProgram(String name) {
+        Path out = OUT.resolve("armhf").resolve(name);
+        compile("arm-linux-gnueabihf-gcc", out, List.of(SOURCES.resolve(name + ".c").toString(), "-pthread"));
+        return out;
+    }
+
     /** Where {@link #onvifExample()} builds the example: {@code leaky/} and {@code fixed/}. */
     public static final Path ONVIF = OUT.resolve("onvif");
 
-    /** Builds the ONVIF example for aarch64 with its own script (example-tests/build-aarch64.sh), once per run. */
+    /** Builds the ONVIF example for aarch64 with its own script (example-tests/build.sh), once per run. */
     public static synchronized Path onvifExample() {
         if (!onvifBuilt) {
             try {
-                run(List.of("bash", Path.of("example-tests/build-aarch64.sh").toAbsolutePath().toString(), ONVIF.toString()));
+                run(List.of("bash", Path.of("example-tests/build.sh").toAbsolutePath().toString(), ONVIF.toString()));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot build the ONVIF example", e);
             }
@@ -225,7 +232,7 @@ public final class TestPrograms {
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run " + compiler + ": run scripts/setup.sh (gcc) or"
-                    + " scripts/setup-board.sh (gcc-aarch64-linux-gnu)", e);
+                    + " scripts/setup-board.sh (gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -28,11 +28,33 @@ public final class Preflight {
     private Preflight() {
     }
 
+    /**
+     * The board facts preflight asked for (CPU, C library, valgrind's answer, free space), kept for
+     * the life of one {@link Board}, i.e. one test run: under emulation asking costs about a second
+     * per test class, and none of it changes while the run lasts but the free space, which a run
+     * that fills the board still reports by itself (valgrind's report is then cut off).
+     */
+    public static final class FactsCache {
+        private final java.util.concurrent.ConcurrentHashMap<String, BoardFacts> facts =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        private BoardFacts of(SshBoard board, MemcheckCommand command, String deployRoot) {
+            String key = command.valgrind() + "\0" + command.environment().get("VALGRIND_LIB") + "\0" + deployRoot;
+            return facts.computeIfAbsent(key, k -> BoardFacts.read(board, command, deployRoot));
+        }
+    }
+
     /** What the checks found; empty when all is well. */
     public static List<String> problems(SshBoard board, Path harness, List<Path> libraries, MemcheckCommand command,
                                         String deployRoot) {
+        return problems(board, harness, libraries, command, deployRoot, new FactsCache());
+    }
+
+    /** As {@link #problems(SshBoard, Path, List, MemcheckCommand, String)}, with the board's facts from a cache. */
+    public static List<String> problems(SshBoard board, Path harness, List<Path> libraries, MemcheckCommand command,
+                                        String deployRoot, FactsCache cache) {
         List<String> problems = new ArrayList<>();
-        BoardFacts facts = BoardFacts.read(board, command, deployRoot);
+        BoardFacts facts = cache.of(board, command, deployRoot);
         Integer machine = MACHINES.get(facts.cpu);
         List<Path> all = new ArrayList<>();
         all.add(harness);

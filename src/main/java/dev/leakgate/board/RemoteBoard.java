@@ -23,6 +23,8 @@ final class RemoteBoard implements Board {
     private final Runnable onClose;
     private final String description;
     private final BroughtValgrind valgrind;
+    /** Preflight's board facts, asked once per board for the test run. */
+    private final Preflight.FactsCache facts = new Preflight.FactsCache();
 
     RemoteBoard(BoardSpec spec, SshBoard ssh, Settings settings, Runnable onClose, String description) {
         this.spec = spec;
@@ -69,7 +71,8 @@ final class RemoteBoard implements Board {
     @Override
     public void preflight(Path program, List<Path> libraries, MemcheckCommand command) {
         valgrind.deploy(ssh);
-        List<String> problems = new java.util.ArrayList<>(Preflight.problems(ssh, program, libraries, command, root()));
+        List<String> problems = new java.util.ArrayList<>(Preflight.problems(ssh, program, libraries, command, root(),
+                facts));
         if (problems.isEmpty()) {
             // the loader's symbols matter only once valgrind itself runs
             problems.addAll(valgrind.loaderProblems(ssh, program, runsRoot().resolve(".loader")));

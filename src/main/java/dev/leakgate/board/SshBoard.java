@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
 public final class SshBoard implements AutoCloseable {
 
     static final Duration CHANNEL_TIMEOUT = Duration.ofSeconds(20);
+    private static final List<String> CIPHER_KEYS = List.of("cipher.s2c", "cipher.c2s");
 
     private final SshTarget target;
     private volatile Session session;
@@ -83,6 +84,9 @@ public final class SshBoard implements AutoCloseable {
         Session session = jsch.getSession(target.user(), target.host(), target.port());
         if (target.password() != null) {
             session.setPassword(new String(target.password()));
+        }
+        for (String key : CIPHER_KEYS) {
+            session.setConfig(key, SshTarget.defaults(key));
         }
         target.algorithms().forEach(session::setConfig);
         session.setConfig("StrictHostKeyChecking", "yes");

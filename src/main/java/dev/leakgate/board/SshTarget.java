@@ -113,16 +113,33 @@ public final class SshTarget {
                 throw new IllegalArgumentException("leakgate.ssh.algorithms: " + kind + " names no algorithm; write e.g. "
                         + kind + "=+NAME to add one to leakgate's own");
             }
+            String named = value.startsWith("+") ? value.substring(1) : value;
+            for (String algorithm : named.split(",")) {
+                if (JSch.getConfig(algorithm.strip()) == null) {
+                    throw new IllegalArgumentException("leakgate.ssh.algorithms: '" + algorithm.strip() + "' is not a "
+                            + kind + " algorithm leakgate knows; it knows " + defaults(keys.get(0)));
+                }
+            }
             for (String key : keys) {
-                config.put(key, value.startsWith("+") ? JSch.getConfig(key) + "," + value.substring(1)
-                        : value);
+                config.put(key, value.startsWith("+") ? defaults(key) + "," + named : value);
             }
         }
         return new SshTarget(user, host, port, password, privateKey, publicKey, pinnedHostKey, knownHosts,
                 connectTimeout, config);
     }
 
-    /** JSch configuration for the algorithms to offer (empty: JSch's own). */
+    /**
+     * What leakgate offers of one kind (a JSch configuration key) unless told otherwise: JSch's list,
+     * with OpenSSH's first choice of cipher first. chacha20-poly1305 (through Bouncy Castle) is much
+     * faster than AES where the board's CPU has no AES instructions: Cortex-A7 cameras, and the
+     * emulated boards' sshd under QEMU (a 53 MB deploy: 1.4 s against 3.0 s with AES-GCM).
+     */
+    static String defaults(String key) {
+        String jsch = JSch.getConfig(key);
+        return key.startsWith("cipher.") ? "chacha20-poly1305@openssh.com," + jsch : jsch;
+    }
+
+    /** JSch configuration for the algorithms to offer (empty: leakgate's defaults). */
     Map<String, String> algorithms() {
         return algorithms;
     }

@@ -215,6 +215,10 @@ class BareBoardTests {
         values.put(Settings.SSH_ALGORITHMS, "kx=+curve25519-sha256");
         assertThatThrownBy(() -> Board.open(Settings.of(values), "emulated").close())
                 .hasMessageContaining("'kx' is not a kind of SSH algorithm; write kex=..., server_host_key=...");
+        values.put(Settings.SSH_ALGORITHMS, "mac=+umac-64-etm@openssh.com"); // JSch has no UMAC
+        assertThatThrownBy(() -> Board.open(Settings.of(values), "emulated").close())
+                .hasMessageStartingWith("leakgate.ssh.algorithms: 'umac-64-etm@openssh.com' is not a mac algorithm"
+                        + " leakgate knows; it knows hmac-sha2-256-etm@openssh.com,");
     }
 
     /**

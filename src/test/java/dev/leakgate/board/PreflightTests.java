@@ -46,6 +46,33 @@ class PreflightTests {
     }
 
     @Test
+    void theBoardsFactsAreAskedOnceForTheTestRun() {
+        // a valgrind prefix of its own, so that taking it away touches no other test
+        String copy = "/tmp/leakgate-preflight-cache";
+        board.run("rm -rf " + copy + " && cp -a /opt/valgrind " + copy, Duration.ofSeconds(60));
+        MemcheckCommand command = MemcheckCommand.builder("p").valgrindPrefix(copy).build();
+        Path leaky = TestPrograms.aarch64Program("leaky");
+        Preflight.FactsCache run = new Preflight.FactsCache();
+        try {
+            long first = System.nanoTime();
+            assertThat(Preflight.problems(board, leaky, List.of(), command, ROOT, run)).isEmpty();
+            first = System.nanoTime() - first;
+            board.run("rm -rf " + copy, Duration.ofSeconds(30));
+            long second = System.nanoTime();
+            // the same test run: the board is not asked again (the valgrind it saw is taken as still there)
+            assertThat(Preflight.problems(board, leaky, List.of(), command, ROOT, run)).isEmpty();
+            second = System.nanoTime() - second;
+            System.out.printf("preflight: %.2f s asking the board, %.3f s from the run's facts%n", first / 1e9,
+                    second / 1e9);
+            // the next test run asks afresh and sees that it is gone
+            assertThat(Preflight.problems(board, leaky, List.of(), command, ROOT, new Preflight.FactsCache()))
+                    .singleElement().asString().startsWith("there is no valgrind at '" + copy + "/bin/valgrind'");
+        } finally {
+            board.run("rm -rf " + copy, Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
     void harnessForAnotherCpuIsRefusedWithTheFix() {
         Path host = TestPrograms.program("leaky");
 

@@ -4,7 +4,10 @@
 # runs the example harness's onvifStartStream 20 times under memcheck) against a bare OpenSSH
 # `ssh board valgrind ...` of the same harness with the same options and input (median of 6), on
 # the same warm emulated board. Goal: <= 1.10x. Then a live daemon: the time from a session's start to its port
-# accepting against a bare ssh board valgrind start of the same daemon, and the cost of one on-demand leak check.
+# accepting against a bare ssh board valgrind start of the same daemon, and the cost of one on-demand leak check;
+# and a class of 10 tests sharing one valgrind process (lifecycle = PER_CLASS): per test against the bare run
+# (goal <= 0.35x). The last line: RESULT shared_per_test_vs_bare=<ratio> pool2_vs_pool1=<ratio, n/a until the
+# pool of boards is built>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-board.sh >/dev/null

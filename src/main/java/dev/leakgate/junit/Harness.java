@@ -36,6 +36,7 @@ public final class Harness {
 
     private final List<ScenarioCall> calls = Collections.synchronizedList(new ArrayList<>());
     private final List<SoakCall> soaks = Collections.synchronizedList(new ArrayList<>());
+    private final List<KitReplies.ScenarioResult> results = Collections.synchronizedList(new ArrayList<>());
     private final Supplier<Session> starter;
     private Session session;
 
@@ -67,7 +68,16 @@ public final class Harness {
                     + times + " times");
         }
         calls.add(new ScenarioCall(scenario, times));
-        return session().run(scenario, times);
+        KitReplies.ScenarioResult result = session().run(scenario, times);
+        results.add(result);
+        return result;
+    }
+
+    /** This test's answers so far, in order. */
+    List<KitReplies.ScenarioResult> results() {
+        synchronized (results) {
+            return List.copyOf(results);
+        }
     }
 
     /** Runs the scenario once. */

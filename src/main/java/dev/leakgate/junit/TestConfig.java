@@ -78,6 +78,20 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
             errors.add("stdin is only for plain programs: a kit harness reads scenario requests from stdin; set"
                     + " plain = true, or drive it through the Harness parameter");
         }
+        if (a.lifecycle() == ValgrindOnBoard.Lifecycle.PER_CLASS) {
+            if (a.plain()) {
+                errors.add("lifecycle = PER_CLASS shares a kit harness between tests; a plain program runs once per"
+                        + " test: drop one of them");
+            }
+            if (context.getTestMethod().map(m -> m.isAnnotationPresent(ValgrindOnBoard.class)).orElse(false)) {
+                errors.add("lifecycle = PER_CLASS shares one process between the tests of a class: put it on the"
+                        + " class's @ValgrindOnBoard, not on a method's");
+            }
+            if (!a.baseline().isEmpty() || a.maxDefinitelyLost() != 0) {
+                errors.add("lifecycle = PER_CLASS gates each test on what its scenarios lost, which must be nothing:"
+                        + " it takes no baseline and no maxDefinitelyLost; use PER_TEST for those");
+            }
+        }
         if (!errors.isEmpty()) {
             throw new ExtensionConfigurationException("@ValgrindOnBoard on " + context.getDisplayName()
                     + " is wrong:\n  - " + String.join("\n  - ", errors));

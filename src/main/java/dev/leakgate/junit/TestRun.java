@@ -46,10 +46,16 @@ final class TestRun implements AutoCloseable {
     private Board board;
     private BoardMemcheckRunner.Deployment deployed;
 
+    /** The class's shared process (lifecycle = PER_CLASS), else null. */
+    private final SharedSession shared;
+
     TestRun(ExtensionContext context, TestConfig config) {
         this.context = context;
         this.config = config;
-        this.harness = new Harness(() -> start(Session.Kind.KIT));
+        this.shared = config.annotation().lifecycle() == ValgrindOnBoard.Lifecycle.PER_CLASS
+                ? ValgrindOnBoardExtension.sharedSession(context, config) : null;
+        this.harness = new Harness(shared == null ? () -> start(Session.Kind.KIT)
+                : () -> shared.session(() -> newSession(Session.Kind.KIT, shared.name())));
     }
 
     Harness harness() {
@@ -67,6 +73,17 @@ final class TestRun implements AutoCloseable {
         if (session != null) {
             return session;
         }
+        session = newSession(kind, runName());
+        Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(
+                ValgrindOnBoardExtension.PROGRESS_SECONDS, "10")));
+        Session started = session;
+        progress = Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
+                every, started::status, line -> context.publishReportEntry("leakgate.progress", line));
+        return session;
+    }
+
+    /** A session of the test's program on its board, started now. */
+    private Session newSession(Session.Kind kind, String name) {
         ValgrindOnBoard a = config.annotation();
         Board b = board();
         BoardMemcheckRunner.Deployment d = deployment();
@@ -77,9 +94,9 @@ final class TestRun implements AutoCloseable {
                 .options("--gen-suppressions=all") // offered per leak in the report
                 .build();
         Session.Options options = switch (kind) {
-            case KIT -> Session.Options.kit(runName());
-            case DAEMON -> Session.Options.daemon(runName(), a.ports());
-            case PLAIN -> Session.Options.plain(runName(), a.stdin().getBytes(StandardCharsets.UTF_8));
+            case KIT -> Session.Options.kit(name);
+            case DAEMON -> Session.Options.daemon(name, a.ports());
+            case PLAIN -> Session.Options.plain(name, a.stdin().getBytes(StandardCharsets.UTF_8));
         };
         options = options.withTimeout(Duration.ofSeconds(a.timeoutSeconds()))
                 .withReadyTimeout(Duration.ofSeconds(a.readySeconds()))
@@ -91,13 +108,7 @@ final class TestRun implements AutoCloseable {
         if (config.probe() != null) {
             options = options.withProbe(d.pathOf(config.probe()));
         }
-        session = Session.start(b, command, options);
-        Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(
-                ValgrindOnBoardExtension.PROGRESS_SECONDS, "10")));
-        Session started = session;
-        progress = Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
-                every, started::status, line -> context.publishReportEntry("leakgate.progress", line));
-        return session;
+        return Session.start(b, command, options);
     }
 
     /**
@@ -105,6 +116,10 @@ final class TestRun implements AutoCloseable {
      * stopped and its report kept and linked, and the body's failure is the one shown.
      */
     void finish(boolean bodyFailed) {
+        if (shared != null) {
+            finishShared(bodyFailed);
+            return;
+        }
         ValgrindOnBoard a = config.annotation();
         if (bodyFailed) {
             if (session != null) {
@@ -115,9 +130,7 @@ final class TestRun implements AutoCloseable {
         if (a.plain()) {
             start(Session.Kind.PLAIN);
         } else if (session == null && harness.soaks().isEmpty()) {
-            throw new AssertionError("leakgate: the test asked its harness for no scenario, so nothing was run or"
-                    + " gated: call run(\"SCENARIO\", N) or soak(..) on the Harness parameter in the test body, or set"
-                    + " plain = true on @ValgrindOnBoard to run the program as it is");
+            throw noScenario();
         }
         List<String> failures = new ArrayList<>();
         if (session != null) {
@@ -132,6 +145,96 @@ final class TestRun implements AutoCloseable {
         if (!failures.isEmpty()) {
             throw new AssertionError(String.join("\n\n", failures));
         }
+    }
+
+    /**
+     * After the body of a test that shares its class's process: gated on what its own scenarios lost
+     * while they ran, with their stacks. A process that ended during the test (a crash, the timeout)
+     * makes it inconclusive and is retired, so that the next test starts a new one.
+     */
+    private void finishShared(boolean bodyFailed) {
+        Session s = harness.startedSession();
+        boolean ended = s != null && s.hasEnded();
+        if (ended) {
+            shared.retire(); // its report is judged with the class
+        }
+        if (bodyFailed) {
+            return;
+        }
+        if (s == null && harness.soaks().isEmpty()) {
+            throw noScenario();
+        }
+        List<String> failures = new ArrayList<>();
+        if (s != null) {
+            List<String> lines = new ArrayList<>();
+            StringBuilder lost = new StringBuilder();
+            for (var r : harness.results()) {
+                lines.add(r.toString());
+                if (r.lost() > 0) {
+                    lost.append("\nscenario ").append(r.scenario()).append(" (x").append(r.times()).append(") lost ")
+                            .append(r.lost()).append(" bytes while it ran (definitely and indirectly lost; limit 0)")
+                            .append(ended ? "" : s.lostStacks(r));
+                }
+            }
+            String where = " (in the harness process this class shares, on " + board() + "; its whole run is judged"
+                    + " after the class: " + s.folder() + ")";
+            dev.leakgate.memcheck.Outcome outcome = lost.length() > 0 ? dev.leakgate.memcheck.Outcome.FAIL
+                    : ended ? dev.leakgate.memcheck.Outcome.INCONCLUSIVE : dev.leakgate.memcheck.Outcome.PASS;
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("leakgate.verdict", outcome.name());
+            entry.put("leakgate.scenarios", String.join("; ", lines));
+            entry.put("leakgate.shared", s.folder().toString());
+            context.publishReportEntry(entry);
+            if (outcome == dev.leakgate.memcheck.Outcome.FAIL) {
+                failures.add("leakgate: FAIL: this test's scenarios lost bytes while they ran" + where + lost);
+            } else if (outcome == dev.leakgate.memcheck.Outcome.INCONCLUSIVE) {
+                failures.add("leakgate: INCONCLUSIVE: the harness process this class shares ended during this test"
+                        + " (a crash, or the class's timeout of " + config.annotation().timeoutSeconds() + " s), so its"
+                        + " answers cannot be trusted; the next test starts a new process. Its report: " + s.folder());
+            }
+        }
+        if (!harness.soaks().isEmpty()) {
+            failures.addAll(0, soak());
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(String.join("\n\n", failures));
+        }
+    }
+
+    private static AssertionError noScenario() {
+        return new AssertionError("leakgate: the test asked its harness for no scenario, so nothing was run or"
+                + " gated: call run(\"SCENARIO\", N) or soak(..) on the Harness parameter in the test body, or set"
+                + " plain = true on @ValgrindOnBoard to run the program as it is");
+    }
+
+    /**
+     * After the class: judges each process the class shared (see {@link SharedSession#judge}), writes
+     * its report page; returns the failures' messages.
+     */
+    static List<String> finishClass(ExtensionContext classContext, SharedSession shared, TestConfig config,
+                                    String board) {
+        List<String> failures = new ArrayList<>();
+        for (SessionReport report : shared.finish()) {
+            SessionGate.SessionVerdict verdict = new SessionGate(config.gate(), false).judge(report, board);
+            String failure = SharedSession.judge(report, verdict);
+            dev.leakgate.memcheck.Outcome outcome = failure == null ? dev.leakgate.memcheck.Outcome.PASS
+                    : verdict.outcome() == dev.leakgate.memcheck.Outcome.INCONCLUSIVE ? verdict.outcome()
+                    : dev.leakgate.memcheck.Outcome.FAIL;
+            String message = failure == null ? "leakgate: PASS: nothing lost beyond what the tests' scenarios showed\n"
+                    + verdict.message() : failure;
+            List<String> lines = new ArrayList<>();
+            report.results().forEach(r -> lines.add(r.toString()));
+            String title = classContext.getRequiredTestClass().getSimpleName() + " (the process its tests shared)";
+            java.nio.file.Path page = HtmlReport.writeRunPage(title, outcome, message, verdict.verdict(),
+                    report.run().files(), lines);
+            java.nio.file.Path index = ValgrindOnBoardExtension.reportIndex(classContext).add(new HtmlReport.Entry(
+                    title, outcome.name(), firstLine(message), page, verdict.verdict().notes()));
+            classContext.publishReportEntry("leakgate.report", page.toString());
+            if (failure != null) {
+                failures.add(failure + "\nReport: " + page + " (all tests: " + index.toAbsolutePath() + ')');
+            }
+        }
+        return failures;
     }
 
     private SessionReport stop() {

@@ -138,6 +138,27 @@ public @interface ValgrindOnBoard {
      */
     String baseline() default "";
 
+    /**
+     * How long one valgrind process of a kit harness lives: {@link Lifecycle#PER_TEST} (the default)
+     * starts it for each test; {@link Lifecycle#PER_CLASS} starts it at the class's first request and
+     * lets every test of the class use it, which saves valgrind's start (most of a short test's time
+     * under emulation). Each test is then gated on what its own scenarios lost while they ran (the
+     * kit's leak check after each run, with its stacks), and the process's final leak check is gated
+     * with the class: what no scenario showed fails the class. A test whose harness crashed or timed
+     * out fails, and the next test starts a new process. State the program keeps carries over from test
+     * to test. Only for kit harnesses gated on "nothing lost" (no baseline, {@link #maxDefinitelyLost()}
+     * 0); {@link #timeoutSeconds()} is then the shared process's whole life.
+     */
+    Lifecycle lifecycle() default Lifecycle.PER_TEST;
+
+    /** See {@link #lifecycle()}. */
+    enum Lifecycle {
+        /** One valgrind process per test. */
+        PER_TEST,
+        /** One valgrind process for the test class's tests. */
+        PER_CLASS
+    }
+
     /** A program without the harness kit: run once with {@link #args()} and {@link #stdin()}. */
     boolean plain() default false;
 

@@ -8,6 +8,7 @@ import dev.leakgate.run.SessionException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -20,10 +21,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * The extension behind {@link ValgrindOnBoard}: a thin adapter over the JUnit-free session core
  * ({@code dev.leakgate.run.Session}). All state lives in the ExtensionContext store: the board in
- * the root store (one per test run, closed at its end), the deployment in the test class's store,
- * the test's {@link TestRun} (its session, closed with the test) in the test's.
+ * the root store (one per test run, closed at its end), the deployment and the processes its tests
+ * share ({@code lifecycle = PER_CLASS}, judged after the class) in the test class's store, the
+ * test's {@link TestRun} (its session, closed with the test) in the test's.
  */
-final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterResolver, AfterEachCallback {
+final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterResolver, AfterEachCallback,
+        AfterAllCallback {
 
     static final Namespace NAMESPACE = Namespace.create(ValgrindOnBoardExtension.class);
     /** Seconds between progress lines during a run under valgrind; 0 for none. */
@@ -57,6 +60,10 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         if (parameter.getParameter().getType() == Harness.class) {
             return run.harness();
         }
+        if (TestConfig.find(context).map(a -> a.lifecycle() == ValgrindOnBoard.Lifecycle.PER_CLASS).orElse(false)) {
+            throw new ExtensionConfigurationException("lifecycle = PER_CLASS shares a kit harness between tests; a"
+                    + " daemon is started and stopped for each test: take a Harness, or use PER_TEST");
+        }
         try {
             return run.startDaemon(); // before the body: ready when it begins
         } catch (SessionException e) {
@@ -69,6 +76,56 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         TestRun run = testRun(context);
         if (run != null) {
             run.finish(context.getExecutionException().isPresent());
+        }
+    }
+
+    /** After the class: judges the processes its tests shared, and fails the class for what they hid. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        @SuppressWarnings("unchecked")
+        Closing<SharedSessions> c = context.getStore(NAMESPACE).get(SharedSessions.class, Closing.class);
+        if (c == null) {
+            return;
+        }
+        List<String> failures = new ArrayList<>();
+        for (SharedSessions.Entry e : c.value().entries()) {
+            String where = board(context, e.config().settings(), e.config().annotation().board()).toString();
+            failures.addAll(TestRun.finishClass(context, e.session(), e.config(), where));
+        }
+        if (!failures.isEmpty()) {
+            throw new AssertionError(String.join("\n\n", failures));
+        }
+    }
+
+    /** The process the tests of this test's class share for this program (lifecycle = PER_CLASS). */
+    static SharedSession sharedSession(ExtensionContext context, TestConfig config) {
+        ExtensionContext classContext = context.getParent().orElse(context);
+        @SuppressWarnings("unchecked")
+        Closing<SharedSessions> c = classContext.getStore(NAMESPACE).getOrComputeIfAbsent(SharedSessions.class,
+                k -> new Closing<>(new SharedSessions()), Closing.class);
+        return c.value().of(config, context.getRequiredTestClass().getName() + "-shared");
+    }
+
+    /** The shared processes of one test class, by program, arguments and files. */
+    static final class SharedSessions implements AutoCloseable {
+        record Entry(TestConfig config, SharedSession session) {
+        }
+
+        private final java.util.Map<String, Entry> byKey = new java.util.LinkedHashMap<>();
+
+        synchronized SharedSession of(TestConfig config, String name) {
+            String key = config.files() + " " + List.of(config.annotation().args());
+            return byKey.computeIfAbsent(key, k -> new Entry(config, new SharedSession(
+                    byKey.isEmpty() ? name : name + "-" + (byKey.size() + 1)))).session();
+        }
+
+        synchronized List<Entry> entries() {
+            return List.copyOf(byKey.values());
+        }
+
+        @Override
+        public synchronized void close() {
+            byKey.values().forEach(e -> e.session().close());
         }
     }
 

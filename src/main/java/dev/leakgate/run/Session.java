@@ -587,6 +587,40 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** Whether the program has ended (by itself, by a crash, or ended by the session's timeout or stop). */
+    public boolean hasEnded() {
+        return process.hasExited() || ended();
+    }
+
+    /**
+     * The stacks of what a scenario of this session lost while it ran, read from valgrind's XML as
+     * written so far: the records of the kit's added leak check after that run's "leakgate: begin"
+     * marker ({@link SessionGate#RECORDS_PER_CHECK} at most). Empty when the report cannot be read
+     * yet; the report at the end has them in any case.
+     */
+    public String lostStacks(KitReplies.ScenarioResult result) {
+        int occurrence = 0;
+        synchronized (results) {
+            for (KitReplies.ScenarioResult r : results) {
+                if (r.scenario().equals(result.scenario())) {
+                    occurrence++;
+                }
+                if (r == result) {
+                    break;
+                }
+            }
+        }
+        String xml = process.command().xmlFile();
+        MemcheckProcess.ShellResult now = process.shell("cat " + ShellQuoting.quote(xml), Duration.ofSeconds(60));
+        if (!now.ok() || now.stdout().isEmpty()) {
+            return "";
+        }
+        dev.leakgate.memcheck.MemcheckReport soFar = new dev.leakgate.memcheck.MemcheckXmlParser().parse(
+                new java.io.ByteArrayInputStream(now.stdout().getBytes(StandardCharsets.UTF_8)), xml + " (so far)");
+        String begin = "leakgate: begin " + result.scenario() + " ";
+        return SessionGate.stacksAfter(soFar, text -> text.startsWith(begin), occurrence);
+    }
+
     private boolean ended() {
         synchronized (ending) {
             return endedBy != null;

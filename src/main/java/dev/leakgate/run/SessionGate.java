@@ -23,7 +23,7 @@ import java.util.List;
 public final class SessionGate {
 
     /** Records shown per leaking check. */
-    private static final int RECORDS_PER_CHECK = 3;
+    static final int RECORDS_PER_CHECK = 3;
 
     private final LeakGate gate;
     private final boolean eachStep;
@@ -97,21 +97,36 @@ public final class SessionGate {
 
     /**
      * The definitely lost records the named check found, from the report: the delta leak check that
-     * follows the check's marker ("leakgate: check NAME").
+     * follows the check's last marker ("leakgate: check NAME").
      */
     static String stacks(MemcheckReport report, String check) {
+        return stacksAfter(report, ("leakgate: check " + check)::equals, -1);
+    }
+
+    /**
+     * The definitely lost records of the delta leak check that follows a client message: the
+     * {@code occurrence}-th (from 1) message the predicate accepts, or the last one (-1).
+     */
+    static String stacksAfter(MemcheckReport report, java.util.function.Predicate<String> marker, int occurrence) {
         List<ClientMessage> messages = report.clientMessages();
-        int marker = -1;
+        int at = -1;
+        int seen = 0;
         for (int i = 0; i < messages.size(); i++) {
-            if (("leakgate: check " + check).equals(messages.get(i).text())) {
-                marker = i;
+            if (marker.test(messages.get(i).text())) {
+                seen++;
+                if (occurrence < 0 || seen == occurrence) {
+                    at = i;
+                }
+                if (seen == occurrence) {
+                    break;
+                }
             }
         }
-        if (marker < 0) {
+        if (at < 0) {
             return "";
         }
         for (LeakCheck lc : report.intermediateLeakChecks()) {
-            if (lc.clientMessagesBefore() == marker + 1) {
+            if (lc.clientMessagesBefore() == at + 1) {
                 List<LeakRecord> grown = lc.records(LeakKind.DEFINITELY_LOST).stream()
                         .filter(r -> r.change() == null || r.change().bytes() > 0).toList();
                 StringBuilder s = new StringBuilder();

@@ -37,6 +37,8 @@ class BareBoardTests {
             java.util.Objects.requireNonNullElse(System.getenv("LEAKGATE_CACHE"), "/var/cache/leakgate")
                     + "/valgrind-arm64"));
     static final Path DEBUGINFO = Path.of(PREFIX + "-debuginfo");
+    /** Made by scripts/test.sh (scripts/cross-build-valgrind.sh aarch64-linux-gnu ...). */
+    static final Path CROSS_BUILT = Path.of(PREFIX + "-cross");
 
     private static EmulatedBoard emulated;
 
@@ -98,6 +100,23 @@ class BareBoardTests {
         }
         // deployed once per board: the second connection copied nothing
         assertThat(sh(stamps)).isEqualTo(before);
+    }
+
+    @Test
+    void aValgrindCrossCompiledFromSourceWithTheBoardsToolchainGatesTheBoard() {
+        assertThat(CROSS_BUILT.resolve("libexec/valgrind/memcheck-arm64-linux")).as("the cross-built valgrind: run"
+                + " scripts/test.sh, or scripts/cross-build-valgrind.sh aarch64-linux-gnu " + CROSS_BUILT).isRegularFile();
+        try (Board board = board(Settings.VALGRIND_DEPLOY, CROSS_BUILT.toString(),
+                Settings.VALGRIND_DEBUGINFO, DEBUGINFO.toString(), Settings.BOARD_DIR, "/tmp/cross")) {
+            Verdict verdict = LeakGate.defaults().evaluate(leakyRun(board, true));
+
+            assertThat(verdict.outcome()).as(verdict.message()).isEqualTo(Outcome.FAIL);
+            assertThat(verdict.message()).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks")
+                    .contains("at make_buffer (leaky.c:6)");
+            assertThat(verdict.report().valgrindArgs()).anyMatch(a -> a.startsWith("--extra-debuginfo-path="));
+        } finally {
+            sh("rm -rf /tmp/cross");
+        }
     }
 
     @Test

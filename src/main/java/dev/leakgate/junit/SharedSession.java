@@ -1,0 +1,93 @@
+package dev.leakgate.junit;
+
+import dev.leakgate.harness.KitReplies;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.LeakTotals;
+import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionGate;
+import dev.leakgate.run.SessionReport;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The valgrind process of a kit harness that a test class's tests share
+ * ({@code lifecycle = PER_CLASS}): started at the first request of any test, used by each test in
+ * turn, and stopped after the class. A process that ended while a test used it (a crash, the
+ * timeout) is retired with its report, and the next test starts a new one; every process's final
+ * leak check is judged with the class ({@link #judge}).
+ */
+final class SharedSession implements AutoCloseable {
+
+    private final String name;
+    private Session current;
+    private final List<SessionReport> retired = new ArrayList<>();
+
+    SharedSession(String name) {
+        this.name = name;
+    }
+
+    /** The run name of its processes (their folders). */
+    String name() {
+        return name;
+    }
+
+    /** The running process, started now when there is none (or the last one ended). */
+    synchronized Session session(Supplier<Session> start) {
+        if (current != null && current.hasEnded()) {
+            retire();
+        }
+        if (current == null) {
+            current = start.get();
+        }
+        return current;
+    }
+
+    /** Stops the current process and keeps its report for the class's judgement; the next request starts anew. */
+    synchronized void retire() {
+        if (current != null) {
+            Session s = current;
+            current = null;
+            retired.add(s.stop());
+        }
+    }
+
+    /** After the class: every process's report, the current one stopped first. */
+    synchronized List<SessionReport> finish() {
+        retire();
+        return List.copyOf(retired);
+    }
+
+    /**
+     * The class's judgement of one process: what its final leak check found beyond what its
+     * scenarios showed while they ran (the tests were gated on those), and every trust rule of the
+     * whole run (a crash, the timeout, a cut-off report, the kit's replies). Null when nothing is left
+     * to fail the class for.
+     */
+    static String judge(SessionReport report, SessionGate.SessionVerdict verdict) {
+        if (verdict.outcome() == Outcome.INCONCLUSIVE) {
+            return verdict.message();
+        }
+        LeakTotals totals = report.run().report().totals();
+        long shown = report.results().stream().mapToLong(KitReplies.ScenarioResult::lost).sum();
+        long lost = (totals.isKnown(LeakKind.DEFINITELY_LOST) ? totals.bytes(LeakKind.DEFINITELY_LOST) : 0)
+                + (totals.isKnown(LeakKind.INDIRECTLY_LOST) ? totals.bytes(LeakKind.INDIRECTLY_LOST) : 0);
+        if (lost > shown) {
+            return "leakgate: FAIL: the shared harness process lost " + lost + " bytes (definitely and indirectly) by"
+                    + " its end, " + (lost - shown) + " more than its tests' scenarios showed while they ran (" + shown
+                    + "): a leak between tests, at exit, or one that a scenario's own leak check could not see yet\n"
+                    + verdict.message();
+        }
+        return null;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (current != null) {
+            current.close();
+            current = null;
+        }
+    }
+}

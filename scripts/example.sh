@@ -42,41 +42,33 @@ else
   exit 1
 fi
 
+# leaky_fails_on BOARD_WORDS LINE MVN_ARGS...: the leaky library on another board must fail alike (the
+# harness at read_profile_xml, the daemon in its batch), never be inconclusive, and the log must hold LINE
+leaky_fails_on() {
+  local board=$1 line=$2 log status
+  shift 2
+  log=$(mktemp)
+  set +e
+  mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak "$@" >"$log" 2>&1
+  status=$?
+  set -e
+  grep -E '^leakgate: (board|deploying|valgrind)' "$log" | sort -u
+  if [[ $status -ne 0 ]] && grep -q "$line" "$log" \
+      && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
+      && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
+      && ! grep -q 'INCONCLUSIVE' "$log"; then
+    echo "example: on $board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
+    rm -f "$log"
+  else
+    echo "example: UNEXPECTED on $board: exit $status (log: $log)" >&2
+    exit 1
+  fi
+}
+
 echo "== 3. the leaky library on the bare board (dropbear, no SFTP, no valgrind: leakgate brings it): must fail"
 cache=${LEAKGATE_CACHE:-/var/cache/leakgate}
-log=$(mktemp)
-set +e
-mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak -Dleakgate.board=emulated-bare \
-  -Dleakgate.valgrind.deploy="$cache/valgrind-arm64" -Dleakgate.valgrind.debuginfo="$cache/valgrind-arm64-debuginfo" \
-  >"$log" 2>&1
-status=$?
-set -e
-grep -E '^leakgate: (board|deploying|valgrind)' "$log" | sort -u
-if [[ $status -ne 0 ]] && grep -q 'files: a stream (cat) checked with sha256sum' "$log" \
-    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
-    && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
-    && ! grep -q 'INCONCLUSIVE' "$log"; then
-  echo "example: on the bare board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
-  rm -f "$log"
-else
-  echo "example: UNEXPECTED on the bare board: exit $status (log: $log)" >&2
-  exit 1
-fi
+leaky_fails_on "the bare board" 'files: a stream (cat) checked with sha256sum' -Dleakgate.board=emulated-bare \
+  -Dleakgate.valgrind.deploy="$cache/valgrind-arm64" -Dleakgate.valgrind.debuginfo="$cache/valgrind-arm64-debuginfo"
 
 echo "== 4. the leaky library built for 32-bit ARM on the emulated armhf board (-Parmhf): must fail"
-log=$(mktemp)
-set +e
-mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak,armhf >"$log" 2>&1
-status=$?
-set -e
-grep -E '^leakgate: (board|deploying)' "$log" | sort -u
-if [[ $status -ne 0 ]] && grep -q 'the emulated armhf board' "$log" \
-    && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
-    && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
-    && ! grep -q 'INCONCLUSIVE' "$log"; then
-  echo "example: on the armhf board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
-  rm -f "$log"
-else
-  echo "example: UNEXPECTED on the armhf board: exit $status (log: $log)" >&2
-  exit 1
-fi
+leaky_fails_on "the armhf board" 'the emulated armhf board' -Parmhf

@@ -53,15 +53,23 @@ public interface Board extends AutoCloseable {
     /** Runs the command under memcheck to its end, or to its timeout and the steps after it. */
     default MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         try (MemcheckProcess p = start(command, options)) {
-            Termination t;
-            try {
-                t = p.awaitEnd(options.timeout()) ? Termination.EXITED
-                        : p.endInSteps(options.stdinGrace(), options.termGrace());
-            } catch (BoardException lost) {
-                t = Termination.BOARD_LOST;
-            }
-            return p.finish(t, null);
+            return toEnd(p, options);
         }
+    }
+
+    /**
+     * Waits for a started run's end, or ends it in steps at its timeout, and gives the run; a board
+     * lost on the way gives a run that says so.
+     */
+    static MemcheckRun toEnd(MemcheckProcess p, LocalMemcheckRunner.Options options) {
+        Termination t;
+        try {
+            t = p.awaitEnd(options.timeout()) ? Termination.EXITED
+                    : p.endInSteps(options.stdinGrace(), options.termGrace());
+        } catch (BoardException lost) {
+            t = Termination.BOARD_LOST;
+        }
+        return p.finish(t, null);
     }
 
     /**

@@ -115,14 +115,7 @@ public final class BoardMemcheckRunner {
      */
     public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         try (MemcheckProcess p = start(command, options)) {
-            Termination t;
-            try {
-                t = p.awaitEnd(options.timeout()) ? Termination.EXITED
-                        : p.endInSteps(options.stdinGrace(), options.termGrace());
-            } catch (BoardException lost) {
-                t = Termination.BOARD_LOST;
-            }
-            return p.finish(t, null);
+            return Board.toEnd(p, options);
         }
     }
 

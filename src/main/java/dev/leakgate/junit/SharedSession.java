@@ -22,6 +22,8 @@ import java.util.function.Supplier;
 final class SharedSession implements AutoCloseable {
 
     private final String name;
+    /** One test at a time talks to the process, even when JUnit runs the class's methods concurrently. */
+    private final java.util.concurrent.Semaphore turn = new java.util.concurrent.Semaphore(1, true);
     private Session current;
     private final List<SessionReport> retired = new ArrayList<>();
 
@@ -32,6 +34,21 @@ final class SharedSession implements AutoCloseable {
     /** The run name of its processes (their folders). */
     String name() {
         return name;
+    }
+
+    /** Waits for this test's turn with the process (see {@link #release}). */
+    void acquire() {
+        try {
+            turn.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the class's shared harness process", e);
+        }
+    }
+
+    /** Ends this test's turn. */
+    void release() {
+        turn.release();
     }
 
     /** The running process, started now when there is none (or the last one ended). */

@@ -54,6 +54,9 @@ final class TestRun implements AutoCloseable {
         this.config = config;
         this.shared = config.annotation().lifecycle() == ValgrindOnBoard.Lifecycle.PER_CLASS
                 ? ValgrindOnBoardExtension.sharedSession(context, config) : null;
+        if (shared != null) {
+            shared.acquire(); // released in close(), after the test
+        }
         this.harness = new Harness(shared == null ? () -> start(Session.Kind.KIT)
                 : () -> shared.session(() -> newSession(Session.Kind.KIT, shared.name())));
     }
@@ -390,7 +393,7 @@ final class TestRun implements AutoCloseable {
         return deployed;
     }
 
-    /** Ends a session still running (a body that was aborted) and releases it. */
+    /** Ends a session still running (a body that was aborted) and releases it; ends a shared process's turn. */
     @Override
     public void close() {
         if (progress != null) {
@@ -398,6 +401,9 @@ final class TestRun implements AutoCloseable {
         }
         if (session != null) {
             session.close();
+        }
+        if (shared != null) {
+            shared.release();
         }
     }
 }

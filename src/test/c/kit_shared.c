@@ -1,0 +1,41 @@
+/* A harness for the tests of a process that a class's tests share: one scenario leaks 300 bytes a run,
+ * one frees all, one crashes the harness, and one makes it lose 100 bytes as it exits. */
+#include "leakgate_harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void leaks(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    char *lost = malloc(300);
+    memset(lost, 1, 300);
+}
+
+static void frees(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    free(malloc(64));
+}
+
+static void crashes(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    volatile int *nowhere = NULL;
+    *nowhere = 1;
+}
+
+static void lose_100(void) {
+    char *p = malloc(100);
+    memset(p, 3, 100);
+}
+
+/* Loses 100 bytes when the program exits: outside any scenario, so no scenario's leak check sees it. */
+static void leaks_at_exit(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    atexit(lose_100);
+}
+
+LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(leaks), LEAKGATE_SCENARIO(frees), LEAKGATE_SCENARIO(crashes),
+                   LEAKGATE_SCENARIO(leaks_at_exit))

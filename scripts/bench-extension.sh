@@ -6,8 +6,9 @@
 # the same warm emulated board. Goal: <= 1.10x. Then a live daemon: the time from a session's start to its port
 # accepting against a bare ssh board valgrind start of the same daemon, and the cost of one on-demand leak check;
 # and a class of 10 tests sharing one valgrind process (lifecycle = PER_CLASS): per test against the bare run
-# (goal <= 0.35x). The last line: RESULT shared_per_test_vs_bare=<ratio> pool2_vs_pool1=<ratio, n/a until the
-# pool of boards is built>.
+# (goal <= 0.35x); and two classes of 3 tests run in parallel by JUnit on a pool of two emulated boards
+# against one (leakgate.boards; goal >= 1.6x; this machine has 2 cores). The last line:
+# RESULT shared_per_test_vs_bare=<ratio> pool2_vs_pool1=<ratio>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-board.sh >/dev/null

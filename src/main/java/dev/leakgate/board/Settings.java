@@ -26,6 +26,11 @@ public final class Settings {
 
     public static final String BOARD = "leakgate.board";
     public static final String BOARD_IMAGE = "leakgate.board.image";
+    /**
+     * A pool of boards that test classes lease (see {@link BoardPool}): a number of emulated boards, or
+     * a comma-separated list of boards; unset, one board serves the test run.
+     */
+    public static final String BOARDS = "leakgate.boards";
     public static final String BOARD_DIR = "leakgate.board.dir";
     /** How files travel to a board: auto (the best it offers), sftp, scp or stream. */
     public static final String BOARD_TRANSFER = "leakgate.board.transfer";
@@ -146,7 +151,7 @@ public final class Settings {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
-        for (String p : new String[] {BOARD, BOARD_IMAGE, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
+        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
             SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")
                     .append(p.equals(SSH_PASSWORD) ? "(set)" : v).append(" (").append(sourceOf(p)).append(')'));

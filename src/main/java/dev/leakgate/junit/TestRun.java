@@ -350,6 +350,7 @@ final class TestRun implements AutoCloseable {
     private Board board() {
         if (board == null) {
             board = ValgrindOnBoardExtension.board(context, config.settings(), config.annotation().board());
+            context.publishReportEntry("leakgate.board", board.toString());
         }
         return board;
     }

@@ -1,6 +1,7 @@
 package dev.leakgate.junit;
 
 import dev.leakgate.board.Board;
+import dev.leakgate.board.BoardPool;
 import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.run.SessionException;
@@ -142,8 +143,23 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
                         "target/leakgate")).resolve("report")), dev.leakgate.report.ReportIndex.class);
     }
 
-    /** One board per test run and board setting, closed when the run ends. */
+    /**
+     * The board of a test's class: with {@code leakgate.boards}, one leased from the test run's pool for
+     * the class's duration (released when the class ends, however it ends); else one board per test run
+     * and board setting, closed when the run ends.
+     */
     static Board board(ExtensionContext context, Settings settings, String defaultBoard) {
+        var pooled = settings.get(Settings.BOARDS);
+        if (pooled.isPresent()) {
+            ExtensionContext classContext = context.getTestMethod().isPresent() ? context.getParent().orElse(context)
+                    : context;
+            Closing<?> pool = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("pool:" + pooled.get(),
+                    k -> new Closing<>(BoardPool.of(settings, defaultBoard, System.out::println)), Closing.class);
+            Closing<?> lease = classContext.getStore(NAMESPACE).getOrComputeIfAbsent(BoardPool.Lease.class,
+                    k -> new Closing<>(((BoardPool) pool.value()).lease(classContext.getRequiredTestClass()
+                            .getSimpleName())), Closing.class);
+            return ((BoardPool.Lease) lease.value()).board();
+        }
         String key = "board:" + settings.get(Settings.BOARD, defaultBoard);
         Closing<?> open = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> {
             long start = System.nanoTime();

@@ -63,6 +63,41 @@ public final class ExtensionOverheadBenchmark {
         }
     }
 
+    /** Two classes of three tests each, for the pool of boards: run in parallel on one board, then on two. */
+    @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
+            libs = "target/test-programs/onvif/fixed/libonvif_server.so")
+    static class PoolFirstCase {
+        @RepeatedTest(3)
+        void startStream(Harness onvif) {
+            onvif.run("onvifStartStream", 20);
+        }
+    }
+
+    @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
+            libs = "target/test-programs/onvif/fixed/libonvif_server.so")
+    static class PoolSecondCase {
+        @RepeatedTest(3)
+        void startStream(Harness onvif) {
+            onvif.run("onvifStartStream", 20);
+        }
+    }
+
+    /** Seconds for the two pool classes run in parallel on a pool of {@code boards} emulated boards (started cold). */
+    private static double pool(int boards) {
+        String board = System.clearProperty("leakgate.board");
+        long start = System.nanoTime();
+        EngineExecutionResults results = BoardPoolTests.inParallel(null, String.valueOf(boards), PoolFirstCase.class,
+                PoolSecondCase.class);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (board != null) {
+            System.setProperty("leakgate.board", board);
+        }
+        if (results.testEvents().succeeded().count() != 6) {
+            throw new IllegalStateException("the pool's tests did not all pass: " + results.testEvents().failed().list());
+        }
+        return seconds;
+    }
+
     public static void main(String[] args) throws Exception {
         Path example = TestPrograms.onvifExample().resolve("fixed");
         Path harness = example.resolve("onvif_harness");
@@ -115,8 +150,14 @@ public final class ExtensionOverheadBenchmark {
                     SHARED_TESTS, shared, sharedPerTest, sharedPerTest / bareMedian);
 
             daemon(emulated, access, example);
-            // a pool of boards is not built yet (issue 11's second part): no figure is given for it
-            System.out.printf("RESULT shared_per_test_vs_bare=%.2f pool2_vs_pool1=n/a%n", sharedPerTest / bareMedian);
+
+            double pool1 = pool(1);
+            double pool2 = pool(2);
+            System.out.printf("two classes of 3 tests in parallel (JUnit, 2 threads; this machine has %d cores): one"
+                    + " board %.2f s, a pool of two %.2f s (each started cold in the run): %.2fx the throughput%n",
+                    Runtime.getRuntime().availableProcessors(), pool1, pool2, pool1 / pool2);
+            System.out.printf("RESULT shared_per_test_vs_bare=%.2f pool2_vs_pool1=%.2f%n", sharedPerTest / bareMedian,
+                    pool1 / pool2);
         }
     }
 

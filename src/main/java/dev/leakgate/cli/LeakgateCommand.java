@@ -165,7 +165,7 @@ public final class LeakgateCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--board", paramLabel = "BOARD", description = "local, emulated, emulated-bare or ssh://user@host[:port]")
+        @Option(names = "--board", paramLabel = "BOARD", description = "local, emulated, emulated-bare, emulated-armhf or ssh://user@host[:port]")
         String board;
 
         @Option(names = "--lib", paramLabel = "FILE", description = "a library the program loads (deployed beside it)")

@@ -81,6 +81,10 @@ public final class BoardPool implements AutoCloseable {
         String source = settings.sourceOf(Settings.BOARDS);
         List<String> specs = new ArrayList<>();
         if (value.trim().matches("[0-9]+")) {
+            if (value.trim().length() > 4) {
+                throw new IllegalArgumentException(Settings.BOARDS + " = " + value + " (" + source + ") is not a number"
+                        + " of boards a machine holds: give a few, or a list of boards");
+            }
             int n = Integer.parseInt(value.trim());
             String board = settings.get(Settings.BOARD, defaultBoard);
             if (n < 1) {

@@ -103,6 +103,9 @@ class BoardPoolTests {
                 .contains("leakgate.boards = 1000 (system property leakgate.boards) asks for 1000 emulated boards, about"
                         + " 700000 MB under valgrind, but this machine has ")
                 .contains("MB available: use at most ");
+        assertThat(failure(inParallel(null, "99999999999", FirstClassTestCase.class)))
+                .contains("leakgate.boards = 99999999999 (system property leakgate.boards) is not a number of boards a"
+                        + " machine holds: give a few, or a list of boards");
         assertThat(failure(inParallel("ssh://root@camera-7", "2", FirstClassTestCase.class)))
                 .contains("leakgate.boards = 2 (system property leakgate.boards) makes copies of an emulated board, but"
                         + " the board is ssh://root@camera-7: list the boards instead, e.g."

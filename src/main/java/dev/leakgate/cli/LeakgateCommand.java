@@ -101,6 +101,22 @@ public final class LeakgateCommand implements Runnable {
         };
     }
 
+    /** The gate's options, the same for check and run. */
+    static final class GateOptions {
+        @Option(names = "--limit", paramLabel = "KIND=BYTES", description = "bytes allowed of a leak kind"
+                + " (definitely_lost, indirectly_lost, possibly_lost, still_reachable, suppressed), or KIND=none;"
+                + " definitely_lost=0 unless given")
+        List<String> limits = new ArrayList<>();
+
+        @Option(names = "--fail-on", paramLabel = "ERROR_KIND", description = "memcheck errors of this kind fail the"
+                + " gate, e.g. InvalidRead")
+        List<String> failOn = new ArrayList<>();
+
+        LeakGate gate() {
+            return LeakgateCommand.gate(limits, failOn);
+        }
+    }
+
     /** Limits given as KIND=BYTES (or KIND=none), on top of the default gate (definitely lost 0). */
     static LeakGate gate(List<String> limits, List<String> failOn) {
         LeakGate gate = LeakGate.defaults();
@@ -131,14 +147,8 @@ public final class LeakgateCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--limit", paramLabel = "KIND=BYTES", description = "bytes allowed of a leak kind"
-                + " (definitely_lost, indirectly_lost, possibly_lost, still_reachable, suppressed), or KIND=none;"
-                + " definitely_lost=0 unless given")
-        List<String> limits = new ArrayList<>();
-
-        @Option(names = "--fail-on", paramLabel = "ERROR_KIND", description = "memcheck errors of this kind fail the"
-                + " gate, e.g. InvalidRead")
-        List<String> failOn = new ArrayList<>();
+        @CommandLine.Mixin
+        GateOptions gate = new GateOptions();
 
         @Parameters(paramLabel = "FILE.xml", arity = "0..1", description = "the XML file valgrind wrote")
         Path file;
@@ -148,7 +158,7 @@ public final class LeakgateCommand implements Runnable {
             if (file == null) {
                 throw new UsageException("check needs the XML file valgrind wrote (--xml-file)");
             }
-            Verdict verdict = gate(limits, failOn).evaluate(new MemcheckXmlParser().parse(file));
+            Verdict verdict = gate.gate().evaluate(new MemcheckXmlParser().parse(file));
             spec.commandLine().getOut().println(verdict.message());
             return exitCode(verdict.outcome());
         }
@@ -181,12 +191,8 @@ public final class LeakgateCommand implements Runnable {
         @Option(names = "--stdin", paramLabel = "FILE", description = "input for a program without the kit")
         Path stdin;
 
-        @Option(names = "--limit", paramLabel = "KIND=BYTES", description = "bytes allowed of a leak kind, or"
-                + " KIND=none; definitely_lost=0 unless given")
-        List<String> limits = new ArrayList<>();
-
-        @Option(names = "--fail-on", paramLabel = "ERROR_KIND", description = "memcheck errors of this kind fail")
-        List<String> failOn = new ArrayList<>();
+        @CommandLine.Mixin
+        GateOptions gate = new GateOptions();
 
         @Option(names = "--timeout", paramLabel = "SECONDS", description = "the run's timeout (default 300)")
         long timeout = 300;
@@ -224,7 +230,7 @@ public final class LeakgateCommand implements Runnable {
             if (!scenarios.isEmpty() && stdin != null) {
                 throw new UsageException("--stdin is for a program without the kit; a kit harness takes --scenario");
             }
-            LeakGate gate = gate(limits, failOn);
+            LeakGate gate = this.gate.gate();
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             Settings settings = Settings.load().with(Settings.BOARD, board, "option --board")

@@ -1,5 +1,5 @@
-/* A harness for the tests of a process that a class's tests share: one scenario leaks 300 bytes a run,
- * one frees all, one crashes the harness, and one makes it lose 100 bytes as it exits. */
+/* For a process a class's tests share: leaks (300 bytes a run), frees, crashes, leaks_at_exit (100 bytes
+ * lost as it exits), reads_past (an InvalidRead past a block, losing nothing). */
 #include "leakgate_harness.h"
 
 #include <stdlib.h>
@@ -37,5 +37,15 @@ static void leaks_at_exit(int argc, char **argv) {
     atexit(lose_100);
 }
 
+static volatile char sink;
+
+static void reads_past(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    char *p = malloc(8);
+    sink = p[8];
+    free(p);
+}
+
 LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(leaks), LEAKGATE_SCENARIO(frees), LEAKGATE_SCENARIO(crashes),
-                   LEAKGATE_SCENARIO(leaks_at_exit))
+                   LEAKGATE_SCENARIO(leaks_at_exit), LEAKGATE_SCENARIO(reads_past))

@@ -1,6 +1,7 @@
 package dev.leakgate.junit;
 
 import dev.leakgate.harness.KitReplies;
+import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakTotals;
 import dev.leakgate.memcheck.Outcome;
@@ -78,24 +79,32 @@ final class SharedSession implements AutoCloseable {
     }
 
     /**
-     * The class's judgement of one process: what its final leak check found beyond what its
-     * scenarios showed while they ran (the tests were gated on those), and every trust rule of the
-     * whole run (a crash, the timeout, a cut-off report, the kit's replies). Null when nothing is left
-     * to fail the class for.
+     * The class's judgement of one process: every trust rule of the whole run (a crash, the timeout, a
+     * cut-off report, the kit's replies), every limit and error kind of the class's gate but the lost
+     * bytes (errors such as InvalidRead, possibly lost, still reachable: no test was gated on those),
+     * and the lost bytes its final leak check found beyond what its scenarios showed while they ran
+     * (the tests were gated on those). {@code whole} is the run's verdict under the class's gate. The
+     * verdict that fails the class, or null when nothing is left to fail it for.
      */
-    static String judge(SessionReport report, SessionGate.SessionVerdict verdict) {
-        if (verdict.outcome() == Outcome.INCONCLUSIVE) {
-            return verdict.message();
+    static SessionGate.SessionVerdict judge(SessionReport report, SessionGate.SessionVerdict whole, LeakGate gate,
+                                            String where) {
+        if (whole.outcome() == Outcome.INCONCLUSIVE) {
+            return whole;
+        }
+        SessionGate.SessionVerdict besidesLost = new SessionGate(gate.ungated(LeakKind.DEFINITELY_LOST), false)
+                .judge(report, where);
+        if (besidesLost.outcome() != Outcome.PASS) {
+            return besidesLost;
         }
         LeakTotals totals = report.run().report().totals();
         long shown = report.results().stream().mapToLong(KitReplies.ScenarioResult::lost).sum();
         long lost = (totals.isKnown(LeakKind.DEFINITELY_LOST) ? totals.bytes(LeakKind.DEFINITELY_LOST) : 0)
                 + (totals.isKnown(LeakKind.INDIRECTLY_LOST) ? totals.bytes(LeakKind.INDIRECTLY_LOST) : 0);
         if (lost > shown) {
-            return "leakgate: FAIL: the shared harness process lost " + lost + " bytes (definitely and indirectly) by"
-                    + " its end, " + (lost - shown) + " more than its tests' scenarios showed while they ran (" + shown
-                    + "): a leak between tests, at exit, or one that a scenario's own leak check could not see yet\n"
-                    + verdict.message();
+            return new SessionGate.SessionVerdict(Outcome.FAIL, whole.verdict(), "leakgate: FAIL: the shared harness"
+                    + " process lost " + lost + " bytes (definitely and indirectly) by its end, " + (lost - shown)
+                    + " more than its tests' scenarios showed while they ran (" + shown + "): a leak between tests, at"
+                    + " exit, or one that a scenario's own leak check could not see yet\n" + whole.message());
         }
         return null;
     }

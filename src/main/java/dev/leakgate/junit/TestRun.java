@@ -5,6 +5,7 @@ import dev.leakgate.board.Board;
 import dev.leakgate.board.Preflight;
 import dev.leakgate.board.Settings;
 import dev.leakgate.harness.KitProtocol;
+import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.KnownLeaks;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
@@ -170,14 +171,15 @@ final class TestRun implements AutoCloseable {
         List<String> failures = new ArrayList<>();
         if (s != null) {
             List<String> lines = new ArrayList<>();
+            harness.results().forEach(r -> lines.add(r.toString()));
+            List<KitReplies.ScenarioResult> leaked = harness.results().stream().filter(r -> r.lost() > 0).toList();
+            List<String> stacks = ended || leaked.isEmpty() ? null : s.lostStacks(leaked);
             StringBuilder lost = new StringBuilder();
-            for (var r : harness.results()) {
-                lines.add(r.toString());
-                if (r.lost() > 0) {
-                    lost.append("\nscenario ").append(r.scenario()).append(" (x").append(r.times()).append(") lost ")
-                            .append(r.lost()).append(" bytes while it ran (definitely and indirectly lost; limit 0)")
-                            .append(ended ? "" : s.lostStacks(r));
-                }
+            for (int i = 0; i < leaked.size(); i++) {
+                KitReplies.ScenarioResult r = leaked.get(i);
+                lost.append("\nscenario ").append(r.scenario()).append(" (x").append(r.times()).append(") lost ")
+                        .append(r.lost()).append(" bytes while it ran (definitely and indirectly lost; limit 0)")
+                        .append(stacks == null ? "" : stacks.get(i));
             }
             String where = " (in the harness process this class shares, on " + board() + "; its whole run is judged"
                     + " after the class: " + s.folder() + ")";
@@ -219,10 +221,10 @@ final class TestRun implements AutoCloseable {
         List<String> failures = new ArrayList<>();
         for (SessionReport report : shared.finish()) {
             SessionGate.SessionVerdict verdict = new SessionGate(config.gate(), false).judge(report, board);
-            String failure = SharedSession.judge(report, verdict);
-            dev.leakgate.memcheck.Outcome outcome = failure == null ? dev.leakgate.memcheck.Outcome.PASS
-                    : verdict.outcome() == dev.leakgate.memcheck.Outcome.INCONCLUSIVE ? verdict.outcome()
-                    : dev.leakgate.memcheck.Outcome.FAIL;
+            SessionGate.SessionVerdict failing = SharedSession.judge(report, verdict, config.gate(), board);
+            String failure = failing == null ? null : failing.message();
+            dev.leakgate.memcheck.Outcome outcome = failing == null ? dev.leakgate.memcheck.Outcome.PASS
+                    : failing.outcome();
             String message = failure == null ? "leakgate: PASS: nothing lost beyond what the tests' scenarios showed\n"
                     + verdict.message() : failure;
             List<String> lines = new ArrayList<>();

@@ -593,32 +593,36 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * The stacks of what a scenario of this session lost while it ran, read from valgrind's XML as
-     * written so far: the records of the kit's added leak check after that run's "leakgate: begin"
-     * marker ({@link SessionGate#RECORDS_PER_CHECK} at most). Empty when the report cannot be read
-     * yet; the report at the end has them in any case.
+     * The stacks of what scenarios of this session lost while they ran, one text for each result in
+     * order, read from valgrind's XML as written so far (fetched once): the records of the kit's added
+     * leak check after that run's "leakgate: begin" marker ({@link SessionGate#RECORDS_PER_CHECK} at
+     * most). Empty texts when the report cannot be read yet; the report at the end has them in any case.
      */
-    public String lostStacks(KitReplies.ScenarioResult result) {
-        int occurrence = 0;
-        synchronized (results) {
-            for (KitReplies.ScenarioResult r : results) {
-                if (r.scenario().equals(result.scenario())) {
-                    occurrence++;
-                }
-                if (r == result) {
-                    break;
-                }
-            }
-        }
+    public List<String> lostStacks(List<KitReplies.ScenarioResult> asked) {
         String xml = process.command().xmlFile();
         MemcheckProcess.ShellResult now = process.shell("cat " + ShellQuoting.quote(xml), Duration.ofSeconds(60));
         if (!now.ok() || now.stdout().isEmpty()) {
-            return "";
+            return asked.stream().map(r -> "").toList();
         }
         dev.leakgate.memcheck.MemcheckReport soFar = new dev.leakgate.memcheck.MemcheckXmlParser().parse(
                 new java.io.ByteArrayInputStream(now.stdout().getBytes(StandardCharsets.UTF_8)), xml + " (so far)");
-        String begin = "leakgate: begin " + result.scenario() + " ";
-        return SessionGate.stacksAfter(soFar, text -> text.startsWith(begin), occurrence);
+        List<String> stacks = new ArrayList<>();
+        for (KitReplies.ScenarioResult result : asked) {
+            int occurrence = 0; // the how-manieth run of its scenario in this session
+            synchronized (results) {
+                for (KitReplies.ScenarioResult r : results) {
+                    if (r.scenario().equals(result.scenario())) {
+                        occurrence++;
+                    }
+                    if (r == result) {
+                        break;
+                    }
+                }
+            }
+            String begin = "leakgate: begin " + result.scenario() + " ";
+            stacks.add(SessionGate.stacksAfter(soFar, text -> text.startsWith(begin), occurrence));
+        }
+        return stacks;
     }
 
     private boolean ended() {

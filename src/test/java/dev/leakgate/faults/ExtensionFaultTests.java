@@ -33,6 +33,7 @@ class ExtensionFaultTests {
     @BeforeAll
     static void build() {
         TestPrograms.kitProgram("kit_faults");
+        TestPrograms.kitProgram("kit_shared");
         TestPrograms.program("daemon");
         TestPrograms.probe();
     }
@@ -44,6 +45,32 @@ class ExtensionFaultTests {
         assertThat(results.testEvents().succeeded().count()).isZero();
         return failed.get(0).getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
                 .map(Throwable::getMessage).orElse("");
+    }
+
+    /** A process shared by the class: its scenario loses nothing, but reads past a block. */
+    @ValgrindOnBoard(board = "local", harness = "target/test-programs/kit_shared", failOnErrors = "InvalidRead",
+            lifecycle = ValgrindOnBoard.Lifecycle.PER_CLASS)
+    static class SharedProcessWithAnErrorTestCase {
+        @Test
+        void readsPast(Harness kit) {
+            kit.run("reads_past", 1);
+        }
+    }
+
+    @Test
+    void aSharedProcessWhoseErrorNoTestWasGatedOnFailsTheClass() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(SharedProcessWithAnErrorTestCase.class)).execute();
+
+        // the test is gated on its scenario's bytes (none); the error kind the class asks for fails the class
+        results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
+        List<Event> failed = results.containerEvents().failed().list();
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
+                .map(Throwable::getMessage).orElse(""))
+                .startsWith("leakgate: FAIL: ")
+                .contains("InvalidRead")
+                .contains("at reads_past (kit_shared.c:");
     }
 
     @ValgrindOnBoard(board = "local", harness = KIT, timeoutSeconds = 2)

@@ -5,7 +5,9 @@
  *   "leak N"  -> loses N bytes            "keep N" -> keeps N bytes reachable (a cache)
  *   "crash"   -> dereferences NULL         anything else, or nothing -> no change
  * and answers "ok\n". argv[1]: the port. argv[2], a mode: "ignore-term" (SIGTERM is ignored),
- * "exit-early" (says why on stderr and exits 3 before listening).
+ * "exit-early" (says why on stderr and exits 3 before listening), "drop-privileges" (switches to
+ * nobody, uid and gid 65534, once it listens, as daemons started as root do), "fork-workers" (each
+ * connection is served by a forked worker, which exits after it).
  * It prints "listening on PORT" when it is ready.
  */
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct cached { struct cached *next; char data[]; };
@@ -64,13 +67,29 @@ int main(int argc, char **argv) {
         perror("daemon: cannot listen");
         return 2;
     }
+    if (strcmp(mode, "drop-privileges") == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+        perror("daemon: cannot switch to nobody");
+        return 4;
+    }
+    int workers = strcmp(mode, "fork-workers") == 0;
+    if (workers) {
+        signal(SIGCHLD, SIG_IGN); /* workers are reaped by the kernel */
+    }
     printf("listening on %d\n", port);
     fflush(stdout);
     for (;;) {
         int fd = accept(s, NULL, NULL);
-        if (fd >= 0) {
-            serve(fd);
-            close(fd);
+        if (fd < 0) {
+            continue;
         }
+        if (workers && fork() == 0) {
+            close(s);
+            serve(fd);
+            exit(0);
+        }
+        if (!workers) {
+            serve(fd);
+        }
+        close(fd);
     }
 }

@@ -55,5 +55,24 @@ static void slow(int argc, char **argv) {
     usleep(20000);
 }
 
+/* init keeps 200 bytes reachable; teardown frees them: its reachable bytes drop (a signed delta). */
+static char *kept_by_init;
+
+static void init(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    if (kept_by_init == NULL) {
+        kept_by_init = malloc(200);
+    }
+}
+
+static void teardown(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    free(kept_by_init);
+    kept_by_init = NULL;
+}
+
 LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(blocks), LEAKGATE_SCENARIO(forges), LEAKGATE_SCENARIO(leaks_tree),
-                   LEAKGATE_SCENARIO(binary), LEAKGATE_SCENARIO(slow))
+                   LEAKGATE_SCENARIO(binary), LEAKGATE_SCENARIO(slow), LEAKGATE_SCENARIO(init),
+                   LEAKGATE_SCENARIO(teardown))

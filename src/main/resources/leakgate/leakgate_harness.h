@@ -14,8 +14,9 @@
  *   it prints   "leakgate-harness 2 ready scenarios=NAME,NAME,..."
  *   it reads    "run NAME N"  -> runs scenario NAME N times, then prints
  *                 "ok NAME RAN lost=B possibly=B reachable=B heap=B"   (RAN: the runs that really ran,
- *                 fewer than N when a stop signal came; the bytes they lost, definitely and indirectly
- *                 (VALGRIND_COUNT_LEAKS counts both as leaked), possibly lost and still reachable; and
+ *                 fewer than N when a stop signal came; the change they made, signed, to the bytes lost
+ *                 definitely and indirectly (VALGRIND_COUNT_LEAKS counts both as leaked), possibly lost
+ *                 and still reachable (negative when the scenario freed what an earlier one kept); and
  *                 all heap in use after them: under valgrind the sum of the leak check's counts)
  *               or "error unknown-scenario NAME"
  *               "soak NAME N EVERY" -> runs NAME N times (meant natively, without valgrind) and every
@@ -122,15 +123,20 @@ static void leakgate_run_scenario(const struct leakgate_scenario *s, long times,
         leakgate_scrub_stack();
         VALGRIND_DO_ADDED_LEAK_CHECK;
         VALGRIND_COUNT_LEAKS(after_def, after_pos, after_rea, after_sup);
-        VALGRIND_PRINTF("leakgate: end %s ran=%ld lost=%lu possibly=%lu reachable=%lu heap=%lu\n", s->name,
-                        ran, after_def - before_def, after_pos - before_pos, after_rea - before_rea,
-                        after_def + after_pos + after_rea + after_sup);
+    }
+    /* signed: a scenario may free what an earlier one kept (a teardown), and then the counts drop */
+    long long d_lost = (long long) after_def - (long long) before_def;
+    long long d_pos = (long long) after_pos - (long long) before_pos;
+    long long d_rea = (long long) after_rea - (long long) before_rea;
+    if (RUNNING_ON_VALGRIND) {
+        VALGRIND_PRINTF("leakgate: end %s ran=%ld lost=%lld possibly=%lld reachable=%lld heap=%lu\n", s->name,
+                        ran, d_lost, d_pos, d_rea, after_def + after_pos + after_rea + after_sup);
     }
     (void) before_sup;
     unsigned long long heap = RUNNING_ON_VALGRIND ? (unsigned long long) (after_def + after_pos + after_rea + after_sup)
                                                   : leakgate_heap_in_use();
-    printf("%sok %s %ld lost=%lu possibly=%lu reachable=%lu heap=%llu\n", leakgate_reply_prefix, s->name, ran,
-           after_def - before_def, after_pos - before_pos, after_rea - before_rea, heap);
+    printf("%sok %s %ld lost=%lld possibly=%lld reachable=%lld heap=%llu\n", leakgate_reply_prefix, s->name, ran,
+           d_lost, d_pos, d_rea, heap);
 }
 
 /* Bytes of heap in use, as the C library counts them (0 where it cannot tell). */

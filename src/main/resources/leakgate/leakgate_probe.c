@@ -11,8 +11,9 @@
  *       -o leakgate_probe.so leakgate_probe.c
  *
  * Under valgrind, with LEAKGATE_RUN_DIR set (leakgate sets it to the run's folder), the probe makes
- * two FIFOs there, probe.ctl and probe.ans, and a thread of its own (all signals blocked, so the
- * program's signal handling is unchanged) waits for lines on probe.ctl:
+ * two FIFOs there, probe.ctl and probe.ans, opens both before main runs and keeps them open (so a
+ * program that drops privileges or changes its root keeps its leak checks), and a thread of its own
+ * (all signals blocked, so the program's signal handling is unchanged) waits for lines on probe.ctl:
  *
  *   "check NAME"  -> writes the marker "leakgate: check NAME" into the report (VALGRIND_PRINTF), runs
  *                    an added leak check (VALGRIND_DO_ADDED_LEAK_CHECK: its loss records, with their
@@ -44,16 +45,17 @@
 
 #include <valgrind/memcheck.h>
 
-static char leakgate_probe_ctl[4096];
-static char leakgate_probe_ans[4096];
+/*
+ * Both FIFOs are opened once, read-write, before main runs, and kept: the probe needs no path or
+ * permission afterwards, so a program that drops privileges (setuid to nobody), changes its root or
+ * its folder keeps its leak checks; read-write, so that no open or read ever waits for the other side.
+ */
+static int leakgate_probe_ctl_fd = -1;
+static int leakgate_probe_ans_fd = -1;
 
 static void leakgate_probe_answer(const char *text, size_t length) {
-    int fd = open(leakgate_probe_ans, O_WRONLY); /* waits until leakgate reads */
-    if (fd < 0) {
-        return;
-    }
-    while (length > 0) {
-        ssize_t n = write(fd, text, length);
+    while (length > 0) { /* a pipe takes an answer this short whole, reader or not */
+        ssize_t n = write(leakgate_probe_ans_fd, text, length);
         if (n <= 0 && errno != EINTR) {
             break;
         }
@@ -62,7 +64,6 @@ static void leakgate_probe_answer(const char *text, size_t length) {
             length -= (size_t) n;
         }
     }
-    close(fd);
 }
 
 static int leakgate_probe_signal_number(const char *name) {
@@ -112,37 +113,27 @@ static void leakgate_probe_command(char *line) {
 static void *leakgate_probe_loop(void *unused) {
     (void) unused;
     char buffer[1024];
+    size_t used = 0;
     for (;;) {
-        int fd = open(leakgate_probe_ctl, O_RDONLY); /* waits until leakgate writes */
-        if (fd < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
+        ssize_t n = read(leakgate_probe_ctl_fd, buffer + used, sizeof buffer - 1 - used);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
             return NULL;
         }
-        size_t used = 0;
-        for (;;) {
-            ssize_t n = read(fd, buffer + used, sizeof buffer - 1 - used);
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n <= 0) {
-                break;
-            }
-            used += (size_t) n;
-            buffer[used] = '\0';
-            char *end;
-            while ((end = strchr(buffer, '\n')) != NULL) {
-                *end = '\0';
-                leakgate_probe_command(buffer);
-                used -= (size_t) (end + 1 - buffer);
-                memmove(buffer, end + 1, used + 1);
-            }
-            if (used == sizeof buffer - 1) {
-                used = 0; /* a line too long to be a command */
-            }
+        used += (size_t) n;
+        buffer[used] = '\0';
+        char *end;
+        while ((end = strchr(buffer, '\n')) != NULL) {
+            *end = '\0';
+            leakgate_probe_command(buffer);
+            used -= (size_t) (end + 1 - buffer);
+            memmove(buffer, end + 1, used + 1);
         }
-        close(fd);
+        if (used == sizeof buffer - 1) {
+            used = 0; /* a line too long to be a command */
+        }
     }
 }
 
@@ -161,10 +152,16 @@ __attribute__((constructor)) static void leakgate_probe_start(void) {
         return;
     }
     close(fd);
-    snprintf(leakgate_probe_ctl, sizeof leakgate_probe_ctl, "%s/probe.ctl", dir);
-    snprintf(leakgate_probe_ans, sizeof leakgate_probe_ans, "%s/probe.ans", dir);
-    if ((mkfifo(leakgate_probe_ans, 0600) != 0 && errno != EEXIST)
-        || (mkfifo(leakgate_probe_ctl, 0600) != 0 && errno != EEXIST)) {
+    char ctl[4096];
+    char ans[4096];
+    snprintf(ctl, sizeof ctl, "%s/probe.ctl", dir);
+    snprintf(ans, sizeof ans, "%s/probe.ans", dir);
+    if ((mkfifo(ans, 0600) != 0 && errno != EEXIST) || (mkfifo(ctl, 0600) != 0 && errno != EEXIST)) {
+        return;
+    }
+    leakgate_probe_ans_fd = open(ans, O_RDWR | O_CLOEXEC);
+    leakgate_probe_ctl_fd = open(ctl, O_RDWR | O_CLOEXEC);
+    if (leakgate_probe_ans_fd < 0 || leakgate_probe_ctl_fd < 0) {
         return;
     }
     sigset_t all, old;

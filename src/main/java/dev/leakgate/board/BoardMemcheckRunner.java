@@ -6,6 +6,7 @@ import dev.leakgate.memcheck.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.memcheck.ProcessReport;
 import dev.leakgate.memcheck.RunIdentity;
 import dev.leakgate.memcheck.ValgrindLog;
 import dev.leakgate.memcheck.RunFiles;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Runs programs under memcheck on a board over SSH: deploys the harness and its libraries into a
@@ -138,7 +140,10 @@ public final class BoardMemcheckRunner {
                 .env(RunIdentity.OWNER_VARIABLE, RunIdentity.owner())
                 .env(MemcheckProcess.RUN_DIR_VARIABLE, remoteRun)
                 .build();
-        String line = ownerRecord(remoteRun, options.timeout()) + placed.shellCommand();
+        // valgrind writes the program's report under its pid, which is this shell's ($$) once it execs
+        // valgrind; the run's name for it points there, so that it can be read while the program runs
+        String line = ownerRecord(remoteRun, options.timeout()) + "ln -s " + ShellQuoting.quote(placed.xmlFilePrefix())
+                + "$$.xml " + ShellQuoting.quote(placed.xmlFile()) + " && " + placed.shellCommand();
         write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + line + "\n");
 
         options.onStart().accept(files);
@@ -320,6 +325,7 @@ public final class BoardMemcheckRunner {
             List<String> runProblems = new ArrayList<>();
             List<String> notes = new ArrayList<>();
             long pid = -1;
+            List<ProcessReport> children = List.of();
             if (lost == null) {
                 try { // the results first, then the clean-up; each once more after a drop the board survived
                     Map<String, Path> fetch = new LinkedHashMap<>();
@@ -335,6 +341,8 @@ public final class BoardMemcheckRunner {
                         board.download(fetch);
                     }
                     boolean complete = parser.parse(files.xml()).isComplete();
+                    List<String> ended = new ArrayList<>(parseStrays(outcome.strayOutput()));
+                    ended.addAll(fetchChildren(remoteRun, command, files.folder()));
                     Cleanup cleanup;
                     try {
                         cleanup = cleanUp(remoteRun, command.runId(), !complete);
@@ -346,8 +354,10 @@ public final class BoardMemcheckRunner {
                         cleanup = cleanUp(remoteRun, command.runId(), !complete);
                     }
                     pid = cleanup.pid;
-                    List<String> strays = new ArrayList<>(parseStrays(outcome.strayOutput()));
+                    List<String> strays = new ArrayList<>(ended);
                     strays.addAll(cleanup.strays);
+                    children = ProcessReport.read(files.folder(), command.xmlFilePrefix(), pid,
+                            ProcessReport.pidsIn(strays), parser);
                     if (!strays.isEmpty()) {
                         notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
                                 + " the run left running on " + board.name() + ": " + String.join(", ", strays));
@@ -378,7 +388,7 @@ public final class BoardMemcheckRunner {
             finished = new MemcheckRun(command, files, t, lost != null ? -1 : outcome.exitStatus(),
                     lost != null ? null : outcome.exitSignal(), Duration.ofNanos(System.nanoTime() - startNanos),
                     timeout, report, lost, files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes,
-                    stopSignal);
+                    stopSignal, children);
             return finished;
         }
 
@@ -423,6 +433,29 @@ public final class BoardMemcheckRunner {
             closeQuietly(out);
             closeQuietly(err);
         }
+    }
+
+    /**
+     * Ends what the run left running (each named), then fetches the reports of the processes the
+     * program started ({@code memcheck.<pid>.xml} besides its own) into the local run folder; returns
+     * the processes it ended.
+     */
+    private List<String> fetchChildren(String remoteRun, MemcheckCommand command, Path localFolder) {
+        String prefix = command.xmlFilePrefix();
+        String script = "cd " + ShellQuoting.quote(remoteRun) + " && { " + endStrays(command.runId()) + "; p=; read p < .pid"
+                + " 2>/dev/null; for f in " + ShellQuoting.quote(prefix) + "*.xml; do [ -f \"$f\" ] && [ \"$f\" != "
+                + ShellQuoting.quote(prefix) + "\"$p.xml\" ] && echo \"child=$f\"; done; }";
+        String out = board.run(script, Duration.ofSeconds(30)).stdout();
+        Map<String, Path> fetch = new LinkedHashMap<>();
+        for (String l : out.split("\n")) {
+            if (l.startsWith("child=") && l.substring(6).matches(Pattern.quote(prefix) + "\\d+\\.xml")) {
+                fetch.put(remoteRun + "/" + l.substring(6), localFolder.resolve(l.substring(6)));
+            }
+        }
+        if (!fetch.isEmpty()) {
+            board.download(fetch);
+        }
+        return parseStrays(out);
     }
 
     /** The run folder on the board: the local folder's name and the run's id, unique to the run. */

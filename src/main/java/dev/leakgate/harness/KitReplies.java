@@ -41,7 +41,7 @@ public record KitReplies(List<ScenarioResult> results, List<String> problems, Li
     }
 
     private static final Pattern OK = Pattern.compile(
-            "ok (\\S+) (\\d+) lost=(\\d+) possibly=(\\d+) reachable=(\\d+)(?: heap=(\\d+))?");
+            "ok (\\S+) (\\d+) lost=(-?\\d+) possibly=(-?\\d+) reachable=(-?\\d+)(?: heap=(\\d+))?");
 
     /** Checks the replies ({@link KitProtocol#replies}) against the requests, in order. */
     public static KitReplies check(List<String> replies, List<Request> requests) {

@@ -35,19 +35,13 @@ public final class FailureMessage {
                 }
             }
         }
-        for (Violation violation : v.violations()) {
-            if (violation instanceof Violation.Leak leak) {
-                leakRecords(s, leak, v.report());
-            } else if (violation instanceof Violation.Errors errors) {
-                errors(s, errors);
-            } else if (violation instanceof Violation.KnownLeakOverBudget over) {
-                s.append("\n\n").append(capitalized(over.describe())).append(':');
-                for (LeakRecord r : over.records().subList(0, Math.min(over.records().size(), MAX_RECORDS))) {
-                    s.append("\n").append(r.text());
-                    stack(s, r.stack());
-                }
+        if (v.outcome() == Outcome.FAIL && !v.reasons().isEmpty()) {
+            s.append("\nBesides, parts of the run could not be judged:");
+            for (String reason : v.reasons()) {
+                s.append("\n  - ").append(reason.replace("\n", "\n    "));
             }
         }
+        details(s, v.violations(), v.report());
         for (String note : v.notes()) {
             s.append("\nNote: ").append(note);
         }
@@ -57,6 +51,27 @@ public final class FailureMessage {
             s.append("\nRaw XML (kept): ").append(v.report().xmlFile().get());
         }
         return s.toString();
+    }
+
+    /** The records and errors behind each violation, largest first; a child's under its name. */
+    private static void details(StringBuilder s, List<Violation> violations, MemcheckReport report) {
+        for (Violation violation : violations) {
+            if (violation instanceof Violation.Leak leak) {
+                leakRecords(s, leak, report);
+            } else if (violation instanceof Violation.Errors errors) {
+                errors(s, errors);
+            } else if (violation instanceof Violation.KnownLeakOverBudget over) {
+                s.append("\n\n").append(capitalized(over.describe())).append(':');
+                for (LeakRecord r : over.records().subList(0, Math.min(over.records().size(), MAX_RECORDS))) {
+                    s.append("\n").append(r.text());
+                    stack(s, r.stack());
+                }
+            } else if (violation instanceof Violation.InProcess in) {
+                s.append("\n\nIn ").append(in.process().describe()).append(", its report ")
+                        .append(in.process().report().source()).append(':');
+                details(s, in.verdict().violations(), in.process().report());
+            }
+        }
     }
 
     private static String passLine(Verdict v) {

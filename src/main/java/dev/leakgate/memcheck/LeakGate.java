@@ -116,12 +116,42 @@ public final class LeakGate {
     /** Judges a run: its report, plus what the run knows (killed, not started), with its files. */
     public Verdict evaluate(MemcheckRun run) {
         Verdict v = evaluate(run.report(), run.problems(), run.files());
-        if (run.notes().isEmpty()) {
+        if (run.notes().isEmpty() && run.children().isEmpty() && run.childNotes().isEmpty()) {
             return v;
         }
         List<String> notes = new ArrayList<>(run.notes());
+        notes.addAll(run.childNotes());
         notes.addAll(v.notes());
-        return new Verdict(v.outcome(), v.violations(), v.reasons(), v.report(), v.files(), notes);
+        List<Violation> violations = new ArrayList<>(v.violations());
+        List<String> reasons = new ArrayList<>(v.reasons());
+        boolean failed = v.outcome() == Outcome.FAIL;
+        List<String> judged = new ArrayList<>();
+        for (ProcessReport child : run.children()) {
+            List<String> problems = run.childProblems(child);
+            if (problems.isEmpty() && child.preambleOnly()) {
+                continue; // a program valgrind was told to skip: noted above
+            }
+            Verdict c = evaluate(child.report(), problems, null);
+            String who = child.describe();
+            if (!c.violations().isEmpty()) {
+                violations.add(new Violation.InProcess(child, c));
+            }
+            failed |= c.outcome() == Outcome.FAIL;
+            c.reasons().forEach(r -> reasons.add(r.startsWith(who) ? r : who + ": " + r));
+            c.notes().forEach(n -> notes.add(who + ": " + n));
+            if (c.outcome() == Outcome.PASS) {
+                judged.add(who);
+            }
+        }
+        // what was seen fails the run; else a process whose leak check could not be read keeps it from passing
+        Outcome outcome = failed ? Outcome.FAIL : !reasons.isEmpty() ? Outcome.INCONCLUSIVE : Outcome.PASS;
+        if (outcome == Outcome.PASS && !judged.isEmpty()) {
+            notes.add("judged with the program, each on its own report and within the limits: " + judged.size()
+                    + (judged.size() == 1 ? " process" : " processes") + " it started: "
+                    + String.join(", ", judged.subList(0, Math.min(judged.size(), 10)))
+                    + (judged.size() > 10 ? " and " + (judged.size() - 10) + " more" : ""));
+        }
+        return new Verdict(outcome, violations, reasons, v.report(), v.files(), notes);
     }
 
     /** {@code problems}: why the report or run is inconclusive (the report's own are among them). */

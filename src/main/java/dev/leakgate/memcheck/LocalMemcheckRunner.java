@@ -8,7 +8,9 @@ import dev.leakgate.report.MemoryTimeline;
 import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,10 +165,13 @@ public final class LocalMemcheckRunner {
             String why = "could not start valgrind '" + placed.valgrind() + "': " + e.getMessage()
                     + "; install valgrind (Debian: apt-get install valgrind) or set the path to it";
             return new NotStarted(new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, null, elapsed(start),
-                    options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of(), null));
+                    options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of(), null,
+                    List.of()));
         }
         // the pid where a board run has it too: side commands of a live session read it
         write(files.folder().resolve(".pid"), process.pid() + "\n");
+        // valgrind writes the program's report under its pid; the run's name for it points there
+        linkOwnReport(files.xml(), Path.of(placed.xmlFileOf(process.pid())));
         StdinWriter stdin = options.keepStdinOpen()
                 ? StdinWriter.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
         MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(process.pid()));
@@ -286,10 +291,13 @@ public final class LocalMemcheckRunner {
                 notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
                         + " the run left running: " + String.join(", ", strays));
             }
+            placeOwnReport(files.xml(), Path.of(command.xmlFileOf(process.pid())));
             MemcheckReport report = parser.parse(files.xml());
+            List<ProcessReport> children = ProcessReport.read(files.folder(), command.xmlFilePrefix(), process.pid(),
+                    ProcessReport.pidsIn(strays), parser);
             return new MemcheckRun(command, files, termination, exit, null, elapsed(startNanos), timeout, report, null,
                     files.stderrTail(15), ValgrindLog.problems(files.log()),
-                    RunIdentity.problems(report, command.runId(), process.pid()), notes, stopSignal);
+                    RunIdentity.problems(report, command.runId(), process.pid()), notes, stopSignal, children);
         }
 
         @Override
@@ -426,6 +434,29 @@ public final class LocalMemcheckRunner {
             Files.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Points the run's report name at the file valgrind writes for the program's own pid. */
+    private static void linkOwnReport(Path name, Path own) {
+        try {
+            Files.deleteIfExists(name);
+            Files.createSymbolicLink(name, own.getFileName());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot link " + name + " to " + own, e);
+        }
+    }
+
+    /** Puts the program's own report at the run's name for it, in place of the link (kept as is if absent). */
+    private static void placeOwnReport(Path name, Path own) {
+        try {
+            if (Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
+                Files.move(own, name, StandardCopyOption.REPLACE_EXISTING);
+            } else if (Files.isSymbolicLink(name)) {
+                Files.delete(name);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + own + " to " + name, e);
         }
     }
 

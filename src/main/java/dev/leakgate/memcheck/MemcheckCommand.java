@@ -40,7 +40,10 @@ public final class MemcheckCommand {
             Map.entry("--undef-value-errors", "use undefValueErrors(..)"),
             Map.entry("--num-callers", "use numCallers(..)"),
             Map.entry("--suppressions", "use suppressions(..)"),
-            Map.entry("--child-silent-after-fork", "use childSilentAfterFork(..)"),
+            Map.entry("--child-silent-after-fork", "leakgate follows every process the program starts, each with"
+                    + " a report of its own; name programs not to follow with --trace-children-skip"),
+            Map.entry("--trace-children", "leakgate follows every process the program starts, each with a report"
+                    + " of its own; name programs not to follow with --trace-children-skip"),
             Map.entry("--xtree-leak", "it sends the final leak check's loss records to an xtree file instead of"
                     + " the XML, so the gate would see no leak"),
             Map.entry("--xtree-leak-file", "leakgate reads leaks from the XML only"),
@@ -61,7 +64,6 @@ public final class MemcheckCommand {
     private final List<String> programArgs;
     private final boolean undefValueErrors;
     private final int numCallers;
-    private final boolean childSilentAfterFork;
     private final List<String> suppressions;
     private final List<String> extraOptions;
     private final String xmlFile;
@@ -77,7 +79,6 @@ public final class MemcheckCommand {
         this.programArgs = List.copyOf(b.programArgs);
         this.undefValueErrors = b.undefValueErrors;
         this.numCallers = b.numCallers;
-        this.childSilentAfterFork = b.childSilentAfterFork;
         this.suppressions = List.copyOf(b.suppressions);
         this.extraOptions = List.copyOf(b.extraOptions);
         this.xmlFile = b.xmlFile;
@@ -100,7 +101,11 @@ public final class MemcheckCommand {
         o.add("--show-leak-kinds=all");
         o.add("--undef-value-errors=" + (undefValueErrors ? "yes" : "no"));
         o.add("--num-callers=" + numCallers);
-        o.add("--child-silent-after-fork=" + (childSilentAfterFork ? "yes" : "no"));
+        // every process the program starts is followed and writes a report of its own (%p: its pid);
+        // the log's name has no %p: valgrind 3.19 reopens only the first of the two files whose name
+        // has one in a forked child (m_libcprint.c), and the XML is the one that must be apart
+        o.add("--trace-children=yes");
+        o.add("--child-silent-after-fork=no");
         for (String s : suppressions) {
             o.add("--suppressions=" + s);
         }
@@ -109,9 +114,32 @@ public final class MemcheckCommand {
             o.add("--xml-user-comment=" + RUN_ID_COMMENT + runId);
         }
         o.add("--xml=yes");
-        o.add("--xml-file=" + fileNameOption(xmlFile));
+        o.add("--xml-file=" + processXmlPattern(xmlFile));
         o.add("--log-file=" + fileNameOption(logFile));
         return o;
+    }
+
+    /**
+     * The XML file of one process of the run: {@link #xmlFile()} with the pid before its {@code .xml}
+     * ({@code memcheck.xml} -> {@code memcheck.1234.xml}). The program's own process writes the one of
+     * its pid; each process it starts, the one of its own.
+     */
+    public String xmlFileOf(long pid) {
+        return processFile(xmlFile, Long.toString(pid));
+    }
+
+    /** The part of a process's XML file name before its pid ({@code memcheck.}), for listing them. */
+    public String xmlFilePrefix() {
+        String name = xmlFile.substring(xmlFile.lastIndexOf('/') + 1);
+        return name.endsWith(".xml") ? name.substring(0, name.length() - 4) + "." : name + ".";
+    }
+
+    private static String processFile(String path, String pid) {
+        return path.endsWith(".xml") ? path.substring(0, path.length() - 4) + "." + pid + ".xml" : path + "." + pid;
+    }
+
+    private static String processXmlPattern(String path) {
+        return processFile(fileNameOption(path), "%p");
     }
 
     /** valgrind treats {@code %p}, {@code %q{VAR}} in file names as patterns: keep names literal. */
@@ -189,7 +217,6 @@ public final class MemcheckCommand {
         b.programArgs.addAll(programArgs);
         b.undefValueErrors = undefValueErrors;
         b.numCallers = numCallers;
-        b.childSilentAfterFork = childSilentAfterFork;
         b.suppressions.addAll(suppressions);
         b.extraOptions.addAll(extraOptions);
         b.xmlFile = xmlFile;
@@ -213,7 +240,6 @@ public final class MemcheckCommand {
         private final List<String> programArgs = new ArrayList<>();
         private boolean undefValueErrors;
         private int numCallers = 30;
-        private boolean childSilentAfterFork = true;
         private final List<String> suppressions = new ArrayList<>();
         private final List<String> extraOptions = new ArrayList<>();
         private String xmlFile = "memcheck.xml";
@@ -282,15 +308,6 @@ public final class MemcheckCommand {
             return this;
         }
 
-        /**
-         * Whether a child the program forks stays silent ({@code --child-silent-after-fork});
-         * default yes, so that a child cannot write into the parent's XML and break it.
-         */
-        public Builder childSilentAfterFork(boolean silent) {
-            this.childSilentAfterFork = silent;
-            return this;
-        }
-
         /** Suppression files ({@code --suppressions}), as paths where valgrind runs. */
         public Builder suppressions(String... files) {
             for (String f : files) {
@@ -325,7 +342,11 @@ public final class MemcheckCommand {
             return this;
         }
 
-        /** Where valgrind writes its XML report (default {@code memcheck.xml}, relative to the working directory). */
+        /**
+         * Where the program's report is read (default {@code memcheck.xml}, relative to the working
+         * directory). valgrind writes one file a process, with its pid before {@code .xml}
+         * ({@link #xmlFileOf}); runners put the program's own at this name.
+         */
         public Builder xmlFile(String path) {
             this.xmlFile = requireText(path, "xmlFile");
             return this;

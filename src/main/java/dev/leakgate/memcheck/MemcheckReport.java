@@ -21,6 +21,7 @@ public final class MemcheckReport {
     private final String protocolTool;
     private final String valgrindVersion;
     private final long pid;
+    private final long ppid;
     private final List<String> valgrindArgs;
     private final List<String> programArgs;
     private final String lastState;
@@ -44,6 +45,7 @@ public final class MemcheckReport {
         this.protocolTool = b.protocolTool;
         this.valgrindVersion = b.valgrindVersion;
         this.pid = b.pid;
+        this.ppid = b.ppid;
         this.valgrindArgs = List.copyOf(b.valgrindArgs);
         this.programArgs = List.copyOf(b.programArgs);
         this.lastState = b.lastState;
@@ -106,6 +108,11 @@ public final class MemcheckReport {
     /** The process id of the client, 0 when not read. */
     public long pid() {
         return pid;
+    }
+
+    /** The process id of the client's parent ({@code <ppid>}), 0 when not read. */
+    public long ppid() {
+        return ppid;
     }
 
     /** valgrind's own options, as {@code <vargv>} lists them (without the executable). */

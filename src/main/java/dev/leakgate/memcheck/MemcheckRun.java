@@ -2,8 +2,10 @@ package dev.leakgate.memcheck;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * One finished run under memcheck: how it ended, its parsed report and where its raw files are.
@@ -22,17 +24,63 @@ import java.util.OptionalInt;
  * @param notes        what a person should know that does not make the run inconclusive (processes the run
  *                     left behind and leakgate ended)
  * @param stopSignal   the signal of a planned stop ({@link Termination#STOPPED}), e.g. "TERM"; null otherwise
+ * @param children     the reports of the processes the program started, each in a file of its own
+ *                     (judged on their own: {@link #childProblems})
  */
 public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination termination,
                           int exitCode, String exitSignal, Duration duration, Duration timeout,
                           MemcheckReport report, String startError, String stderrTail,
                           List<String> logProblems, List<String> runProblems, List<String> notes,
-                          String stopSignal) {
+                          String stopSignal, List<ProcessReport> children) {
 
     public MemcheckRun {
         logProblems = List.copyOf(logProblems);
         runProblems = List.copyOf(runProblems);
         notes = List.copyOf(notes);
+        children = List.copyOf(children);
+    }
+
+    /**
+     * Why a child's report cannot be judged, each naming the child (see {@link ProcessReport}); a
+     * child ended by the planned stop's signal is judged as the program is.
+     */
+    public List<String> childProblems(ProcessReport child) {
+        return child.problems(command.runId(), processTree(), termination == Termination.STOPPED ? stopSignal : null,
+                skipsPrograms());
+    }
+
+    /**
+     * Notes about the program's own process replacing itself (exec) with another program, which
+     * valgrind followed (its report is that program's), and about children valgrind was told not to
+     * follow ({@code --trace-children-skip}).
+     */
+    public List<String> childNotes() {
+        List<String> notes = new ArrayList<>();
+        List<String> argv = report.programArgs();
+        String program = command.program();
+        if (!argv.isEmpty() && !argv.get(0).equals(program) && !argv.get(0).equals("./" + program)) {
+            notes.add("the program replaced itself (exec) with '" + String.join(" ", argv) + "', which valgrind"
+                    + " followed: the report is that program's");
+        }
+        for (ProcessReport child : children) {
+            String note = child.skipNote(skipsPrograms());
+            if (note != null) {
+                notes.add(note);
+            }
+        }
+        return notes;
+    }
+
+    /** The pids of the run's processes: the program's and every child's that wrote a report. */
+    private Set<Long> processTree() {
+        Set<Long> pids = new HashSet<>();
+        pids.add(report.pid());
+        children.forEach(c -> pids.add(c.pid()));
+        return pids;
+    }
+
+    private boolean skipsPrograms() {
+        return report.valgrindArgs().stream().anyMatch(a -> a.startsWith("--trace-children-skip"));
     }
 
     /** The exit status, if valgrind exited (rather than being killed or never starting). */
@@ -81,9 +129,9 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
                 p.addAll(reportProblems);
             } else {
                 p.add("valgrind's report stops while the program was running, yet its process exited normally"
-                        + " (status " + exitCode + "): the program most likely replaced itself with exec(), which"
-                        + " valgrind follows only with --trace-children=yes; run the program itself, not a"
-                        + " wrapper that execs it, or add options(\"--trace-children=yes\")");
+                        + " (status " + exitCode + "): the program most likely replaced itself (exec) with a program"
+                        + " valgrind did not follow (one --trace-children-skip names, or a set-user-ID program); run"
+                        + " the program itself, not a wrapper that execs it");
             }
             if (startError == null && stderrTail != null && !stderrTail.isBlank()
                     && report.protocolVersion() == 0) {

@@ -155,9 +155,9 @@ public final class MemcheckXmlParser {
                         : e.getMessage();
                 b.readFailed(b.source + " goes on after its </valgrindoutput> (at line " + e.line + ", column "
                         + e.column + ": " + what + "): the file holds more than one report, or something else"
-                        + " wrote into it. A forked child traced with --child-silent-after-fork=no writes its report"
-                        + " into its parent's file, hiding the parent's: keep childSilentAfterFork(true) (the"
-                        + " default); leakgate does not judge a file whose report is not alone in it");
+                        + " wrote into it (valgrind 3.19 writes a forked child's report into its parent's file when"
+                        + " both --xml-file and --log-file name %p: leakgate puts %p only in the XML file's name);"
+                        + " leakgate does not judge a file whose report is not alone in it");
             }
         }
 
@@ -184,15 +184,16 @@ public final class MemcheckXmlParser {
                     b.otherElement();
                     b.pid = numberText();
                 }
+                case "ppid" -> {
+                    b.otherElement();
+                    b.ppid = numberText();
+                }
                 case "args" -> args();
                 case "errorcounts" -> {
                     counts(b.errorCounts, "unique");
                     b.errorCountsRead();
                 }
-                case "suppcounts" -> {
-                    counts(b.suppressionCounts, "name");
-                    b.suppressionCountsRead();
-                }
+                case "suppcounts" -> counts(b.suppressionCounts, "name");
                 case "usercomment" -> {
                     b.otherElement();
                     b.userComment = capture("valgrindoutput").text();
@@ -264,6 +265,8 @@ public final class MemcheckXmlParser {
             List<Frame> stack = stacks.isEmpty() ? List.of() : stacks.get(0);
             if (leakKind != null) {
                 b.leakRecord(leakRecord(leakKind, what, leakedBytes, leakedBlocks, stack, suppression));
+            } else if (kindName != null && (kindName.startsWith("Leak_") || leakedBytes >= 0)) {
+                b.unknownLeakKind(kindName, leakedBytes);
             } else {
                 b.error(new MemcheckError(ErrorKind.ofXmlName(kindName), kindName, unique, tid, what,
                         auxWhat, stack, stacks.size() > 1 ? stacks.subList(1, stacks.size()) : List.of()));

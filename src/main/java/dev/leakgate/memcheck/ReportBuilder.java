@@ -2,6 +2,7 @@ package dev.leakgate.memcheck;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Gathers what the parser reads, in document order, into a {@link MemcheckReport}: groups loss
@@ -29,6 +31,7 @@ final class ReportBuilder {
     String protocolTool;
     String valgrindVersion;
     long pid;
+    long ppid;
     final List<String> valgrindArgs = new ArrayList<>();
     final List<String> programArgs = new ArrayList<>();
     boolean sawArgs;
@@ -43,6 +46,8 @@ final class ReportBuilder {
     final List<LeakCheck> intermediateLeakChecks = new ArrayList<>();
     final List<XmlElement> unknownElements = new ArrayList<>();
     final List<String> problems = new ArrayList<>();
+    /** Loss records of kinds leakgate does not know, with their bytes. */
+    private final Map<String, Long> unknownLeakKinds = new LinkedHashMap<>();
     /** The problem the fatal signal makes, kept apart so that a planned stop's signal can be accepted. */
     String fatalSignalProblem;
     /** {@code <usercomment>}: leakgate's run nonce, when the run was given one. */
@@ -50,9 +55,12 @@ final class ReportBuilder {
 
     private OpenCheck open;
     private boolean finished;
-    /** Whether {@code <errorcounts>} and {@code <suppcounts>}, which valgrind writes last, came after FINISHED. */
+    /**
+     * Whether {@code <errorcounts>} came after FINISHED: valgrind writes it after its final leak check
+     * whatever its options ({@code m_main.c}); {@code <suppcounts>} follows only when the error list is
+     * shown, which {@code -q} and {@code --show-error-list=no} turn off, so it proves nothing.
+     */
     private boolean errorCountsAfterFinish;
-    private boolean suppressionCountsAfterFinish;
     private boolean rootClosed;
     private boolean readFailed;
 
@@ -97,12 +105,17 @@ final class ReportBuilder {
         clientMessages.add(message);
     }
 
-    void errorCountsRead() {
-        errorCountsAfterFinish = finished;
+    /**
+     * A loss record (or an error with leaked bytes) of a kind this leakgate does not know: its bytes
+     * cannot be put in any total, so the report cannot be judged.
+     */
+    void unknownLeakKind(String kindName, long bytes) {
+        otherElement();
+        unknownLeakKinds.merge(kindName, Math.max(bytes, 0), Long::sum);
     }
 
-    void suppressionCountsRead() {
-        suppressionCountsAfterFinish = finished;
+    void errorCountsRead() {
+        errorCountsAfterFinish = finished;
     }
 
     /**
@@ -330,11 +343,19 @@ final class ReportBuilder {
                     + " leaks); make the program return from main";
             problems.add(fatalSignalProblem);
         }
-        if (!errorCountsAfterFinish || !suppressionCountsAfterFinish) {
-            problems.add(source + " stops after the program finished without the <errorcounts> and <suppcounts>"
-                    + " valgrind always writes last: valgrind did not finish its leak check (it aborted inside"
+        if (!errorCountsAfterFinish) {
+            problems.add(source + " stops after the program finished without the <errorcounts> valgrind always"
+                    + " writes after its final leak check: valgrind did not finish its leak check (it aborted inside"
                     + " it, e.g. 'the impossible happened', or ran out of memory); see the run's log");
             return;
+        }
+        if (!unknownLeakKinds.isEmpty()) {
+            problems.add(source + " has loss records of a kind leakgate does not know: " + unknownLeakKinds.entrySet()
+                    .stream().map(e -> e.getKey() + " (" + e.getValue() + " bytes)").collect(Collectors
+                    .joining(", ")) + "; their bytes belong to no total leakgate can gate (it knows "
+                    + Arrays.stream(LeakKind.values()).filter(k -> k.xmlKind() != null)
+                    .map(LeakKind::xmlKind).collect(Collectors.joining(", "))
+                    + "): use a leakgate that reads this valgrind, or report the file to leakgate");
         }
         String xtree = lastOption("--xtree-leak");
         if ("yes".equals(xtree)) {

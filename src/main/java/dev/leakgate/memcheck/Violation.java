@@ -55,4 +55,19 @@ public sealed interface Violation {
             return kindName + ": " + errors.size() + (errors.size() == 1 ? " error" : " errors") + " (limit 0)";
         }
     }
+
+    /**
+     * Limits a process the program started went over, judged on that process's own report
+     * ({@link ProcessReport}): a forked worker, a helper it exec'd.
+     */
+    record InProcess(ProcessReport process, Verdict verdict) implements Violation {
+        @Override
+        public String describe() {
+            StringBuilder s = new StringBuilder();
+            for (Violation v : verdict.violations()) {
+                s.append(s.length() == 0 ? "" : "; ").append(v.describe());
+            }
+            return "in " + process.describe() + ": " + s;
+        }
+    }
 }

@@ -88,18 +88,36 @@ class BoardFaultTests {
     }
 
     @Test
+    void forkedWorkersThatLeakOnTheBoardFailTheRunEachNamedWithItsStack() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("workers")).args("leak").build(),
+                options("workers-leak", 180));
+
+        Verdict v = LeakGate.defaults().evaluate(run);
+
+        assertThat(run.problems()).isEmpty();
+        assertThat(run.children()).hasSize(3).allSatisfy(c -> {
+            assertThat(c.report().ppid()).isEqualTo(run.report().pid());
+            assertThat(run.files().folder().resolve("memcheck." + c.pid() + ".xml")).exists();
+        });
+        assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.FAIL);
+        assertThat(v.violations()).hasSize(3);
+        assertThat(v.message()).contains("In pid " + run.children().get(2).pid() + " (", "at worker_request (workers.c:17)");
+    }
+
+    @Test
     void childThatHoldsTheChannelInAnotherSessionOrTheSameGroupIsEndedWithoutWaitingForTheTimeout() {
         String orphan = deployed("orphan");
         for (String mode : List.of("session", "group")) {
-            long start = System.nanoTime();
             MemcheckRun run = runner.run(MemcheckCommand.builder(orphan).args(mode).build(), options("orphan-" + mode, 60));
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
 
             Verdict v = LeakGate.defaults().evaluate(run);
 
+            // ended because the child held the channel (the note), not by the timeout's steps
             assertThat(run.termination()).as(mode).isEqualTo(Termination.EXITED);
-            assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.PASS);
-            assertThat(took).as("not the 60 s timeout").isLessThan(Duration.ofSeconds(30));
+            assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.INCONCLUSIVE);
+            assertThat(v.reasons()).singleElement().asString().endsWith(" was still running when the program's run"
+                    + " ended, so leakgate ended it (SIGKILL) and valgrind never wrote its leak check; make the"
+                    + " program end its children, and wait for them, before it exits");
             assertThat(run.notes()).anySatisfy(n -> assertThat(n).startsWith("ended 1 process the run left running on"
                     + " the emulated aarch64 board: pid "));
             assertThat(run.notes()).contains("a process the program started kept its output open after valgrind"
@@ -112,12 +130,16 @@ class BoardFaultTests {
     void eightMegabytesOfInputThatIsNeverReadCannotBlockTheTimeoutOnABoard() {
         long start = System.nanoTime();
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("pause").build(),
-                options("board-no-reader", 4).withStdin("x".repeat(8 << 20)).withStdinKeptOpen());
+                options("board-no-reader", 4).withGrace(Duration.ofSeconds(2), Duration.ofSeconds(60))
+                        .withStdin("x".repeat(8 << 20)).withStdinKeptOpen());
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
+        // the cause and the order: the timeout's steps ran (stdin closed, then SIGTERM, whose leak check valgrind
+        // writes within the generous grace even on a busy machine), never held up by the unread input
         assertThat(run.termination()).isEqualTo(Termination.TERMINATED);
         assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
-        assertThat(took).as("timeout 4 s, then 2 s, then SIGTERM").isLessThan(Duration.ofSeconds(40));
+        assertThat(took).as("within the configured steps: 4 s, 2 s, then up to 60 s after SIGTERM")
+                .isLessThan(Duration.ofSeconds(4 + 2 + 60 + 30));
         assertThat(processesWith(MemcheckCommand.RUN_ID_VARIABLE, run.command().runId())).isEmpty();
     }
 

@@ -1,5 +1,6 @@
 package dev.leakgate.faults;
 
+import static dev.leakgate.faults.LocalRuns.command;
 import static dev.leakgate.faults.LocalRuns.kit;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +12,7 @@ import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
+import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
@@ -18,6 +20,8 @@ import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.testing.TestPrograms;
 import dev.leakgate.testing.ValgrindTextSummary;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -116,5 +120,52 @@ class WrongResultFaultTests {
 
         assertThat(LocalRuns.text(run.files().stderr())).contains("must-be-redirected", "the 'impossible' happened");
         assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.PASS);
+    }
+
+    @Test
+    void quietReportsAreJudgedWithExactTotals() {
+        for (String quiet : List.of("--quiet", "--show-error-list=no")) {
+            MemcheckRun leaky = LocalRuns.RUNNER.run(command("leaky").options(quiet).build(),
+                    LocalMemcheckRunner.Options.named("quiet-leaky"));
+            MemcheckRun clean = LocalRuns.RUNNER.run(command("clean").options(quiet).build(),
+                    LocalMemcheckRunner.Options.named("quiet-clean"));
+
+            assertThat(LocalRuns.text(leaky.files().xml())).as(quiet).contains("<errorcounts>")
+                    .doesNotContain("<suppcounts>");
+            Verdict v = verdict(leaky);
+            assertThat(v.outcome()).as(quiet).isEqualTo(Outcome.FAIL);
+            assertThat(v.message()).as(quiet).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks"
+                    + " (limit 0 bytes)");
+            assertThat(verdict(clean).outcome()).as(quiet).isEqualTo(Outcome.PASS);
+        }
+    }
+
+    @Test
+    void lossRecordsOfAKindLeakgateDoesNotKnowAreInconclusiveAndNamed() {
+        String whole = LocalRuns.text(LocalRuns.run("leaky").files().xml());
+        String renamed = whole.replace("<kind>Leak_DefinitelyLost</kind>", "<kind>Leak_DefinitelyGone</kind>");
+
+        MemcheckReport report = LocalRuns.parser().parse(new ByteArrayInputStream(
+                renamed.getBytes(StandardCharsets.UTF_8)), "renamed.xml");
+
+        assertThat(renamed).isNotEqualTo(whole);
+        assertThat(LeakGate.defaults().evaluate(report).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(report.problems()).containsExactly("renamed.xml has loss records of a kind leakgate does not know:"
+                + " Leak_DefinitelyGone (128 bytes); their bytes belong to no total leakgate can gate (it knows"
+                + " Leak_DefinitelyLost, Leak_IndirectlyLost, Leak_PossiblyLost, Leak_StillReachable): use a leakgate"
+                + " that reads this valgrind, or report the file to leakgate");
+    }
+
+    @Test
+    void scenarioThatFreesWhatAnEarlierOneKeptGivesANegativeDeltaThatIsNeverALeak() {
+        LocalRuns.KitRun k = LocalRuns.kit("run init 1\nrun teardown 1\nquit\n", 60);
+
+        KitReplies replies = KitReplies.check(k.replies(), List.of(new KitReplies.Request("init", 1),
+                new KitReplies.Request("teardown", 1)));
+
+        assertThat(replies.problems()).isEmpty();
+        assertThat(replies.results()).extracting(KitReplies.ScenarioResult::reachable).containsExactly(200L, -200L);
+        assertThat(replies.results()).extracting(KitReplies.ScenarioResult::lost).containsExactly(0L, 0L);
+        assertThat(verdict(k.run()).outcome()).isEqualTo(Outcome.PASS);
     }
 }

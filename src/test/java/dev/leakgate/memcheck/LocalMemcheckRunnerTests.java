@@ -39,7 +39,9 @@ class LocalMemcheckRunnerTests {
         assertThat(files.log()).isRegularFile();
         assertThat(files.stdout()).isRegularFile();
         assertThat(files.stderr()).isRegularFile();
-        assertThat(Files.readString(files.command())).contains("--leak-check=full", "--xml-file=" + files.xml());
+        assertThat(Files.readString(files.command())).contains("--leak-check=full",
+                "--xml-file=" + files.folder().resolve("memcheck.%p.xml"));
+        assertThat(Files.isSymbolicLink(files.xml())).as("the own report is put in place of the link").isFalse();
     }
 
     @Test

@@ -30,8 +30,8 @@ class MemcheckCommandTests {
 
         assertThat(c.argv()).containsExactly("valgrind", "--tool=memcheck", "--leak-check=full",
                 "--show-leak-kinds=all", "--undef-value-errors=no", "--num-callers=40",
-                "--child-silent-after-fork=yes", "--suppressions=/app/vendor.supp", "--track-fds=yes",
-                "--xml=yes", "--xml-file=/run/1/memcheck.xml", "--log-file=/run/1/memcheck.log",
+                "--trace-children=yes", "--child-silent-after-fork=no", "--suppressions=/app/vendor.supp", "--track-fds=yes",
+                "--xml=yes", "--xml-file=/run/1/memcheck.%p.xml", "--log-file=/run/1/memcheck.log",
                 "/app/bin/onvif_test", "--profile", "main");
         assertThat(c.environment()).isEmpty();
     }
@@ -50,7 +50,7 @@ class MemcheckCommandTests {
     void percentInFileNamesStaysLiteralForValgrind() {
         MemcheckCommand c = MemcheckCommand.builder("p").xmlFile("/runs/100%/x-%p.xml").build();
 
-        assertThat(c.argv()).contains("--xml-file=/runs/100%%/x-%%p.xml");
+        assertThat(c.argv()).contains("--xml-file=/runs/100%%/x-%%p.%p.xml");
     }
 
     @Test
@@ -60,7 +60,8 @@ class MemcheckCommandTests {
 
     @ParameterizedTest
     @ValueSource(strings = {"--xml=no", "--xml-file=/tmp/x", "--log-file=x", "--leak-check=summary",
-        "--show-leak-kinds=definite", "--tool=helgrind", "--num-callers=3", "--suppressions=x"})
+        "--show-leak-kinds=definite", "--tool=helgrind", "--num-callers=3", "--suppressions=x", "--trace-children=no",
+        "--child-silent-after-fork=yes"})
     void optionsLeakgateSetsAreRefusedWithTheAlternative(String option) {
         assertThatThrownBy(() -> MemcheckCommand.builder("p").options(option))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -129,6 +129,50 @@ class SessionTests {
     }
 
     @Test
+    void daemonThatDropsToNobodyKeepsItsLeakChecks() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port, "drop-privileges"),
+                Session.Options.daemon("live-nobody", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+        session.leakCheck("started");
+        request(address, "leak 40");
+        request(address, "leak 40");
+        request(address, "ping");
+
+        CheckResult leaked = session.leakCheck("after 2 leak, as nobody");
+        SessionReport report = session.stop();
+
+        assertThat(leaked.lost()).isEqualTo(80);
+        assertThat(report.run().problems()).isEmpty();
+        assertThat(new SessionGate(LeakGate.defaults(), true).judge(report, "this machine").outcome())
+                .isEqualTo(Outcome.FAIL);
+    }
+
+    @Test
+    void daemonWhoseForkedWorkersLeakFailsNamingEachWorker() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port, "fork-workers"),
+                Session.Options.daemon("live-workers", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+        assertThat(request(address, "leak 40")).isEqualTo("ok");
+        assertThat(request(address, "leak 50")).isEqualTo("ok");
+
+        CheckResult check = session.leakCheck("after 2 leaking requests");
+        SessionReport report = session.stop();
+
+        assertThat(check.lost()).as("the daemon's own process lost nothing; its workers did").isZero();
+        // three workers: the readiness check's own connection to the port is served by one too
+        assertThat(report.run().children()).hasSize(3).allSatisfy(c -> assertThat(c.report().ppid())
+                .isEqualTo(report.run().report().pid()));
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).contains("in pid " + report.run().children().get(1).pid() + " (",
+                "definitely lost: 40 bytes in 1 blocks", "definitely lost: 50 bytes in 1 blocks", "at serve (daemon.c:");
+    }
+
+    @Test
     void daemonThatExitsBeforeItIsReadyIsQuotedAndItsRunKept() {
         int port = 1;
         Session session = Session.start(local, daemon(port, "exit-early"), Session.Options.daemon("early", 8099));

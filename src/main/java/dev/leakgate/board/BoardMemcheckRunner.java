@@ -474,14 +474,21 @@ public final class BoardMemcheckRunner {
     }
 
     /**
-     * A shell command that kills every process on the board whose environment carries the run's id
-     * (children that outlived the program, in whatever group or session) and prints "stray=PID NAME"
-     * for each.
+     * A shell command that kills every process on the board of the run (children that outlived the
+     * program, in whatever group or session) and prints "stray=PID NAME" for each: those whose
+     * environment carries the run's id, and those whose command line does, as every process valgrind
+     * follows for the run carries it ({@code --xml-user-comment}), even one that cleared its
+     * environment before it exec'd. The id is split in the script, so that the script's own command
+     * line does not hold it.
      */
     static String endStrays(String runId) {
-        return "for f in $(grep -ls " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "=" + runId)
-                + " /proc/[0-9]*/environ 2>/dev/null); do q=${f#/proc/}; q=${q%/environ}; c=;"
-                + " read -r c < /proc/$q/comm 2>/dev/null; kill -s KILL $q 2>/dev/null && echo \"stray=$q $c\"; done";
+        String id = ShellQuoting.quote(runId);
+        return "seen=; for f in $(grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "=") + id
+                + " /proc/[0-9]*/environ 2>/dev/null; grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_COMMENT
+                .substring(0, MemcheckCommand.RUN_ID_COMMENT.length() - 1)) + "':'" + id
+                + " /proc/[0-9]*/cmdline 2>/dev/null); do q=${f#/proc/}; q=${q%%/*}; case \" $seen \" in *\" $q \"*)"
+                + " continue;; esac; seen=\"$seen $q\"; c=; read -r c < /proc/$q/comm 2>/dev/null;"
+                + " kill -s KILL $q 2>/dev/null && echo \"stray=$q $c\"; done";
     }
 
     /** What the clean-up after a run found: the group's pid, the strays it ended, free space (-1: not asked). */

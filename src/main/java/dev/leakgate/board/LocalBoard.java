@@ -116,7 +116,7 @@ final class LocalBoard implements Board {
                     termination = Termination.KILLED;
                 }
             }
-            List<String> strays = LocalProcesses.killWithVariable(MemcheckCommand.RUN_ID_VARIABLE, runId);
+            List<String> strays = LocalProcesses.killRun(runId);
             List<String> notes = strays.isEmpty() ? List.of()
                     : List.of("ended " + strays.size() + " process(es) the soak left running: " + String.join(", ", strays));
             return new BoardMemcheckRunner.NativeRun(files, termination,

@@ -286,7 +286,7 @@ public final class LocalMemcheckRunner {
             int exit = termination == Termination.KILLED || process.isAlive() ? -1 : process.exitValue();
             // whatever the run started and left running: found by the run's id in their environment
             List<String> notes = new ArrayList<>();
-            List<String> strays = LocalProcesses.killWithVariable(MemcheckCommand.RUN_ID_VARIABLE, command.runId());
+            List<String> strays = LocalProcesses.killRun(command.runId());
             if (!strays.isEmpty()) {
                 notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
                         + " the run left running: " + String.join(", ", strays));

@@ -6,15 +6,19 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Finds this machine's processes by a variable in their environment ({@code /proc/PID/environ}),
- * which every process a run starts inherits: children that outlived the program ({@code fork},
- * {@code setsid}, a daemon), whatever their process group, session or parent.
+ * which every process a run starts inherits, and a run's also by its id in valgrind's command line
+ * ({@link #ofRun}): children that outlived the program ({@code fork}, {@code setsid}, a daemon,
+ * {@code clearenv()} then exec), whatever their process group, session or parent.
  */
 public final class LocalProcesses {
 
@@ -37,12 +41,30 @@ public final class LocalProcesses {
     }
 
     /**
-     * Kills (SIGKILL) every process whose environment holds {@code NAME=VALUE} and returns a line
-     * per process killed ("pid 123 (sleep)"), for the run's notes.
+     * The pids of a run's live processes: those whose environment holds the run's id
+     * ({@value MemcheckCommand#RUN_ID_VARIABLE}), and those whose command line holds it, which a
+     * program cannot take away from what valgrind follows: every process valgrind runs for the run
+     * carries {@code --xml-user-comment=leakgate-run:ID}, even one that called {@code setsid()} and
+     * {@code clearenv()} before it exec'd.
      */
-    public static List<String> killWithVariable(String name, String value) {
+    public static List<Long> ofRun(String runId) {
+        Set<Long> found = new LinkedHashSet<>(withVariable(MemcheckCommand.RUN_ID_VARIABLE, runId));
+        byte[] wanted = ("--xml-user-comment=" + MemcheckCommand.RUN_ID_COMMENT + runId).getBytes(StandardCharsets.UTF_8);
+        forEachFile("cmdline", (pid, cmdline) -> {
+            if (holds(cmdline, wanted)) {
+                found.add(pid);
+            }
+        });
+        return new ArrayList<>(found);
+    }
+
+    /**
+     * Kills (SIGKILL) every live process of the run ({@link #ofRun}) and returns a line per process
+     * killed ("pid 123 (sleep)"), for the run's notes.
+     */
+    public static List<String> killRun(String runId) {
         List<String> killed = new ArrayList<>();
-        for (long pid : withVariable(name, value)) {
+        for (long pid : ofRun(runId)) {
             ProcessHandle.of(pid).ifPresent(p -> {
                 String command = p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
                 if (p.destroyForcibly()) {
@@ -87,6 +109,10 @@ public final class LocalProcesses {
     }
 
     private static void forEachEnvironment(EnvironmentVisitor visitor) {
+        forEachFile("environ", visitor);
+    }
+
+    private static void forEachFile(String file, EnvironmentVisitor visitor) {
         long self = ProcessHandle.current().pid();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, "[0-9]*")) {
             for (Path dir : dirs) {
@@ -100,7 +126,7 @@ public final class LocalProcesses {
                     continue;
                 }
                 try {
-                    visitor.visit(pid, Files.readAllBytes(dir.resolve("environ")));
+                    visitor.visit(pid, Files.readAllBytes(dir.resolve(file)));
                 } catch (IOException | SecurityException e) {
                     // gone, or not ours to read
                 }
@@ -115,7 +141,7 @@ public final class LocalProcesses {
         int start = 0;
         for (int i = 0; i <= env.length; i++) {
             if (i == env.length || env[i] == 0) {
-                if (i - start == entry.length && java.util.Arrays.equals(env, start, i, entry, 0, entry.length)) {
+                if (i - start == entry.length && Arrays.equals(env, start, i, entry, 0, entry.length)) {
                     return true;
                 }
                 start = i + 1;
@@ -129,7 +155,7 @@ public final class LocalProcesses {
         int start = 0;
         for (int i = 0; i <= env.length; i++) {
             if (i == env.length || env[i] == 0) {
-                if (i - start >= key.length && java.util.Arrays.equals(env, start, start + key.length, key, 0, key.length)) {
+                if (i - start >= key.length && Arrays.equals(env, start, start + key.length, key, 0, key.length)) {
                     return new String(env, start + key.length, i - start - key.length, StandardCharsets.UTF_8);
                 }
                 start = i + 1;

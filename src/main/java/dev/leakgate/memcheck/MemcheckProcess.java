@@ -62,8 +62,26 @@ public interface MemcheckProcess extends AutoCloseable {
     /** Runs a short shell command where the program runs (in {@code sh}), with a timeout. */
     ShellResult shell(String command, Duration timeout);
 
-    /** Whether a TCP port where the program runs accepts connections now. */
+    /** Whether a TCP port where the program runs accepts connections now (by connecting to it). */
     boolean accepts(int port);
+
+    /**
+     * Whether a TCP socket listens on this port in the program's network now, read from its
+     * {@code /proc/PID/net/tcp} and {@code tcp6} where it runs (with shell builtins only). No
+     * connection is made, so the program serves no request for it: a readiness check must not count
+     * in the first batch of a daemon's requests.
+     */
+    default boolean listens(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("a TCP port is 1 to 65535, but was " + port);
+        }
+        String hex = String.format("%04X", port);
+        String script = "p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid") + " 2>/dev/null;"
+                + " for t in /proc/$p/net/tcp /proc/$p/net/tcp6; do [ -r \"$t\" ] || continue;"
+                + " while read -r a l r s x; do case \"$l:$s\" in *:" + hex + ":0A) echo listening; exit 0;; esac;"
+                + " done < \"$t\"; done; echo none";
+        return shell(script, Duration.ofSeconds(30)).stdout().contains("listening");
+    }
 
     /** A local address that reaches a TCP port where the program runs (forwarded over SSH on a board). */
     InetSocketAddress forward(int port);

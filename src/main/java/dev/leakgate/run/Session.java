@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *       {@link #run} at once with that scenario's bytes, and each {@link #leakCheck} with the leak
  *       totals; {@link #stop} sends {@code quit}.</li>
  *   <li>A <b>daemon</b> ({@link Kind#DAEMON}) is an unmodified server: {@link #awaitReady} waits for a
- *       port to accept (asked through the SSH connection on a board) or a line in its output;
+ *       port to listen (read from /proc where it runs, without connecting) or a line in its output;
  *       {@link #address} forwards its port to a local address; {@link #leakCheck} asks the preload
  *       probe ({@code leakgate_probe.c}); {@link #stop} sends the planned signal (SIGTERM unless
  *       told otherwise) or runs the planned command, and a daemon that ends within its grace with its
@@ -228,8 +228,9 @@ public final class Session implements AutoCloseable {
     // ---- readiness and ports -------------------------------------------------------------------
 
     /**
-     * Waits until a daemon is ready: its first port accepts a connection (asked where it runs), or a
-     * line of its output matches the ready pattern; then checks that the probe, if any, is loaded.
+     * Waits until a daemon is ready: its first port listens (read from {@code /proc} where it runs,
+     * without connecting, so the daemon serves no request for it), or a line of its output matches
+     * the ready pattern; then checks that the probe, if any, is loaded.
      * Throws a {@link SessionException} that quotes the program's last output when it exits first
      * or is not ready in time.
      */
@@ -267,7 +268,7 @@ public final class Session implements AutoCloseable {
     }
 
     private boolean isReady() {
-        if (!options.ports().isEmpty() && process.accepts(options.ports().get(0))) {
+        if (!options.ports().isEmpty() && process.listens(options.ports().get(0))) {
             return true;
         }
         if (options.readyLine() != null) {
@@ -281,7 +282,7 @@ public final class Session implements AutoCloseable {
     private String readiness() {
         List<String> ways = new ArrayList<>();
         if (!options.ports().isEmpty()) {
-            ways.add("port " + options.ports().get(0) + " on " + process.where() + " to accept");
+            ways.add("port " + options.ports().get(0) + " on " + process.where() + " to listen");
         }
         if (options.readyLine() != null) {
             ways.add("a line matching '" + options.readyLine().pattern() + "' in its output");

@@ -127,6 +127,22 @@ class BoardFaultTests {
     }
 
     @Test
+    void childThatClearsItsEnvironmentAndLeavesTheSessionIsEndedOnTheBoardAndNamed() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("orphan")).args("escape").build(),
+                options("orphan-escape", 120));
+
+        Verdict v = LeakGate.defaults().evaluate(run);
+
+        assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(run.children()).singleElement().satisfies(c -> assertThat(c.endedByLeakgate()).isTrue());
+        assertThat(v.reasons()).singleElement().asString().endsWith(" was still running when the program's run"
+                + " ended, so leakgate ended it (SIGKILL) and valgrind never wrote its leak check; make the"
+                + " program end its children, and wait for them, before it exits");
+        assertThat(board.run("pgrep -f 'leakgate-run:" + run.command().runId() + "'", Duration.ofSeconds(20))
+                .stdout().strip()).as("nothing of the run left").isEmpty();
+    }
+
+    @Test
     void eightMegabytesOfInputThatIsNeverReadCannotBlockTheTimeoutOnABoard() {
         long start = System.nanoTime();
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("pause").build(),

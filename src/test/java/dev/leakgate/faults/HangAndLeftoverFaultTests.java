@@ -9,6 +9,8 @@ import dev.leakgate.memcheck.LocalProcesses;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.memcheck.ProcessReport;
+import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.memcheck.RunIdentity;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.testing.TestPrograms;
@@ -77,6 +79,26 @@ class HangAndLeftoverFaultTests {
             assertThat(verdict(run).message()).contains("Note: ended 1 process the run left running");
             assertThat(LocalProcesses.withVariable(MemcheckCommand.RUN_ID_VARIABLE, run.command().runId())).isEmpty();
         }
+    }
+
+    @Test
+    void childThatClearsItsEnvironmentAndLeavesTheSessionIsStillFoundEndedAndNamed() {
+        MemcheckRun run = LocalRuns.RUNNER.run(command("orphan", "escape").build(), quick("orphan-escape", 60));
+
+        Verdict v = verdict(run);
+
+        // found by the run's id in valgrind's command line, which the program cannot clear
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        ProcessReport child = run.children().get(0);
+        assertThat(child.endedByLeakgate()).isTrue();
+        // killed at once, so its report is the fork's preamble or, had valgrind started sleep by then, sleep's
+        assertThat(child.command()).isIn(TestPrograms.program("orphan") + " escape", "/bin/sleep 300");
+        assertThat(v.reasons()).containsExactly(child.describe() + " was still running when the program's run"
+                + " ended, so leakgate ended it (SIGKILL) and valgrind never wrote its leak check; make the program"
+                + " end its children, and wait for them, before it exits");
+        assertThat(run.notes()).singleElement().asString().startsWith("ended 1 process the run left running: pid "
+                + child.pid() + " (");
+        assertThat(LocalProcesses.ofRun(run.command().runId())).isEmpty();
     }
 
     @Test

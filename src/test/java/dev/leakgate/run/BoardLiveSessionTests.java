@@ -92,7 +92,7 @@ class BoardLiveSessionTests {
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
                 .hasMessageStartingWith("the program was not ready within 8 s (waited for port 7072 on the emulated"
-                        + " aarch64 board to accept)")
+                        + " aarch64 board to listen)")
                 .hasMessageContaining("listening on 7071");
         assertThat(session.stop().run().termination()).isEqualTo(Termination.STOPPED);
     }

@@ -73,6 +73,14 @@ static void teardown(int argc, char **argv) {
     kept_by_init = NULL;
 }
 
+/* Closes stdin and stdout, as code under test may: the kit's own channel must not depend on them. */
+static void closes_stdio(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    fclose(stdout);
+    fclose(stdin);
+}
+
 LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(blocks), LEAKGATE_SCENARIO(forges), LEAKGATE_SCENARIO(leaks_tree),
                    LEAKGATE_SCENARIO(binary), LEAKGATE_SCENARIO(slow), LEAKGATE_SCENARIO(init),
-                   LEAKGATE_SCENARIO(teardown))
+                   LEAKGATE_SCENARIO(teardown), LEAKGATE_SCENARIO(closes_stdio))

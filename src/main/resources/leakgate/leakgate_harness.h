@@ -48,6 +48,7 @@
 #ifndef LEAKGATE_HARNESS_H
 #define LEAKGATE_HARNESS_H
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -72,6 +73,32 @@ static volatile sig_atomic_t leakgate_stop_requested;
 
 static void leakgate_on_stop_signal(int signo) {
     leakgate_stop_requested = signo;
+}
+
+/*
+ * The protocol's own streams: copies of stdin and stdout made before any scenario runs, so that a
+ * scenario that closes or redirects stdin or stdout (fclose(stdout), freopen) cannot cut leakgate
+ * off; close-on-exec, so that a program a scenario starts does not hold them.
+ */
+static FILE *leakgate_in;
+static FILE *leakgate_out;
+
+/* Closes the protocol's streams before main returns, so that they leave nothing in the leak check. */
+static void leakgate_close_streams(void) {
+    if (leakgate_out != NULL && leakgate_out != stdout) {
+        fclose(leakgate_out);
+    }
+    if (leakgate_in != NULL && leakgate_in != stdin) {
+        fclose(leakgate_in);
+    }
+    leakgate_in = NULL;
+    leakgate_out = NULL;
+}
+
+static FILE *leakgate_private_copy(int fd, const char *mode, FILE *fallback) {
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    FILE *f = copy >= 0 ? fdopen(copy, mode) : NULL;
+    return f != NULL ? f : fallback;
 }
 
 /* "@TOKEN " before each protocol line, or "" when leakgate gave no token. */
@@ -135,7 +162,7 @@ static void leakgate_run_scenario(const struct leakgate_scenario *s, long times,
     (void) before_sup;
     unsigned long long heap = RUNNING_ON_VALGRIND ? (unsigned long long) (after_def + after_pos + after_rea + after_sup)
                                                   : leakgate_heap_in_use();
-    printf("%sok %s %ld lost=%lld possibly=%lld reachable=%lld heap=%llu\n", leakgate_reply_prefix, s->name, ran,
+    fprintf(leakgate_out, "%sok %s %ld lost=%lld possibly=%lld reachable=%lld heap=%llu\n", leakgate_reply_prefix, s->name, ran,
            d_lost, d_pos, d_rea, heap);
 }
 
@@ -175,11 +202,11 @@ static void leakgate_soak(const struct leakgate_scenario *s, long times, long ev
         s->run(argc, argv);
         ran = i;
         if (i % every == 0) {
-            printf("%ssample %s %ld heap=%llu rss=%llu\n", leakgate_reply_prefix, s->name, i, leakgate_heap_in_use(),
+            fprintf(leakgate_out, "%ssample %s %ld heap=%llu rss=%llu\n", leakgate_reply_prefix, s->name, i, leakgate_heap_in_use(),
                    leakgate_rss());
         }
     }
-    printf("%sok-soak %s %ld\n", leakgate_reply_prefix, s->name, ran);
+    fprintf(leakgate_out, "%sok-soak %s %ld\n", leakgate_reply_prefix, s->name, ran);
 }
 
 /* "check NAME": a named leak check between scenarios, answered with the totals now. */
@@ -191,7 +218,7 @@ static void leakgate_check(const char *name) {
         VALGRIND_DO_ADDED_LEAK_CHECK;
         VALGRIND_COUNT_LEAKS(lost, possibly, reachable, suppressed);
     }
-    printf("%schecked %s lost=%lu possibly=%lu reachable=%lu suppressed=%lu\n", leakgate_reply_prefix, name, lost,
+    fprintf(leakgate_out, "%schecked %s lost=%lu possibly=%lu reachable=%lu suppressed=%lu\n", leakgate_reply_prefix, name, lost,
            possibly, reachable, suppressed);
 }
 
@@ -230,23 +257,27 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
     sigaction(SIGINT, &stop, NULL);
     sigaction(SIGHUP, &stop, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    leakgate_in = leakgate_private_copy(0, "r", stdin);
+    leakgate_out = leakgate_private_copy(1, "w", stdout);
+    setvbuf(leakgate_out, NULL, _IOLBF, 0);
     leakgate_take_token();
     const char *bad = leakgate_bad_name(scenarios, count);
     if (bad != NULL) {
-        printf("%sleakgate-harness 2 error bad-scenario-name %s\n", leakgate_reply_prefix, bad);
+        fprintf(leakgate_out, "%sleakgate-harness 2 error bad-scenario-name %s\n", leakgate_reply_prefix, bad);
         fprintf(stderr, "leakgate_harness.h: the scenario name '%s' is not letters, digits and '_' (not starting"
                         " with a digit), or is given twice: rename it in LEAKGATE_SCENARIOS\n", bad);
+        leakgate_close_streams();
         return 2;
     }
 
-    printf("%sleakgate-harness 2 ready scenarios=", leakgate_reply_prefix);
+    fprintf(leakgate_out, "%sleakgate-harness 2 ready scenarios=", leakgate_reply_prefix);
     for (size_t i = 0; i < count; i++) {
-        printf("%s%s", i ? "," : "", scenarios[i].name);
+        fprintf(leakgate_out, "%s%s", i ? "," : "", scenarios[i].name);
     }
-    printf("\n");
+    fprintf(leakgate_out, "\n");
 
     char line[1024];
-    while (!leakgate_stop_requested && fgets(line, sizeof line, stdin) != NULL) {
+    while (!leakgate_stop_requested && fgets(line, sizeof line, leakgate_in) != NULL) {
         char name[256];
         long times = 0;
         if (strncmp(line, "quit", 4) == 0) {
@@ -261,29 +292,30 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
         if (sscanf(line, "soak %255s %ld %ld", name, &times, &every) == 3 && times >= 0) {
             const struct leakgate_scenario *soaked = leakgate_find(scenarios, count, name);
             if (soaked == NULL) {
-                printf("%serror unknown-scenario %s\n", leakgate_reply_prefix, name);
+                fprintf(leakgate_out, "%serror unknown-scenario %s\n", leakgate_reply_prefix, name);
             } else {
                 leakgate_soak(soaked, times, every, argc, argv);
             }
             continue;
         }
         if (sscanf(line, "run %255s %ld", name, &times) != 2 || times < 0) {
-            printf("%serror bad-command %s", leakgate_reply_prefix, line);
+            fprintf(leakgate_out, "%serror bad-command %s", leakgate_reply_prefix, line);
             continue;
         }
         const struct leakgate_scenario *s = leakgate_find(scenarios, count, name);
         if (s == NULL) {
-            printf("%serror unknown-scenario %s\n", leakgate_reply_prefix, name);
+            fprintf(leakgate_out, "%serror unknown-scenario %s\n", leakgate_reply_prefix, name);
             continue;
         }
         leakgate_run_scenario(s, times, argc, argv);
     }
     if (leakgate_stop_requested) {
-        printf("%sbye stopped=%s\n", leakgate_reply_prefix, leakgate_stop_requested == SIGTERM ? "SIGTERM"
+        fprintf(leakgate_out, "%sbye stopped=%s\n", leakgate_reply_prefix, leakgate_stop_requested == SIGTERM ? "SIGTERM"
                : leakgate_stop_requested == SIGINT ? "SIGINT" : "SIGHUP");
     } else {
-        printf("%sbye\n", leakgate_reply_prefix);
+        fprintf(leakgate_out, "%sbye\n", leakgate_reply_prefix);
     }
+    leakgate_close_streams();
     return 0;
 }
 

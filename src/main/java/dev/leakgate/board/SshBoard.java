@@ -6,6 +6,7 @@ import com.jcraft.jsch.JSchChangedHostKeyException;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.JSchUnknownHostKeyException;
 import com.jcraft.jsch.Session;
+import dev.leakgate.memcheck.RunIdentity;
 import dev.leakgate.memcheck.ShellQuoting;
 import dev.leakgate.memcheck.StdinWriter;
 import dev.leakgate.memcheck.Termination;
@@ -591,7 +592,9 @@ public final class SshBoard implements AutoCloseable {
                     + " camera firmware; set leakgate.board.dir to a writable folder (a RAM disk such as /tmp)"
                     : "set leakgate.board.dir to a folder leakgate may write"));
         }
-        String partial = remote + ".partial";
+        // a name of this copy's own: two JVMs deploying the same file to one board at once never share it,
+        // and the rename into place is atomic
+        String partial = remote + "." + RunIdentity.newId() + ".partial";
         files().put(local, partial);
         Result placed = run("chmod " + (Files.isExecutable(local) ? "755 " : "644 ") + ShellQuoting.quote(partial)
                 + " && mv -f " + ShellQuoting.quote(partial) + " " + q + " && printf '%s %s\\n' " + localHash

@@ -143,6 +143,33 @@ class BoardFaultTests {
     }
 
     @Test
+    void twoConnectionsDeployingTheSameNewFileAtOnceBothPlaceIt(@TempDir Path dir) throws Exception {
+        // as two JVMs would: connections and runners of their own, the same file, the same folder, at once
+        Path file = dir.resolve("shared.bin");
+        byte[] bytes = new byte[4 << 20];
+        new java.util.Random(7).nextBytes(bytes);
+        Files.write(file, bytes);
+        try (SshBoard other = SshBoard.connect(board.target(), "the emulated aarch64 board (second connection)")) {
+            BoardMemcheckRunner first = new BoardMemcheckRunner(board, dir.resolve("a"), "/tmp/leakgate");
+            BoardMemcheckRunner second = new BoardMemcheckRunner(other, dir.resolve("b"), "/tmp/leakgate");
+            for (int round = 0; round < 3; round++) {
+                board.run("rm -rf /tmp/leakgate/deploy/race", Duration.ofSeconds(20));
+                CompletableFuture<BoardMemcheckRunner.Deployment> one = CompletableFuture.supplyAsync(() ->
+                        first.deploy("race", List.of(file)));
+                CompletableFuture<BoardMemcheckRunner.Deployment> two = CompletableFuture.supplyAsync(() ->
+                        second.deploy("race", List.of(file)));
+                String placed = one.get(120, TimeUnit.SECONDS).paths().get(0);
+
+                assertThat(two.get(120, TimeUnit.SECONDS).paths().get(0)).isEqualTo(placed);
+                assertThat(board.run("sha256sum < '" + placed + "'; ls '" + placed.substring(0, placed.lastIndexOf('/'))
+                        + "'", Duration.ofSeconds(30)).stdout()).as("round " + round)
+                        .startsWith(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(bytes))).doesNotContain(".partial");
+            }
+        }
+    }
+
+    @Test
     void eightMegabytesOfInputThatIsNeverReadCannotBlockTheTimeoutOnABoard() {
         long start = System.nanoTime();
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("pause").build(),

@@ -5,6 +5,7 @@ import static dev.leakgate.faults.LocalRuns.quick;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LocalProcesses;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
@@ -99,6 +100,20 @@ class HangAndLeftoverFaultTests {
         assertThat(run.notes()).singleElement().asString().startsWith("ended 1 process the run left running: pid "
                 + child.pid() + " (");
         assertThat(LocalProcesses.ofRun(run.command().runId())).isEmpty();
+    }
+
+    @Test
+    void kitScenarioThatClosesStdinAndStdoutStillGetsItsRepliesThroughAndEndsByItself() {
+        LocalRuns.KitRun k = LocalRuns.kit("run closes_stdio 1\nrun init 2\nquit\n", 300);
+
+        KitReplies replies = KitReplies.check(k.replies(), List.of(new KitReplies.Request("closes_stdio", 1),
+                new KitReplies.Request("init", 2)));
+
+        // the kit's channel is its own copy of stdin and stdout: the run ends by itself, not at the timeout
+        assertThat(k.run().termination()).isEqualTo(Termination.EXITED);
+        assertThat(replies.problems()).isEmpty();
+        assertThat(replies.results()).extracting(KitReplies.ScenarioResult::times).containsExactly(1, 2);
+        assertThat(k.replies()).last().isEqualTo("bye");
     }
 
     @Test

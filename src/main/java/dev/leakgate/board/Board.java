@@ -39,6 +39,14 @@ public interface Board extends AutoCloseable {
     BoardMemcheckRunner.Deployment deploy(String name, List<Path> files);
 
     /**
+     * Makes a local folder of data files (config, certificates, profiles) available on the board,
+     * each file at its path relative to the folder, and returns the board folder that holds them:
+     * {@code <board dir>/deploy/<name>/files} on a remote board (unchanged files are not copied again),
+     * the folder itself on this machine.
+     */
+    String deployFiles(String name, Path folder);
+
+    /**
      * Checks, before anything is deployed, what would fail late or silently on this board (see
      * {@link Preflight}); throws a {@link BoardException} listing every problem and its fix.
      */

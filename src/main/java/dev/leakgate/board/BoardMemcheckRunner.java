@@ -111,6 +111,32 @@ public final class BoardMemcheckRunner {
     }
 
     /**
+     * Copies a local folder of data files into {@code <remote root>/deploy/<name>/files} on the board,
+     * each at its path relative to the folder (unchanged files are not copied again), and returns
+     * that board folder.
+     */
+    public String deployFiles(String name, Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new BoardException("cannot deploy the data files of " + folder + ": there is no such folder");
+        }
+        String target = remoteRoot + "/deploy/" + name.replaceAll("[^A-Za-z0-9._-]", "_") + "/files";
+        List<Path> files;
+        try (var walk = Files.walk(folder)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the data files in " + folder, e);
+        }
+        board.run("mkdir -p " + ShellQuoting.quote(target), Duration.ofSeconds(30));
+        for (Path f : files) {
+            Path relative = folder.relativize(f);
+            String dir = relative.getParent() == null ? target
+                    : target + "/" + relative.getParent().toString().replace('\\', '/');
+            board.upload(f, dir, f.getFileName().toString());
+        }
+        return target;
+    }
+
+    /**
      * Runs the command on the board to its end, or to its timeout and the steps after it (see
      * {@link #start}). Never throws for what the program, valgrind or the board did: a lost board
      * gives a run that says so.

@@ -63,6 +63,14 @@ final class LocalBoard implements Board {
     }
 
     @Override
+    public String deployFiles(String name, Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new BoardException("cannot use the data files of " + folder + ": there is no such folder");
+        }
+        return folder.toAbsolutePath().normalize().toString();
+    }
+
+    @Override
     public void preflight(Path program, List<Path> libraries, MemcheckCommand command) {
         // the host's own programs and valgrind: a wrong one fails at once, with valgrind's words
     }

@@ -69,6 +69,11 @@ final class RemoteBoard implements Board {
     }
 
     @Override
+    public String deployFiles(String name, Path folder) {
+        return runner.deployFiles(name, folder);
+    }
+
+    @Override
     public void preflight(Path program, List<Path> libraries, MemcheckCommand command) {
         valgrind.deploy(ssh);
         List<String> problems = new java.util.ArrayList<>(Preflight.problems(ssh, program, libraries, command, root(),

@@ -4,13 +4,16 @@ import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.ErrorKind;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.run.Placeholders;
 
 import java.lang.reflect.AnnotatedElement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -20,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The settings of one {@link ValgrindOnBoard} test, every attribute checked before anything runs. */
 record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, List<Path> suppressions, Path probe,
-                  Pattern readyLine, Settings settings) {
+                  Pattern readyLine, Settings settings, Path dataFiles, Map<String, String> env) {
 
     static TestConfig of(ExtensionContext context) {
         Settings settings = Settings.load(); // once per test: the files on the classpath are read here
@@ -92,11 +95,40 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
                         + " it takes no baseline and no maxDefinitelyLost; use PER_TEST for those");
             }
         }
+        Path dataFiles = null;
+        if (!a.files().isEmpty()) {
+            dataFiles = Path.of(a.files());
+            if (!Files.isDirectory(dataFiles)) {
+                errors.add("files = \"" + a.files() + "\" is not a folder (looked in " + dataFiles.toAbsolutePath()
+                        + "): name the local folder whose files travel with the program (config, certificates)");
+            }
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String entry : a.env()) {
+            int eq = entry.indexOf('=');
+            String name = eq < 0 ? entry : entry.substring(0, eq);
+            if (eq < 1 || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                errors.add("env names \"" + entry + "\", which is not NAME=VALUE with a name of letters, digits and '_'");
+            } else if (name.equals("LD_LIBRARY_PATH") || name.equals("LD_PRELOAD") || name.startsWith("LEAKGATE_")
+                    || name.equals("VALGRIND_LIB")) {
+                errors.add("env sets " + name + ", which leakgate sets itself (the deployed libraries, the probe, the"
+                        + " run's identity, the board's valgrind): leave it out");
+            } else {
+                env.put(name, entry.substring(eq + 1));
+            }
+        }
+        boolean hasFiles = dataFiles != null;
+        for (String arg : a.args()) {
+            errors.addAll(Placeholders.problems(arg, "args", hasFiles));
+        }
+        env.values().forEach(v -> errors.addAll(Placeholders.problems(v, "env", hasFiles)));
+        errors.addAll(Placeholders.problems(a.stopCommand(), "stopCommand", hasFiles));
+        errors.addAll(Placeholders.problems(a.workDir(), "workDir", hasFiles));
         if (!errors.isEmpty()) {
             throw new ExtensionConfigurationException("@ValgrindOnBoard on " + context.getDisplayName()
                     + " is wrong:\n  - " + String.join("\n  - ", errors));
         }
-        return new TestConfig(a, harness, libs, supps, probe, ready, settings);
+        return new TestConfig(a, harness, libs, supps, probe, ready, settings, dataFiles, Map.copyOf(env));
     }
 
     /** Every file to deploy: the program, its libraries, the suppressions, the probe. */

@@ -13,6 +13,7 @@ import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.report.HtmlReport;
+import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;
@@ -91,12 +92,17 @@ final class TestRun implements AutoCloseable {
         ValgrindOnBoard a = config.annotation();
         Board b = board();
         BoardMemcheckRunner.Deployment d = deployment();
-        MemcheckCommand command = b.command(d.pathOf(config.harness()))
-                .args(a.args())
+        Placeholders where = placeholders(b, d);
+        MemcheckCommand.Builder builder = b.command(d.pathOf(config.harness()))
+                .args(where.expand(List.of(a.args()), "args"))
                 .env("LD_LIBRARY_PATH", d.folder())
                 .suppressions(config.suppressions().stream().map(d::pathOf).toList())
-                .options("--gen-suppressions=all") // offered per leak in the report
-                .build();
+                .options("--gen-suppressions=all"); // offered per leak in the report
+        config.env().forEach((k, v) -> builder.env(k, where.expand(v, "env")));
+        if (!a.workDir().isEmpty()) {
+            builder.workingDirectory(where.expand(a.workDir(), "workDir"));
+        }
+        MemcheckCommand command = builder.build();
         Session.Options options = switch (kind) {
             case KIT -> Session.Options.kit(name);
             case DAEMON -> Session.Options.daemon(name, a.ports());
@@ -104,7 +110,7 @@ final class TestRun implements AutoCloseable {
         };
         options = options.withTimeout(Duration.ofSeconds(a.timeoutSeconds()))
                 .withReadyTimeout(Duration.ofSeconds(a.readySeconds()))
-                .withStop(a.stopSignal(), a.stopCommand().isEmpty() ? null : a.stopCommand(),
+                .withStop(a.stopSignal(), a.stopCommand().isEmpty() ? null : where.expand(a.stopCommand(), "stopCommand"),
                         Duration.ofSeconds(a.stopSeconds()));
         if (config.readyLine() != null) {
             options = options.withReadyLine(config.readyLine(), Duration.ofSeconds(a.readySeconds()));
@@ -296,7 +302,10 @@ final class TestRun implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LD_LIBRARY_PATH", d.folder());
         env.put(KitProtocol.TOKEN_VARIABLE, token);
-        BoardMemcheckRunner.NativeRun run = b.runNative(d.pathOf(config.harness()), List.of(a.args()), env,
+        Placeholders where = placeholders(b, d);
+        config.env().forEach((k, v) -> env.put(k, where.expand(v, "env")));
+        BoardMemcheckRunner.NativeRun run = b.runNative(d.pathOf(config.harness()), where.expand(List.of(a.args()),
+                "args"), env,
                 runName() + "-soak", harness.soakScript().getBytes(StandardCharsets.US_ASCII),
                 Duration.ofSeconds(a.timeoutSeconds()));
         List<String> out = KitProtocol.replies(run.files().stdout(), token);
@@ -394,6 +403,23 @@ final class TestRun implements AutoCloseable {
             return dep;
         }, BoardMemcheckRunner.Deployment.class);
         return deployed;
+    }
+
+    /**
+     * Where the program's folder and its data files are on the board, for its arguments, environment,
+     * working folder and stop command; the data files travel here, once per class and folder.
+     */
+    private Placeholders placeholders(Board b, BoardMemcheckRunner.Deployment d) {
+        String program = d.pathOf(config.harness());
+        String dir = program.contains("/") ? program.substring(0, program.lastIndexOf('/')) : ".";
+        String files = null;
+        if (config.dataFiles() != null) {
+            Path local = config.dataFiles().toAbsolutePath().normalize();
+            files = context.getRoot().getStore(ExtensionContext.Namespace.create(TestRun.class, b))
+                    .getOrComputeIfAbsent("files " + local, k -> b.deployFiles(context.getRequiredTestClass().getName()
+                            + "-" + Integer.toHexString(local.toString().hashCode()), local), String.class);
+        }
+        return Placeholders.of(dir, files);
     }
 
     /** Ends a session still running (a body that was aborted) and releases it; ends a shared process's turn. */

@@ -65,8 +65,33 @@ public @interface ValgrindOnBoard {
     /** valgrind suppression files, deployed with the harness. */
     String[] suppressions() default {};
 
-    /** Arguments for the harness. */
+    /**
+     * Arguments for the harness. {@code ${board.dir}} is the folder the program and its libraries
+     * were deployed to on the board, {@code ${board.files}} the folder of its data files
+     * ({@link #files()}), e.g. {@code args = {"-c", "${board.files}/mosquitto.conf"}}.
+     */
     String[] args() default {};
+
+    /**
+     * A local folder of data files that travel with the program (config, certificates, profiles):
+     * each lands at its path relative to the folder under {@code ${board.files}} on the board (on
+     * this machine, {@code ${board.files}} is the folder itself). None by default.
+     */
+    String files() default "";
+
+    /**
+     * Environment variables for the program, each {@code "NAME=VALUE"}; the value may name
+     * {@code ${board.dir}} and {@code ${board.files}}. {@code LD_LIBRARY_PATH} is leakgate's (the
+     * deployed libraries). None by default.
+     */
+    String[] env() default {};
+
+    /**
+     * The folder the program runs in, on the board; may name {@code ${board.dir}} or
+     * {@code ${board.files}}. By default the run's own folder on the board (which leakgate removes
+     * after the run), so relative paths the program writes never touch the deployed files.
+     */
+    String workDir() default "";
 
     /**
      * The board when no setting names one: {@code "emulated"}, {@code "ssh://user@host[:port]"} or
@@ -116,7 +141,7 @@ public @interface ValgrindOnBoard {
     /**
      * A shell command that stops a daemon after the body instead of a signal, run on the board in
      * the run's folder with {@code $LEAKGATE_PID} set to the daemon's pid (e.g. {@code "kill -USR2
-     * $LEAKGATE_PID"} or {@code "/app/bin/ctl stop"}).
+     * $LEAKGATE_PID"} or {@code "${board.dir}/ctl stop"}).
      */
     String stopCommand() default "";
 

@@ -36,6 +36,7 @@ class ExtensionFaultTests {
         TestPrograms.kitProgram("kit_shared");
         TestPrograms.program("daemon");
         TestPrograms.probe();
+        TestPrograms.program("reads_config");
     }
 
     private static String failure(Class<?> testCase) {
@@ -249,5 +250,56 @@ class ExtensionFaultTests {
                 .selectors(selectClass(CleanDaemonTestCase.class)).execute();
 
         results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
+    }
+
+    /** A program that needs its config file, named through the placeholder of the folder it travelled to. */
+    @ValgrindOnBoard(board = "local", harness = "target/test-programs/reads_config", plain = true,
+            files = "src/test/resources/appconfig", args = "${board.files}/etc/app.conf",
+            env = "APP_HOME=${board.files}", workDir = "${board.dir}")
+    static class ConfigFileTestCase {
+        @Test
+        void test() {
+        }
+    }
+
+    @Test
+    void aProgramReadsItsConfigFileThroughThePlaceholdersAndItsLeakIsCaught() throws Exception {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(ConfigFileTestCase.class)).execute();
+        String message = results.testEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
+                .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
+        Path files = Path.of("src/test/resources/appconfig").toAbsolutePath();
+
+        assertThat(message).startsWith("leakgate: FAIL: definitely lost: 64 bytes in 1 blocks (limit 0 bytes)")
+                .contains("at apply_config (reads_config.c:12)");
+        String stdout = message.lines().filter(l -> l.contains("program stdout: ")).findFirst().orElseThrow()
+                .replaceFirst(".*program stdout: ", "");
+        assertThat(Files.readString(Path.of(stdout))).isEqualTo("read " + files + "/etc/app.conf\nAPP_HOME=" + files
+                + "\ncwd=" + Path.of("target/test-programs").toAbsolutePath() + "\n");
+    }
+
+    @ValgrindOnBoard(board = "local", harness = "target/test-programs/reads_config", plain = true,
+            args = {"${board.dri}/app.conf", "${board.files}/app.conf"}, env = {"APP_HOME", "LD_PRELOAD=/x.so"},
+            files = "src/test/resources/no-such-folder")
+    static class MisspeltPlaceholderTestCase {
+        @Test
+        void test() {
+        }
+    }
+
+    @Test
+    void misspeltPlaceholdersAMissingFilesFolderAndLeakgatesOwnVariablesAreRefusedBeforeAnythingRuns() {
+        String message = failure(MisspeltPlaceholderTestCase.class);
+
+        assertThat(message).isEqualTo("@ValgrindOnBoard on test() is wrong:\n"
+                + "  - files = \"src/test/resources/no-such-folder\" is not a folder (looked in "
+                + Path.of("src/test/resources/no-such-folder").toAbsolutePath() + "): name the local folder whose files"
+                + " travel with the program (config, certificates)\n"
+                + "  - env names \"APP_HOME\", which is not NAME=VALUE with a name of letters, digits and '_'\n"
+                + "  - env sets LD_PRELOAD, which leakgate sets itself (the deployed libraries, the probe, the run's"
+                + " identity, the board's valgrind): leave it out\n"
+                + "  - args names the placeholder ${board.dri}, which leakgate does not know: use ${board.dir} (the"
+                + " folder of the program and its libraries on the board) or ${board.files} (the folder its data files"
+                + " travelled to)");
     }
 }

@@ -34,6 +34,7 @@ class ValgrindOnBoardExtensionTests {
         TestPrograms.aarch64Program("leaky");
         TestPrograms.aarch64Program("clean");
         TestPrograms.aarch64KitProgram("kit_demo");
+        TestPrograms.aarch64Program("reads_config");
     }
 
     private static EngineExecutionResults run(Class<?>... testCases) {
@@ -179,6 +180,16 @@ class ValgrindOnBoardExtensionTests {
         }
     }
 
+    /** Its config file travels in a folder of data files, named through the placeholders. */
+    @ValgrindOnBoard(harness = "target/test-programs/aarch64/reads_config", plain = true,
+            files = "src/test/resources/appconfig", args = "${board.files}/etc/app.conf",
+            env = "APP_HOME=${board.files}", workDir = "${board.files}/etc")
+    static class ConfigFileOnTheBoardTestCase {
+        @Test
+        void readsItsConfig() {
+        }
+    }
+
     @ValgrindOnBoard(harness = "build/no/such/harness", libs = "build/no/libfoo.so", maxPossiblyLost = -5,
             timeoutSeconds = 0)
     static class MisconfiguredTestCase {
@@ -316,6 +327,24 @@ class ValgrindOnBoardExtensionTests {
                 .startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks (limit 0 bytes)")
                 .contains("at make_buffer (leaky.c:6)")
                 .doesNotContain("Scenarios");
+    }
+
+    @Test
+    void dataFilesTravelToTheBoardKeepingTheirFoldersAndThePlaceholdersNameWhereTheyAre() throws Exception {
+        EngineExecutionResults results = run(ConfigFileOnTheBoardTestCase.class);
+
+        results.testEvents().assertStatistics(s -> s.started(1).failed(1));
+        String message = failureMessage(results.testEvents().failed().list().get(0));
+        assertThat(message).startsWith("leakgate: FAIL: definitely lost: 64 bytes in 1 blocks (limit 0 bytes)")
+                .contains("at apply_config (reads_config.c:12)");
+        String stdout = java.nio.file.Files.readString(java.nio.file.Path.of(message.lines()
+                .filter(l -> l.contains("program stdout: ")).findFirst().orElseThrow()
+                .replaceFirst(".*program stdout: ", "")));
+        String files = stdout.lines().filter(l -> l.startsWith("APP_HOME=")).findFirst().orElseThrow()
+                .substring("APP_HOME=".length());
+        assertThat(files).startsWith("/tmp/leakgate/deploy/").endsWith("/files");
+        assertThat(stdout).isEqualTo("read " + files + "/etc/app.conf\nAPP_HOME=" + files + "\ncwd=" + files
+                + "/etc\n");
     }
 
     @Test

@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,8 +116,22 @@ static void *leakgate_probe_loop(void *unused) {
     char buffer[1024];
     size_t used = 0;
     for (;;) {
+        /*
+         * Never blocked in one system call for long: a poll that times out returns the thread to
+         * valgrind several times a second, so that the process can always end (under QEMU user mode a
+         * thread blocked in a read of a FIFO is not woken to be ended when the program takes a fatal
+         * signal, and valgrind then waits for it for good).
+         */
+        struct pollfd ready = {leakgate_probe_ctl_fd, POLLIN, 0};
+        int polled = poll(&ready, 1, 250);
+        if (polled == 0 || (polled < 0 && errno == EINTR)) {
+            continue;
+        }
+        if (polled < 0) {
+            return NULL;
+        }
         ssize_t n = read(leakgate_probe_ctl_fd, buffer + used, sizeof buffer - 1 - used);
-        if (n < 0 && errno == EINTR) {
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
             continue;
         }
         if (n <= 0) {
@@ -160,7 +175,7 @@ __attribute__((constructor)) static void leakgate_probe_start(void) {
         return;
     }
     leakgate_probe_ans_fd = open(ans, O_RDWR | O_CLOEXEC);
-    leakgate_probe_ctl_fd = open(ctl, O_RDWR | O_CLOEXEC);
+    leakgate_probe_ctl_fd = open(ctl, O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (leakgate_probe_ans_fd < 0 || leakgate_probe_ctl_fd < 0) {
         return;
     }

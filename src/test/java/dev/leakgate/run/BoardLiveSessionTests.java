@@ -86,6 +86,47 @@ class BoardLiveSessionTests {
     }
 
     @Test
+    void daemonThatDropsToNobodyOnTheBoardKeepsItsLeakChecksAndStopsAsPlanned() throws Exception {
+        Session session = Session.start(board, daemon(7075, "drop-privileges"),
+                Session.Options.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+        session.awaitReady();
+        InetSocketAddress address = session.address(7075);
+        session.leakCheck("started");
+        request(address, "leak 30");
+        request(address, "ping");
+
+        CheckResult leaked = session.leakCheck("after 1 leak, as nobody");
+        CheckResult again = session.leakCheck("once more");
+        SessionReport report = session.stop();
+
+        assertThat(leaked.lost()).isEqualTo(30);
+        assertThat(again.lost()).isZero();
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().problems()).isEmpty();
+    }
+
+    @Test
+    void daemonWhoseForkedWorkersLeakOnTheBoardFailsNamingEachWorker() throws Exception {
+        Session session = Session.start(board, daemon(7076, "fork-workers"),
+                Session.Options.daemon("board-workers", 7076).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+        session.awaitReady();
+        InetSocketAddress address = session.address(7076);
+        assertThat(request(address, "leak 40")).isEqualTo("ok");
+        assertThat(request(address, "ping")).isEqualTo("ok");
+
+        CheckResult check = session.leakCheck("after 2 requests");
+        SessionReport report = session.stop();
+
+        assertThat(check.lost()).as("the daemon's own process lost nothing; a worker did").isZero();
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().children()).hasSize(2);
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, board.toString());
+        assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).contains("in pid " + report.run().children().get(0).pid() + " (",
+                "definitely lost: 40 bytes in 1 blocks", "at serve (daemon.c:");
+    }
+
+    @Test
     void portThatNeverOpensOnTheBoardTimesOutQuotingTheDaemon() {
         Session session = Session.start(board, daemon(7071), Session.Options.daemon("board-wrong-port", 7072)
                 .withReadyTimeout(Duration.ofSeconds(8)));

@@ -7,8 +7,9 @@
 # daemon live, driven with real SOAP requests through the forwarded port, with named leak checks.
 #   1. the fixed library: the tests must pass;
 #   2. the leaky library (-Pshow-leak): the tests must fail, naming onvifStartStream and the
-#      file:line of the allocation, and the request batch in which the daemon leaked; the failures
-#      are printed here.
+#      file:line of the allocation, the request batch in which the daemon leaked, and each snapshot
+#      helper process the daemon forked (its pid, command and parent, at make_exif_header); the
+#      failures are printed here.
 #   3. the leaky library again on the bare board (busybox, dropbear without SFTP, no valgrind): leakgate
 #      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike;
 #   4. the leaky library built for 32-bit ARM (-Parmhf: arm-linux-gnueabihf-gcc) on the emulated armhf
@@ -33,9 +34,12 @@ sed -n '/<<< FAILURE!/,/^\[INFO\] Results/p' "$log" | grep -v '^\s*at \(org\.\|j
 if [[ $status -ne 0 ]] && grep -q 'at onvifStartStream (onvif_server.c:' "$log" \
     && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
     && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
-    && grep -q 'at get_stream_uri (onvif_daemon.c:' "$log"; then
+    && grep -q 'at get_stream_uri (onvif_daemon.c:' "$log" \
+    && grep -Eq 'in pid [0-9]+ \(/.*/onvif_daemon 8080, started by pid [0-9]+\): definitely lost: 512 bytes in 1 blocks' "$log" \
+    && grep -q 'at make_exif_header (onvif_server.c:' "$log"; then
   echo "example: as expected, the fixed library passes and the leaky one fails at read_profile_xml (onvif_server.c:20)"
-  echo "example: in onvifStartStream, in the harness and in the daemon's batch 'after 50 GetStreamUri main'"
+  echo "example: in onvifStartStream, in the harness and in the daemon's batch 'after 50 GetStreamUri main',"
+  echo "example: and in each snapshot helper process the daemon forked (make_exif_header), named by its pid"
   rm -f "$log"
 else
   echo "example: UNEXPECTED: the leaky run exited $status without naming onvifStartStream (log: $log)" >&2
@@ -56,6 +60,7 @@ leaky_fails_on() {
   if [[ $status -ne 0 ]] && grep -q "$line" "$log" \
       && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
       && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
+      && grep -q 'at make_exif_header (onvif_server.c:' "$log" \
       && ! grep -q 'INCONCLUSIVE' "$log"; then
     echo "example: on $board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
     rm -f "$log"

@@ -5,6 +5,8 @@
  *   POST /onvif/media_service  GetProfiles                 -> the stream profiles (main, sub)
  *   POST /onvif/media_service  GetStreamUri(ProfileToken)  -> starts the profile's stream with
  *                              onvifStartStream (libonvif_server), answers its rtsp:// URI, stops it
+ *   POST /onvif/media_service  GetSnapshotUri              -> a helper process it forks takes the snapshot
+ *                              with onvifTakeSnapshot (libonvif_server) into snapshot.jpg and exits
  *
  * Usage: onvif_daemon PORT. It writes the stream profiles (main.xml: multicast, sub.xml: unicast)
  * into its working directory, as the camera's firmware would have them, and prints
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_REQUEST 65536
@@ -137,6 +140,23 @@ static long read_request(int fd, char *buf, size_t size) {
     return (long) used;
 }
 
+/* GetSnapshotUri: a helper process takes the snapshot (a crash there cannot take the server down). */
+static void get_snapshot_uri(int fd) {
+    pid_t helper = fork();
+    if (helper == 0) {
+        exit(onvifTakeSnapshot("snapshot.jpg") == 0 ? 0 : 1);
+    }
+    int status = 0;
+    if (helper < 0 || waitpid(helper, &status, 0) != helper || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        respond(fd, 500, "");
+        return;
+    }
+    char body[1024];
+    snprintf(body, sizeof body, "%s<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>http://127.0.0.1/snapshot.jpg"
+             "</tt:Uri></trt:MediaUri></trt:GetSnapshotUriResponse>%s", ENVELOPE_START, ENVELOPE_END);
+    respond(fd, 200, body);
+}
+
 static void serve(int fd, char *buf) {
     long n = read_request(fd, buf, MAX_REQUEST);
     if (n <= 0) {
@@ -148,6 +168,8 @@ static void serve(int fd, char *buf) {
         get_profiles(fd);
     } else if (strstr(buf, "GetStreamUri") != NULL) {
         get_stream_uri(fd, buf);
+    } else if (strstr(buf, "GetSnapshotUri") != NULL) {
+        get_snapshot_uri(fd);
     } else {
         respond(fd, 400, "");
     }

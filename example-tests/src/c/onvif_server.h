@@ -14,4 +14,7 @@ int onvifStartStream(const char *profile_path, struct onvif_stream *stream);
 /* Stops a started stream. */
 void onvifStopStream(struct onvif_stream *stream);
 
+/* Takes a snapshot of the stream into a file (the daemon runs it in a helper process). 0 on success. */
+int onvifTakeSnapshot(const char *path);
+
 #endif

@@ -81,6 +81,41 @@ static void closes_stdio(int argc, char **argv) {
     fclose(stdin);
 }
 
+/*
+ * Looks for the kit's token where code under test could find it (its environment as the kernel keeps
+ * it, and the file a variable there names), prints a forged clean reply with whatever it found, and
+ * leaks 100 bytes.
+ */
+static void steals_token(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    char env[65536];
+    char token[128] = "";
+    FILE *f = fopen("/proc/self/environ", "r");
+    size_t n = f != NULL ? fread(env, 1, sizeof env - 1, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    env[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1) {
+        if (strncmp(env + i, "LEAKGATE_KIT_TOKEN=", 19) == 0) {
+            snprintf(token, sizeof token, "%s", env + i + 19);
+        } else if (strncmp(env + i, "LEAKGATE_KIT_TOKEN_FILE=", 24) == 0) {
+            FILE *t = fopen(env + i + 24, "r");
+            if (t != NULL) {
+                size_t got = fread(token, 1, sizeof token - 1, t);
+                token[got] = '\0';
+                fclose(t);
+            }
+        }
+    }
+    printf("@%s ok steals_token 1 lost=0 possibly=0 reachable=0 heap=0\n", token);
+    fflush(stdout);
+    char *lost = malloc(100);
+    memset(lost, 1, 100);
+}
+
 LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(blocks), LEAKGATE_SCENARIO(forges), LEAKGATE_SCENARIO(leaks_tree),
                    LEAKGATE_SCENARIO(binary), LEAKGATE_SCENARIO(slow), LEAKGATE_SCENARIO(init),
-                   LEAKGATE_SCENARIO(teardown), LEAKGATE_SCENARIO(closes_stdio))
+                   LEAKGATE_SCENARIO(teardown), LEAKGATE_SCENARIO(closes_stdio),
+                   LEAKGATE_SCENARIO(steals_token))

@@ -32,9 +32,11 @@
  * check; leakgate still calls a run it had to stop inconclusive.
  *
  * The code under test shares stdout with the protocol, so it could print a line that looks like a
- * reply. When leakgate starts the harness it passes a token in LEAKGATE_KIT_TOKEN; the kit reads it,
- * removes it from the environment, and writes "@TOKEN " before every protocol line: only those lines
- * are replies. Without the variable (run by hand) the lines carry no token.
+ * reply. When leakgate starts the harness it writes a token for the run into a file of the run's
+ * and names the file in LEAKGATE_KIT_TOKEN_FILE; the kit reads it before any scenario runs, removes
+ * the file and the variable, and writes "@TOKEN " before every protocol line: only those lines are
+ * replies. (LEAKGATE_KIT_TOKEN, the token itself, is taken too, for runs by hand.) Without either
+ * the lines carry no token.
  *
  * Under valgrind each scenario is bracketed by memcheck client requests: a leak check before it, an
  * "added" leak check after it (VALGRIND_DO_ADDED_LEAK_CHECK) whose loss records land in the report
@@ -54,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <malloc.h>
 #include <valgrind/memcheck.h>
@@ -104,13 +107,44 @@ static FILE *leakgate_private_copy(int fd, const char *mode, FILE *fallback) {
 /* "@TOKEN " before each protocol line, or "" when leakgate gave no token. */
 static char leakgate_reply_prefix[80];
 
-static void leakgate_take_token(void) {
-    const char *token = getenv("LEAKGATE_KIT_TOKEN");
-    leakgate_reply_prefix[0] = '\0';
-    if (token != NULL && *token != '\0' && strlen(token) < sizeof leakgate_reply_prefix - 3) {
-        snprintf(leakgate_reply_prefix, sizeof leakgate_reply_prefix, "@%s ", token);
+/*
+ * Reads a secret once from the file a variable names, removes the file and the variable: code that
+ * runs after it cannot read the secret back, neither from the file nor from /proc/self/environ
+ * (which keeps a variable's first value whatever unsetenv does). Returns the length read, 0 if none.
+ */
+static size_t leakgate_read_secret(const char *variable, char *out, size_t size) {
+    const char *path = getenv(variable);
+    size_t n = 0;
+    out[0] = '\0';
+    if (path != NULL && *path != '\0') {
+        FILE *f = fopen(path, "r");
+        if (f != NULL) {
+            n = fread(out, 1, size - 1, f);
+            fclose(f);
+            out[n] = '\0';
+            while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r')) {
+                out[--n] = '\0';
+            }
+        }
+        unlink(path);
     }
-    unsetenv("LEAKGATE_KIT_TOKEN"); /* the code under test cannot read it back */
+    unsetenv(variable);
+    return n;
+}
+
+static void leakgate_take_token(void) {
+    char token[72];
+    leakgate_reply_prefix[0] = '\0';
+    /* from leakgate: a file it wrote for this run alone; run by hand: the variable itself */
+    if (leakgate_read_secret("LEAKGATE_KIT_TOKEN_FILE", token, sizeof token) > 0) {
+        snprintf(leakgate_reply_prefix, sizeof leakgate_reply_prefix, "@%s ", token);
+    } else {
+        const char *plain = getenv("LEAKGATE_KIT_TOKEN");
+        if (plain != NULL && *plain != '\0' && strlen(plain) < sizeof leakgate_reply_prefix - 3) {
+            snprintf(leakgate_reply_prefix, sizeof leakgate_reply_prefix, "@%s ", plain);
+        }
+    }
+    unsetenv("LEAKGATE_KIT_TOKEN");
 }
 
 static const struct leakgate_scenario *leakgate_find(const struct leakgate_scenario *scenarios, size_t count,

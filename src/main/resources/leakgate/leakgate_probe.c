@@ -15,6 +15,10 @@
  * program that drops privileges or changes its root keeps its leak checks), and a thread of its own
  * (all signals blocked, so the program's signal handling is unchanged) waits for lines on probe.ctl:
  *
+ * Each answer starts with "@SECRET ", the run's secret, which leakgate writes into a file it names
+ * in LEAKGATE_PROBE_SECRET_FILE; the probe reads it before main runs and removes the file, so code
+ * under test that writes into probe.ans cannot pass for the probe.
+ *
  *   "check NAME"  -> writes the marker "leakgate: check NAME" into the report (VALGRIND_PRINTF), runs
  *                    an added leak check (VALGRIND_DO_ADDED_LEAK_CHECK: its loss records, with their
  *                    stacks, follow the marker in the report), counts the leaks (VALGRIND_COUNT_LEAKS)
@@ -54,7 +58,17 @@
 static int leakgate_probe_ctl_fd = -1;
 static int leakgate_probe_ans_fd = -1;
 
-static void leakgate_probe_answer(const char *text, size_t length) {
+/* "@SECRET " before each answer: leakgate takes no line without it (see leakgate_probe_start). */
+static char leakgate_probe_mark[80];
+
+static void leakgate_probe_answer(const char *body, size_t body_length) {
+    char line[640];
+    int n = snprintf(line, sizeof line, "%s%.*s", leakgate_probe_mark, (int) body_length, body);
+    if (n < 0) {
+        return;
+    }
+    const char *text = line;
+    size_t length = (size_t) n < sizeof line ? (size_t) n : sizeof line - 1;
     while (length > 0) { /* a pipe takes an answer this short whole, reader or not */
         ssize_t n = write(leakgate_probe_ans_fd, text, length);
         if (n <= 0 && errno != EINTR) {
@@ -174,6 +188,26 @@ __attribute__((constructor)) static void leakgate_probe_start(void) {
     if ((mkfifo(ans, 0600) != 0 && errno != EEXIST) || (mkfifo(ctl, 0600) != 0 && errno != EEXIST)) {
         return;
     }
+    /* the run's secret, from a file leakgate wrote for this run alone: read once, then removed */
+    const char *secret_file = getenv("LEAKGATE_PROBE_SECRET_FILE");
+    if (secret_file != NULL && *secret_file != '\0') {
+        char secret[72];
+        FILE *f = fopen(secret_file, "r");
+        size_t n = 0;
+        if (f != NULL) {
+            n = fread(secret, 1, sizeof secret - 1, f);
+            fclose(f);
+        }
+        secret[n] = '\0';
+        while (n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r')) {
+            secret[--n] = '\0';
+        }
+        unlink(secret_file);
+        if (n > 0) {
+            snprintf(leakgate_probe_mark, sizeof leakgate_probe_mark, "@%s ", secret);
+        }
+    }
+    unsetenv("LEAKGATE_PROBE_SECRET_FILE");
     leakgate_probe_ans_fd = open(ans, O_RDWR | O_CLOEXEC);
     leakgate_probe_ctl_fd = open(ctl, O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (leakgate_probe_ans_fd < 0 || leakgate_probe_ctl_fd < 0) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * port, and takes named leak checks between request batches (through leakgate's preload probe).
  * After the test the daemon is stopped with SIGTERM and the run is gated: the fixed library passes;
  * the leaky one (-Pshow-leak) fails naming the batch of GetStreamUri requests in which
- * onvifStartStream leaked, with file:line.
+ * onvifStartStream leaked, with file:line, and each snapshot helper process the daemon forked, by its
+ * pid, at make_exif_header: every process the daemon starts is judged on its own report.
  */
 @ValgrindOnBoard(harness = "target/board/current/onvif_daemon", args = "8080", ports = 8080,
                  libs = "target/board/current/libonvif_server.so", probe = "target/board/leakgate_probe.so")
@@ -74,5 +75,17 @@ class OnvifDaemonLeakTest {
         }
         post(service, "<trt:GetProfiles/>"); // a request that allocates nothing, after the batch
         assertThat(onvif.leakCheck("after 20 GetStreamUri sub")).hasLostNothing();
+    }
+
+    @Test
+    void snapshotsTakenByTheHelperProcessLoseNothing(Daemon onvif) throws Exception {
+        URI service = onvif.http(8080, "/onvif/media_service");
+        onvif.leakCheck("started");
+        for (int i = 0; i < 3; i++) {
+            // each snapshot is taken by a helper process the daemon forks; leakgate judges each on its own report
+            assertThat(post(service, "<trt:GetSnapshotUri><trt:ProfileToken>main</trt:ProfileToken>"
+                    + "</trt:GetSnapshotUri>")).contains("snapshot.jpg");
+        }
+        onvif.leakCheck("after 3 snapshots");
     }
 }

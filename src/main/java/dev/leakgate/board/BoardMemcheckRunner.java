@@ -170,7 +170,7 @@ public final class BoardMemcheckRunner {
         // valgrind; the run's name for it points there, so that it can be read while the program runs
         String line = ownerRecord(remoteRun, options.timeout()) + "ln -s " + ShellQuoting.quote(placed.xmlFilePrefix())
                 + "$$.xml " + ShellQuoting.quote(placed.xmlFile()) + " && " + placed.shellCommand();
-        write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + line + "\n");
+        write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + placed.redacted(line) + "\n");
 
         options.onStart().accept(files);
         long start = System.nanoTime();

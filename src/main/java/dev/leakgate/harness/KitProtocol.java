@@ -26,6 +26,12 @@ public final class KitProtocol {
 
     /** The environment variable that passes the token to the harness. */
     public static final String TOKEN_VARIABLE = "LEAKGATE_KIT_TOKEN";
+    /**
+     * The variable that names the file holding the run's token, which the kit reads once and removes
+     * (see {@code MemcheckCommand.Builder#secret}): how leakgate passes it, so that code under test
+     * cannot read it back from {@code /proc/self/environ}.
+     */
+    public static final String TOKEN_FILE_VARIABLE = "LEAKGATE_KIT_TOKEN_FILE";
     /** The greeting of the protocol version this leakgate speaks. */
     public static final String GREETING = "leakgate-harness 2 ready scenarios=";
     /** Characters kept of one reply. */

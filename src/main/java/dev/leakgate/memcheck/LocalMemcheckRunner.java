@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,7 +143,7 @@ public final class LocalMemcheckRunner {
                 .env(RunIdentity.OWNER_VARIABLE, RunIdentity.owner())
                 .env(MemcheckProcess.RUN_DIR_VARIABLE, files.folder().toString())
                 .build();
-        write(files.command(), placed.shellCommand() + "\n");
+        write(files.command(), placed.redacted(placed.shellCommand()) + "\n");
 
         ProcessBuilder pb = new ProcessBuilder(placed.argv())
                 .directory(Path.of(dir).toFile())
@@ -156,6 +157,7 @@ public final class LocalMemcheckRunner {
         }
 
         options.onStart().accept(files);
+        placed.secrets().forEach((variable, value) -> writeSecret(Path.of(placed.secretFile(variable)), value));
         long start = System.nanoTime();
         Process process;
         try {
@@ -292,6 +294,8 @@ public final class LocalMemcheckRunner {
                         + " the run left running: " + String.join(", ", strays));
             }
             placeOwnReport(files.xml(), Path.of(command.xmlFileOf(process.pid())));
+            // a secret the program did not take is not kept with the run's files
+            command.secrets().keySet().forEach(v -> deleteQuietly(Path.of(command.secretFile(v))));
             MemcheckReport report = parser.parse(files.xml());
             List<ProcessReport> children = ProcessReport.read(files.folder(), command.xmlFilePrefix(), process.pid(),
                     ProcessReport.pidsIn(strays), parser);
@@ -434,6 +438,25 @@ public final class LocalMemcheckRunner {
             Files.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /** Writes a secret for the program into a file only its owner can read. */
+    private static void writeSecret(Path file, String value) {
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run's secret file " + file, e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // the run's folder keeps it; nothing else depends on it
         }
     }
 

@@ -71,6 +71,7 @@ public final class MemcheckCommand {
     private final String workingDirectory;
     private final Map<String, String> programEnvironment;
     private final String runId;
+    private final Map<String, String> secrets;
 
     private MemcheckCommand(Builder b) {
         this.valgrind = b.valgrind;
@@ -86,6 +87,7 @@ public final class MemcheckCommand {
         this.workingDirectory = b.workingDirectory;
         this.programEnvironment = Map.copyOf(b.environment);
         this.runId = b.runId;
+        this.secrets = Map.copyOf(b.secrets);
     }
 
     /** A command that runs this program (a path, or a name found on PATH) under memcheck. */
@@ -164,10 +166,35 @@ public final class MemcheckCommand {
             env.put("VALGRIND_LIB", valgrindLib);
         }
         env.putAll(new java.util.TreeMap<>(programEnvironment));
+        new java.util.TreeMap<>(secrets).keySet().forEach(v -> env.put(v, secretFile(v)));
         if (runId != null) {
             env.put(RUN_ID_VARIABLE, runId);
         }
         return env;
+    }
+
+    /**
+     * The secrets the program's run gets ({@link Builder#secret}): by variable, the value its file
+     * holds. Runners write each file (mode 0600) just before the program starts; the program reads
+     * it and removes it.
+     */
+    public Map<String, String> secrets() {
+        return secrets;
+    }
+
+    /** A line with each secret's value replaced by {@code (secret)}: what the run's files may keep. */
+    public String redacted(String line) {
+        String out = line;
+        for (String value : secrets.values()) {
+            out = out.replace(value, "(secret)");
+        }
+        return out;
+    }
+
+    /** Where the secret for this variable is written: beside the XML file, in the run's folder. */
+    public String secretFile(String variable) {
+        int slash = xmlFile.lastIndexOf('/');
+        return (slash < 0 ? "" : xmlFile.substring(0, slash + 1)) + ".secret-" + variable;
     }
 
     /** The run's identity (see {@link Builder#runId}), or null when it has none. */
@@ -181,7 +208,12 @@ public final class MemcheckCommand {
      * becomes valgrind's and a signal to it reaches the program. Every word is quoted.
      */
     public String shellCommand() {
-        return ShellQuoting.execLine(workingDirectory, environment(), argv());
+        StringBuilder secretFiles = new StringBuilder();
+        // printf is a shell builtin: the value is in no program's command line; the subshell's umask keeps
+        // the file the owner's alone
+        new java.util.TreeMap<>(secrets).forEach((v, value) -> secretFiles.append("(umask 077 && printf '%s' ")
+                .append(ShellQuoting.quote(value)).append(" > ").append(ShellQuoting.quote(secretFile(v))).append(") && "));
+        return secretFiles + ShellQuoting.execLine(workingDirectory, environment(), argv());
     }
 
     public String valgrind() {
@@ -224,12 +256,13 @@ public final class MemcheckCommand {
         b.workingDirectory = workingDirectory;
         b.environment.putAll(programEnvironment);
         b.runId = runId;
+        b.secrets.putAll(secrets);
         return b;
     }
 
     @Override
     public String toString() {
-        return shellCommand();
+        return redacted(shellCommand());
     }
 
     /** Builds a {@link MemcheckCommand}; checks each setting as it is given. */
@@ -247,6 +280,7 @@ public final class MemcheckCommand {
         private String workingDirectory;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private String runId;
+        private final Map<String, String> secrets = new LinkedHashMap<>();
 
         private Builder(String program) {
             this.program = requireText(program, "program");
@@ -375,6 +409,22 @@ public final class MemcheckCommand {
                 throw new IllegalArgumentException("A run id is 8 to 64 letters, digits or '-', but was '" + id + "'");
             }
             this.runId = id;
+            return this;
+        }
+
+        /**
+         * A secret for the program that it can read once and nobody after it: the runner writes
+         * {@code value} (letters and digits) to a file of the run's (mode 0600) just before the
+         * program starts, and the variable names that file; the program (leakgate's kit, its probe)
+         * reads it and removes it. Unlike a value in the environment, which stays readable in
+         * {@code /proc/PID/environ} after {@code unsetenv}, code that runs later cannot read it back.
+         */
+        public Builder secret(String variable, String value) {
+            ShellQuoting.requireEnvName(variable);
+            if (value == null || !value.matches("[A-Za-z0-9]{8,128}")) {
+                throw new IllegalArgumentException("A secret is 8 to 128 letters and digits");
+            }
+            secrets.put(variable, value);
             return this;
         }
 

@@ -137,6 +137,11 @@ public final class Session implements AutoCloseable {
     private final MemcheckProcess process;
     private final Options options;
     private final String token;
+    /** What the probe puts before each answer ({@code @SECRET }): a line without it is not the probe's. */
+    private final String probeSecret;
+
+    /** The variable that names the file of the probe's secret for its answers (see leakgate_probe.c). */
+    public static final String PROBE_SECRET_FILE_VARIABLE = "LEAKGATE_PROBE_SECRET_FILE";
     private final KitProtocol.Follower replies;
     private final long startNanos;
     private final Map<Integer, InetSocketAddress> forwarded = new LinkedHashMap<>();
@@ -152,10 +157,11 @@ public final class Session implements AutoCloseable {
     private SessionReport report;
     private volatile String doing = "";
 
-    private Session(MemcheckProcess process, Options options, String token) {
+    private Session(MemcheckProcess process, Options options, String token, String probeSecret) {
         this.process = process;
         this.options = options;
         this.token = token;
+        this.probeSecret = probeSecret;
         this.replies = new KitProtocol.Follower(process.files().stdout(), token);
         this.startNanos = System.nanoTime();
         this.watchdog = new Thread(this::watch, "leakgate-session-timeout " + options.name());
@@ -178,19 +184,21 @@ public final class Session implements AutoCloseable {
             }
         }
         String token = options.kind() == Kind.KIT ? KitProtocol.newToken() : null;
+        String probeSecret = options.probe() != null ? KitProtocol.newToken() : null;
         MemcheckCommand.Builder b = command.toBuilder();
         if (token != null) {
-            b.env(KitProtocol.TOKEN_VARIABLE, token);
+            b.secret(KitProtocol.TOKEN_FILE_VARIABLE, token);
         }
         if (options.probe() != null) {
             b.env("LD_PRELOAD", options.probe());
+            b.secret(PROBE_SECRET_FILE_VARIABLE, probeSecret);
             b.suppressions(probeSuppressions(board));
         }
         LocalMemcheckRunner.Options run = LocalMemcheckRunner.Options.named(options.name())
                 .withTimeout(options.timeout()).withSampling(options.sampleInterval());
         run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
                 : run.withStdinKeptOpen();
-        return new Session(board.start(b.build(), run), options, token);
+        return new Session(board.start(b.build(), run), options, token, probeSecret);
     }
 
     /**
@@ -267,9 +275,17 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** When the port was last read from /proc: at most once a second, one short command each time. */
+    private long lastPortPoll;
+
     private boolean isReady() {
-        if (!options.ports().isEmpty() && process.listens(options.ports().get(0))) {
-            return true;
+        // once a second at most: each poll is a command on the board, and some SSH servers (Debian 12's
+        // dropbear) can drop the whole connection as one of many short channels closes
+        if (!options.ports().isEmpty() && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
+            lastPortPoll = System.nanoTime();
+            if (process.listens(options.ports().get(0))) {
+                return true;
+            }
         }
         if (options.readyLine() != null) {
             Matcher out = options.readyLine().matcher(Tails.lastLines(process.files().stdout(), 200, 64 * 1024));
@@ -425,6 +441,11 @@ public final class Session implements AutoCloseable {
         return c;
     }
 
+    /** The run's folder where the program runs (on the board for a board run). */
+    public String runFolder() {
+        return process.runFolder();
+    }
+
     /** What the program is doing, for progress lines: ", running X x100 (request 2)" or "". */
     public String status() {
         return doing;
@@ -438,6 +459,8 @@ public final class Session implements AutoCloseable {
         String out;
         try {
             out = probe("check " + name, ShellQuoting.quote("checked " + name + " ") + "*", Duration.ofSeconds(120));
+        } catch (SessionException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new SessionException("the probe did not answer the leak check '" + name + "' within 120 s ("
                     + e.getMessage() + "): the program may be stopped, or valgrind is busy" + lastOutput());
@@ -465,9 +488,20 @@ public final class Session implements AutoCloseable {
                 + " exit 0; }; read P < .pid 2>/dev/null; exec 3<>probe.ans 4<>probe.ctl;"
                 + " ( while kill -0 \"$P\" 2>/dev/null; do sleep 1; done; echo gone >&3 ) & w=$!;"
                 + " printf '%s\\n' " + ShellQuoting.quote(line) + " >&4;"
-                + " while read -r line <&3; do case \"$line\" in " + answer + "|error*|gone) echo \"$line\"; break;;"
+                + " while read -r line <&3; do case \"$line\" in *" + answer + "|*error*|gone) echo \"$line\"; break;;"
                 + " esac; done; kill $w 2>/dev/null";
-        return process.shell(script, timeout).stdout().strip();
+        String out = process.shell(script, timeout).stdout().strip();
+        if (out.equals("noprobe") || out.equals("gone") || probeSecret == null) {
+            return out;
+        }
+        // the secret is checked here, not in the script, whose command line the program could read on the board
+        String mark = "@" + probeSecret + " ";
+        if (!out.startsWith(mark)) {
+            throw new SessionException("a line in the probe's answer FIFO is not the probe's (it lacks the run's"
+                    + " secret): '" + out + "'; something in the program wrote into " + process.runFolder()
+                    + "/probe.ans, so the leak checks cannot be trusted");
+        }
+        return out.substring(mark.length());
     }
 
     private static final Pattern CHECKED = Pattern.compile(
@@ -478,9 +512,17 @@ public final class Session implements AutoCloseable {
         if (!m.find()) {
             throw new SessionException("the answer to the leak check '" + name + "' is not understood: '" + answer + "'");
         }
-        long lost = Long.parseLong(m.group(1));
-        long possibly = Long.parseLong(m.group(2));
-        long reachable = Long.parseLong(m.group(3));
+        long lost;
+        long possibly;
+        long reachable;
+        try {
+            lost = Long.parseLong(m.group(1));
+            possibly = Long.parseLong(m.group(2));
+            reachable = Long.parseLong(m.group(3));
+        } catch (NumberFormatException e) {
+            throw new SessionException("the answer to the leak check '" + name + "' holds a total no leak check can"
+                    + " give: '" + answer + "'");
+        }
         synchronized (checks) {
             CheckResult before = checks.isEmpty() ? null : checks.get(checks.size() - 1);
             long[] prior = before == null ? new long[3] : totals.get(before.name());

@@ -183,4 +183,19 @@ class FalseGreenFaultTests {
         assertThat(Files.readString(run.files().command())).contains("LEAKGATE_RUN=" + run.command().runId());
         assertThat(verdict(run).outcome()).isEqualTo(Outcome.PASS);
     }
+
+    @Test
+    void codeUnderTestCannotReadTheKitsTokenBackSoItsForgedReplyIsNotTaken() throws Exception {
+        LocalRuns.KitRun k = kit("run steals_token 1\nquit\n", 120);
+
+        KitReplies replies = KitReplies.check(k.replies(), List.of(new KitReplies.Request("steals_token", 1)));
+
+        // the token was in a file the kit read and removed before any scenario ran, and never in the environment
+        assertThat(Files.readString(k.run().files().stdout())).contains("\n@ ok steals_token 1 lost=0");
+        assertThat(replies.problems()).isEmpty();
+        assertThat(replies.results()).singleElement().satisfies(r -> assertThat(r.lost()).isEqualTo(100));
+        assertThat(Files.readString(k.run().files().command())).contains("LEAKGATE_KIT_TOKEN_FILE=")
+                .contains("(secret)").doesNotContain(k.run().command().secrets().get("LEAKGATE_KIT_TOKEN_FILE"));
+        assertThat(k.run().files().folder().resolve(".secret-LEAKGATE_KIT_TOKEN_FILE")).doesNotExist();
+    }
 }

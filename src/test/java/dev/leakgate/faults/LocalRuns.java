@@ -46,7 +46,7 @@ final class LocalRuns {
     static KitRun kit(String script, int timeoutSeconds) {
         String token = KitProtocol.newToken();
         MemcheckRun run = RUNNER.run(MemcheckCommand.builder(TestPrograms.kitProgram("kit_faults").toString())
-                        .env(KitProtocol.TOKEN_VARIABLE, token).build(),
+                        .secret(KitProtocol.TOKEN_FILE_VARIABLE, token).build(),
                 quick("fault-kit", timeoutSeconds).withStdin(script));
         return new KitRun(run, KitProtocol.replies(run.files().stdout(), token));
     }

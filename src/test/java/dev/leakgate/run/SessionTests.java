@@ -173,6 +173,25 @@ class SessionTests {
     }
 
     @Test
+    void aForgedAnswerWrittenIntoTheProbesFifoIsRefusedNotTaken() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port),
+                Session.Options.daemon("live-forged", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+        request(address, "leak 64");
+        request(address, "forge after-leak");
+
+        assertThatThrownBy(() -> session.leakCheck("after-leak")).isInstanceOf(SessionException.class)
+                .hasMessage("a line in the probe's answer FIFO is not the probe's (it lacks the run's secret):"
+                        + " 'checked after-leak lost=0 possibly=0 reachable=0 suppressed=0'; something in the program"
+                        + " wrote into " + session.runFolder() + "/probe.ans, so the leak checks cannot be trusted");
+        SessionReport report = session.stop();
+        assertThat(new SessionGate(LeakGate.defaults(), true).judge(report, "this machine").outcome())
+                .isEqualTo(Outcome.FAIL);
+    }
+
+    @Test
     void daemonThatExitsBeforeItIsReadyIsQuotedAndItsRunKept() {
         int port = 1;
         Session session = Session.start(local, daemon(port, "exit-early"), Session.Options.daemon("early", 8099));

@@ -125,7 +125,8 @@ final class TestRun implements AutoCloseable {
      * After the body: stops the session and judges it. When the body failed, the session is still
      * stopped and its report kept and linked, and the body's failure is the one shown.
      */
-    void finish(boolean bodyFailed) {
+    void finish(Throwable bodyFailure) {
+        boolean bodyFailed = bodyFailure != null;
         if (shared != null) {
             finishShared(bodyFailed);
             return;
@@ -133,7 +134,11 @@ final class TestRun implements AutoCloseable {
         ValgrindOnBoard a = config.annotation();
         if (bodyFailed) {
             if (session != null) {
-                judge(stop()); // kept, judged and linked; the body's failure is the one shown
+                judge(stop(), bodyFailure); // kept, judged and linked; the body's failure is the one shown
+            } else {
+                ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(indexTitle(),
+                        bodyFailure instanceof AssertionError ? "FAIL" : "ERROR", firstLine(String.valueOf(
+                        bodyFailure.getMessage())), null));
             }
             return;
         }
@@ -144,7 +149,7 @@ final class TestRun implements AutoCloseable {
         }
         List<String> failures = new ArrayList<>();
         if (session != null) {
-            String failure = judge(stop());
+            String failure = judge(stop(), null);
             if (failure != null) {
                 failures.add(failure);
             }
@@ -258,8 +263,16 @@ final class TestRun implements AutoCloseable {
         }
     }
 
-    /** The failure message, or null when the session passed. */
-    private String judge(SessionReport report) {
+    private String indexTitle() {
+        return context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName();
+    }
+
+    /**
+     * The failure message, or null when the session passed. {@code bodyFailure}: what the test body
+     * threw, or null; its page and its line in the index then give the test's own outcome (FAIL for a
+     * failed assertion, ERROR for anything else) when the run itself passed its gate.
+     */
+    private String judge(SessionReport report, Throwable bodyFailure) {
         ValgrindOnBoard a = config.annotation();
         MemcheckRun run = report.run();
         LeakGate gate = config.gate();
@@ -276,13 +289,19 @@ final class TestRun implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         report.results().forEach(r -> lines.add(r.toString()));
         report.checks().forEach(c -> lines.add(c.toString()));
-        Path page = HtmlReport.writeRunPage(title(), verdict.outcome(), verdict.message(), verdict.verdict(), run.files(),
+        String label = verdict.outcome().name();
+        String message = verdict.message();
+        if (bodyFailure != null && verdict.passed()) {
+            label = bodyFailure instanceof AssertionError ? "FAIL" : "ERROR";
+            message = "the test body failed (" + bodyFailure.getClass().getSimpleName() + "): "
+                    + bodyFailure.getMessage() + "\nThe run under valgrind: " + verdict.message();
+        }
+        Path page = HtmlReport.writeRunPage(title(), label, verdict.outcome(), message, verdict.verdict(), run.files(),
                 lines);
-        Path index = ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(
-                context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
-                verdict.outcome().name(), firstLine(verdict.message()), page, verdict.verdict().notes()));
+        Path index = ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(indexTitle(), label,
+                firstLine(message), page, verdict.verdict().notes()));
         Map<String, String> entry = new LinkedHashMap<>();
-        entry.put("leakgate.verdict", verdict.outcome().name());
+        entry.put("leakgate.verdict", label);
         entry.put("leakgate.report", page.toString());
         entry.put("leakgate.xml", run.files().xml().toString());
         entry.put("leakgate.log", run.files().log().toString());

@@ -36,7 +36,15 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     @Override
     public void beforeEach(ExtensionContext context) {
         // every attribute is checked before the board is touched
-        TestConfig config = TestConfig.of(context);
+        TestConfig config;
+        try {
+            config = TestConfig.of(context);
+        } catch (ExtensionConfigurationException e) {
+            // no run, no page: the index still lists the test, with its error
+            reportIndex(context).add(new dev.leakgate.report.HtmlReport.Entry(context.getRequiredTestClass()
+                    .getSimpleName() + " > " + context.getDisplayName(), "ERROR", firstLine(e.getMessage()), null));
+            throw e;
+        }
         context.getStore(NAMESPACE).put(TestRun.class, new Closing<>(new TestRun(context, config)));
     }
 
@@ -76,7 +84,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     public void afterEach(ExtensionContext context) {
         TestRun run = testRun(context);
         if (run != null) {
-            run.finish(context.getExecutionException().isPresent());
+            run.finish(context.getExecutionException().orElse(null));
         }
     }
 
@@ -136,10 +144,15 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         return c == null ? null : c.value();
     }
 
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
     /** The index of this test run's reports, in the root store: one page across all tests. */
     static dev.leakgate.report.ReportIndex reportIndex(ExtensionContext context) {
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(dev.leakgate.report.ReportIndex.class,
-                k -> new dev.leakgate.report.ReportIndex(Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
+                k -> new dev.leakgate.report.ReportIndex(Path.of(Settings.load().get(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
                         "target/leakgate")).resolve("report")), dev.leakgate.report.ReportIndex.class);
     }
 

@@ -57,10 +57,19 @@ public final class HtmlReport {
      */
     public static Path writeRunPage(String title, Outcome outcome, String message, Verdict verdict, RunFiles files,
                                     List<String> scenarioLines) {
+        return writeRunPage(title, outcome.name(), outcome, message, verdict, files, scenarioLines);
+    }
+
+    /**
+     * As {@link #writeRunPage(String, Outcome, String, Verdict, RunFiles, List)}, with the test's own
+     * outcome as its label ({@code ERROR}: the test body failed though the run passed its gate).
+     */
+    public static Path writeRunPage(String title, String label, Outcome outcome, String message, Verdict verdict,
+                                    RunFiles files, List<String> scenarioLines) {
         StringBuilder h = new StringBuilder();
         head(h, title);
-        h.append("<h1><span class=\"badge ").append(outcome.name().toLowerCase(Locale.ROOT)).append("\">")
-                .append(outcome.name()).append("</span> ").append(esc(title)).append("</h1>\n");
+        h.append("<h1><span class=\"badge ").append(esc(label.toLowerCase(Locale.ROOT))).append("\">")
+                .append(esc(label)).append("</span> ").append(esc(title)).append("</h1>\n");
         // an inconclusive run's reasons are the whole story: all of them, wrapped, never cut
         h.append("<pre class=\"verdict\">").append(esc(outcome == Outcome.INCONCLUSIVE ? message
                 : firstLines(message, 12))).append("</pre>\n");
@@ -114,15 +123,21 @@ public final class HtmlReport {
         h.append("</p>\n<table class=\"index\">\n<tr><th>verdict</th><th>test</th><th>earlier runs</th>"
                 + "<th>summary</th></tr>\n");
         for (Entry e : entries) {
-            String link = dir.toAbsolutePath().relativize(e.page().toAbsolutePath()).toString();
+            // a test that errored before it ran (a configuration error) has no page of its own
+            String link = e.page() == null ? null : dir.toAbsolutePath().relativize(e.page().toAbsolutePath()).toString();
             List<String> before = history.getOrDefault(e.title(), List.of());
             h.append("<tr><td><span class=\"badge ").append(e.outcome().toLowerCase(Locale.ROOT)).append("\">")
                     .append(esc(e.outcome())).append("</span>");
             if (!before.isEmpty() && !before.get(before.size() - 1).equals(e.outcome())) {
                 h.append(" <span class=\"changed\">(was ").append(esc(before.get(before.size() - 1))).append(")</span>");
             }
-            h.append("</td><td><a href=\"").append(escAttr(link)).append("\">").append(esc(e.title()))
-                    .append("</a></td><td class=\"history\">");
+            h.append("</td><td>");
+            if (link != null) {
+                h.append("<a href=\"").append(escAttr(link)).append("\">").append(esc(e.title())).append("</a>");
+            } else {
+                h.append(esc(e.title()));
+            }
+            h.append("</td><td class=\"history\">");
             for (String o : before) {
                 h.append("<span class=\"badge ").append(esc(o.toLowerCase(Locale.ROOT))).append("\">").append(esc(o))
                         .append("</span>");
@@ -188,7 +203,7 @@ public final class HtmlReport {
                 .append("<title>").append(esc(title)).append("</title>\n<style>\n")
                 .append("body{font:14px/1.4 sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:24px}")
                 .append(".badge{padding:2px 8px;border-radius:4px;color:#fff;font-weight:bold}")
-                .append(".pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#ef6c00}")
+                .append(".pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#ef6c00}.error{background:#6a1b9a}")
                 .append("pre{background:#f5f5f5;padding:8px;overflow-x:auto}pre.verdict,pre.tail{white-space:pre-wrap}")
                 .append("table{border-collapse:collapse}.kit{color:#777}.history .badge{font-size:11px;margin-right:2px}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.frames{font-family:monospace;margin:4px 0 4px 16px}")

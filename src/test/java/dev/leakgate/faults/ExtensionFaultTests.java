@@ -302,4 +302,32 @@ class ExtensionFaultTests {
                 + " folder of the program and its libraries on the board) or ${board.files} (the folder its data files"
                 + " travelled to)");
     }
+
+    @ValgrindOnBoard(board = "local", harness = DAEMON, args = "18473", ports = 18473, probe = PROBE)
+    static class CleanDaemonBodyErrsTestCase {
+        @Test
+        void bodyErrs(Daemon daemon) throws Exception {
+            dev.leakgate.testing.LineClient.request(daemon.address(18473), "ping");
+            throw new IllegalStateException("the camera's client crashed");
+        }
+    }
+
+    @Test
+    void aTestWhoseBodyErredIsRecordedAsAnErrorNotAsThePassOfItsRun() throws Exception {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(CleanDaemonBodyErrsTestCase.class), selectClass(TypoInErrorKindTestCase.class))
+                .execute();
+
+        String page = results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
+                .findFirst().orElseThrow();
+        assertThat(LocalRuns.text(Path.of(page))).contains("<span class=\"badge error\">ERROR</span>",
+                "the test body failed (IllegalStateException): the camera&#39;s client crashed", "The run under"
+                + " valgrind: leakgate: PASS");
+        // the configuration error has no run and no page, and is in the index all the same
+        String index = LocalRuns.text(Path.of("target/leakgate/report/index.html"));
+        assertThat(index).contains("2 tests: 2 ERROR")
+                .contains("CleanDaemonBodyErrsTestCase &gt; bodyErrs(Daemon)", "TypoInErrorKindTestCase &gt; ");
+    }
 }

@@ -414,7 +414,7 @@ public final class BoardMemcheckRunner {
             finished = new MemcheckRun(command, files, t, lost != null ? -1 : outcome.exitStatus(),
                     lost != null ? null : outcome.exitSignal(), Duration.ofNanos(System.nanoTime() - startNanos),
                     timeout, report, lost, files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes,
-                    stopSignal, children);
+                    stopSignal, children, null);
             return finished;
         }
 

@@ -306,6 +306,13 @@ final class TestRun implements AutoCloseable {
         entry.put("leakgate.xml", run.files().xml().toString());
         entry.put("leakgate.log", run.files().log().toString());
         context.publishReportEntry(entry);
+        if (verdict.passed() && !report.checks().isEmpty()) {
+            // a passing daemon's named checks, in one short block: what was checked, not only that it passed
+            StringBuilder block = new StringBuilder("leakgate: " + indexTitle() + ": PASS; its leak checks:");
+            report.checks().forEach(c -> block.append("\n  ").append(c));
+            System.out.println(block);
+            context.publishReportEntry("leakgate.checks", block.substring(block.indexOf("\n") + 3).replace("\n  ", "; "));
+        }
         if (verdict.passed()) {
             return null;
         }

@@ -168,7 +168,7 @@ public final class LocalMemcheckRunner {
                     + "; install valgrind (Debian: apt-get install valgrind) or set the path to it";
             return new NotStarted(new MemcheckRun(placed, files, Termination.NOT_STARTED, -1, null, elapsed(start),
                     options.timeout(), parser.parse(files.xml()), why, "", List.of(), List.of(), List.of(), null,
-                    List.of()));
+                    List.of(), null));
         }
         // the pid where a board run has it too: side commands of a live session read it
         write(files.folder().resolve(".pid"), process.pid() + "\n");
@@ -301,7 +301,7 @@ public final class LocalMemcheckRunner {
                     ProcessReport.pidsIn(strays), parser);
             return new MemcheckRun(command, files, termination, exit, null, elapsed(startNanos), timeout, report, null,
                     files.stderrTail(15), ValgrindLog.problems(files.log()),
-                    RunIdentity.problems(report, command.runId(), process.pid()), notes, stopSignal, children);
+                    RunIdentity.problems(report, command.runId(), process.pid()), notes, stopSignal, children, null);
         }
 
         @Override

@@ -26,18 +26,27 @@ import java.util.Set;
  * @param stopSignal   the signal of a planned stop ({@link Termination#STOPPED}), e.g. "TERM"; null otherwise
  * @param children     the reports of the processes the program started, each in a file of its own
  *                     (judged on their own: {@link #childProblems})
+ * @param endedAfter   what leakgate had tried before it had to end the run, when that was not the
+ *                     timeout (a daemon's planned stop that it outlived: "its planned stop, SIGTERM at
+ *                     12 s, within stopSeconds = 60 s"); null when the timeout ended it
  */
 public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination termination,
                           int exitCode, String exitSignal, Duration duration, Duration timeout,
                           MemcheckReport report, String startError, String stderrTail,
                           List<String> logProblems, List<String> runProblems, List<String> notes,
-                          String stopSignal, List<ProcessReport> children) {
+                          String stopSignal, List<ProcessReport> children, String endedAfter) {
 
     public MemcheckRun {
         logProblems = List.copyOf(logProblems);
         runProblems = List.copyOf(runProblems);
         notes = List.copyOf(notes);
         children = List.copyOf(children);
+    }
+
+    /** This run, told what leakgate had tried before it had to end it (see {@code endedAfter}). */
+    public MemcheckRun withEndedAfter(String tried) {
+        return new MemcheckRun(command, files, termination, exitCode, exitSignal, duration, timeout, report, startError,
+                stderrTail, logProblems, runProblems, notes, stopSignal, children, tried);
     }
 
     /**
@@ -98,7 +107,16 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
         if (startError != null) {
             p.add(startError);
         }
-        if (termination.endedByLeakgate()) {
+        if (termination.endedByLeakgate() && endedAfter != null) {
+            p.add("the program did not end after " + endedAfter + ": leakgate then ended it in steps (it "
+                    + termination.description().replaceFirst("^hit the timeout(, | and )", "")
+                    + "), after " + duration.toSeconds() + " s in all"
+                    + (termination == Termination.KILLED ? ", so valgrind could not write its leak check" : "")
+                    + "; what it would have done after the cut is not in the report. A daemon must end on its stop"
+                    + " signal (its handler returns from main, or exit() runs), and valgrind's leak check takes"
+                    + " time under emulation: check that the daemon logs the signal and ends, raise stopSeconds,"
+                    + " or stop it with the command it is meant to be stopped with (stopCommand)");
+        } else if (termination.endedByLeakgate()) {
             p.add("the program did not end by itself: leakgate ended it at the timeout after "
                     + timeout.toSeconds() + " s (it " + termination.description() + ")"
                     + (termination == Termination.KILLED ? ", so valgrind could not write its leak check" : "")

@@ -559,6 +559,9 @@ public final class Session implements AutoCloseable {
         String stopSignal = termination == Termination.STOPPED && options.stopCommand() == null
                 ? options.stopSignal() : null;
         MemcheckRun run = process.finish(termination, stopSignal);
+        if (overranStop != null) {
+            run = run.withEndedAfter(overranStop);
+        }
         List<String> all = KitProtocol.replies(process.files().stdout(), token);
         KitReplies kit = options.kind() == Kind.KIT ? KitReplies.check(all, List.copyOf(requests)) : null;
         report = new SessionReport(run, options.kind(), kit, List.copyOf(results), List.copyOf(checks),
@@ -567,7 +570,11 @@ public final class Session implements AutoCloseable {
         return report;
     }
 
+    /** What the planned stop tried when the daemon outlived it (for the run's words), or null. */
+    private String overranStop;
+
     private Termination plannedEnd() {
+        long stoppedAt = elapsedMillis();
         Duration left = remaining();
         switch (options.kind()) {
             case KIT -> {
@@ -590,7 +597,14 @@ public final class Session implements AutoCloseable {
                     process.signal(options.stopSignal());
                 }
                 Duration grace = options.stopGrace().compareTo(left) < 0 ? options.stopGrace() : left;
-                return process.awaitEnd(grace) ? Termination.STOPPED : steps();
+                if (process.awaitEnd(grace)) {
+                    return Termination.STOPPED;
+                }
+                overranStop = "its planned stop (" + (options.stopCommand() != null ? "the stop command"
+                        : "SIG" + options.stopSignal()) + " at " + stoppedAt / 1000 + " s) within "
+                        + (grace.equals(options.stopGrace()) ? "stopSeconds = " + grace.toSeconds() + " s"
+                        : "the " + grace.toSeconds() + " s the timeout left");
+                return steps();
             }
         }
     }

@@ -250,6 +250,12 @@ class ExtensionFaultTests {
                 .selectors(selectClass(CleanDaemonTestCase.class)).execute();
 
         results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
+        // a passing daemon says what it checked, in one entry (and one block on stdout)
+        assertThat(results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get("leakgate.checks")).filter(java.util.Objects::nonNull).toList())
+                .singleElement().asString().startsWith("leak check 'after 3 keep' at ")
+                .contains(": lost 0 bytes since the program started (definitely and indirectly)");
     }
 
     /** A program that needs its config file, named through the placeholder of the folder it travelled to. */

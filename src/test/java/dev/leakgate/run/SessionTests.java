@@ -10,6 +10,7 @@ import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
+import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.testing.TestPrograms;
 import static dev.leakgate.testing.LineClient.request;
 
@@ -292,7 +293,13 @@ class SessionTests {
 
         assertThat(report.run().termination()).isEqualTo(Termination.KILLED);
         assertThat(report.timedOut()).isTrue();
-        assertThat(LeakGate.defaults().evaluate(report.run()).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        Verdict v = LeakGate.defaults().evaluate(report.run());
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        // the limit that was hit is the stop's, not the session's timeout, and the words say so
+        assertThat(v.reasons().get(0)).startsWith("the program did not end after its planned stop (SIGTERM at ")
+                .contains(" s) within stopSeconds = 2 s: leakgate then ended it in steps (it ignored SIGTERM and was"
+                        + " killed with SIGKILL), after ")
+                .contains("raise stopSeconds").doesNotContain("at the timeout");
     }
 
     @Test

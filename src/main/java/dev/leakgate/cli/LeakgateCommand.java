@@ -12,6 +12,7 @@ import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionException;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;
 
@@ -19,12 +20,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,18 +42,21 @@ import picocli.CommandLine.Parameters;
  * extension: {@code java -jar leakgate-VERSION-cli.jar check|run|kit ...}. The verdict goes to
  * stdout; what happens on the way (the board, the deployment) to stderr.
  *
- * <p>Exit status: 0 pass, 1 fail, 2 inconclusive, 64 bad usage (with the usage text), 70 an error of
- * leakgate's own (one line on stderr; never the FAIL code, which is for leaks).
+ * <p>Exit status: 0 pass, 1 fail, 2 inconclusive, 3 a client command of a daemon run failed (the run
+ * itself passed its gate), 64 bad usage (with the usage text), 70 an error of leakgate's own (one
+ * line on stderr; never the FAIL code, which is for leaks).
  */
 @Command(name = "leakgate", mixinStandardHelpOptions = true, versionProvider = LeakgateCommand.Version.class,
         subcommands = {LeakgateCommand.Check.class, LeakgateCommand.Run.class, LeakgateCommand.Kit.class},
         description = "Leak-gated runs of C/C++ programs under valgrind memcheck, on this machine or a board.",
-        footer = {"", "Exit status: 0 pass, 1 fail, 2 inconclusive, 64 bad usage, 70 internal error."})
+        footer = {"", "Exit status: 0 pass, 1 fail, 2 inconclusive, 3 a daemon's client command failed, 64 bad usage,"
+                + " 70 internal error."})
 public final class LeakgateCommand implements Runnable {
 
     static final int PASS = 0;
     static final int FAIL = 1;
     static final int INCONCLUSIVE = 2;
+    static final int CLIENT_FAILED = 3;
     static final int USAGE = 64;
     static final int INTERNAL = 70;
 
@@ -170,7 +180,12 @@ public final class LeakgateCommand implements Runnable {
                 "The board: --board, else leakgate.board (system property, LEAKGATE_BOARD, leakgate.properties),"
                     + " else this machine. Files go to a board with their libraries and suppressions; a program"
                     + " built with leakgate_harness.h runs the --scenario requests, any other program runs once"
-                    + " with its arguments and --stdin."})
+                    + " with its arguments and --stdin.",
+                "A daemon (--port or --ready-line): started under valgrind, ready when its first port listens or"
+                    + " a line of its output matches; each --client command then runs on this machine while it"
+                    + " serves, in order, with LEAKGATE_HOST and LEAKGATE_PORT_<board port> (the forwarded local"
+                    + " port) in its environment, followed by a leak check named after it when --probe is given;"
+                    + " then the daemon is stopped (--stop-signal, or --stop-command) and the run is gated."})
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -207,6 +222,38 @@ public final class LeakgateCommand implements Runnable {
         @Option(names = "--name", paramLabel = "NAME", description = "the run's name (default: the program's)")
         String name;
 
+        @Option(names = "--port", paramLabel = "PORT", description = "a daemon's TCP port on the board (forwarded"
+                + " to this machine); the first must listen before the clients run. Makes the program a daemon")
+        List<Integer> ports = new ArrayList<>();
+
+        @Option(names = "--ready-line", paramLabel = "REGEX", description = "a daemon is ready when a line of its"
+                + " output matches. Makes the program a daemon")
+        String readyLine;
+
+        @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "time a daemon has to become ready"
+                + " (default 60)")
+        long readyTimeout = 60;
+
+        @Option(names = "--probe", paramLabel = "FILE", description = "leakgate_probe.so built for the board's CPU:"
+                + " a named leak check after each client")
+        Path probe;
+
+        @Option(names = "--client", paramLabel = "COMMAND", description = "a shell command run on this machine while"
+                + " the daemon serves (in order)")
+        List<String> clients = new ArrayList<>();
+
+        @Option(names = "--stop-signal", paramLabel = "SIGNAL", description = "the signal that stops the daemon"
+                + " (default TERM)")
+        String stopSignal = "TERM";
+
+        @Option(names = "--stop-command", paramLabel = "COMMAND", description = "a shell command on the board that"
+                + " stops the daemon instead ($LEAKGATE_PID is its pid)")
+        String stopCommand;
+
+        @Option(names = "--stop-timeout", paramLabel = "SECONDS", description = "time the daemon has to end after"
+                + " its stop (default 60)")
+        long stopTimeout = 60;
+
         @Parameters(paramLabel = "PROGRAM", arity = "0..*", description = "the program and its arguments (after --)")
         List<String> command = new ArrayList<>();
 
@@ -230,6 +277,37 @@ public final class LeakgateCommand implements Runnable {
             if (!scenarios.isEmpty() && stdin != null) {
                 throw new UsageException("--stdin is for a program without the kit; a kit harness takes --scenario");
             }
+            boolean daemon = !ports.isEmpty() || readyLine != null;
+            if (!daemon && (!clients.isEmpty() || probe != null || stopCommand != null)) {
+                throw new UsageException("--client, --probe and --stop-command are for a daemon: name its --port (or"
+                        + " --ready-line)");
+            }
+            if (daemon && (!scenarios.isEmpty() || stdin != null)) {
+                throw new UsageException("a daemon (--port, --ready-line) is driven by --client commands, not by"
+                        + " --scenario or --stdin");
+            }
+            for (int port : ports) {
+                if (port < 1 || port > 65535) {
+                    throw new UsageException("--port " + port + " is not a TCP port (1 to 65535)");
+                }
+            }
+            if (!stopSignal.matches("[A-Z][A-Z0-9]*") || stopSignal.startsWith("SIG")) {
+                throw new UsageException("--stop-signal " + stopSignal + " is not a signal name: use TERM, INT, HUP,"
+                        + " USR1 (no SIG)");
+            }
+            if (readyTimeout < 1 || stopTimeout < 1) {
+                throw new UsageException("--ready-timeout and --stop-timeout must be at least 1 second");
+            }
+            if (probe != null && !Files.isRegularFile(probe)) {
+                throw new UsageException("--probe '" + probe + "' does not exist or is not a file");
+            }
+            Pattern ready;
+            try {
+                ready = readyLine == null ? null : Pattern.compile(readyLine);
+            } catch (PatternSyntaxException e) {
+                throw new UsageException("--ready-line '" + readyLine + "' is not a regular expression: "
+                        + e.getDescription());
+            }
             LeakGate gate = this.gate.gate();
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
@@ -239,17 +317,39 @@ public final class LeakgateCommand implements Runnable {
                             "option --runs-dir");
             try (Board b = Board.open(settings, "local")) {
                 err.println("leakgate: board: " + b);
-                BoardMemcheckRunner.Deployment d = b.deploy("cli-" + program.getFileName(),
-                        concat(List.of(program), libs, suppressions));
+                // preflight first: nothing is deployed for a program the board cannot run
+                List<Path> loaded = new ArrayList<>(libs);
+                if (probe != null) {
+                    loaded.add(probe);
+                }
+                b.preflight(program, loaded, b.command(program.getFileName().toString()).build());
+                List<Path> files = concat(List.of(program), libs, suppressions);
+                if (probe != null) {
+                    files.add(probe);
+                }
+                BoardMemcheckRunner.Deployment d = b.deploy("cli-" + program.getFileName(), files);
                 MemcheckCommand cmd = b.command(d.pathOf(program)).args(command.subList(1, command.size()))
                         .env("LD_LIBRARY_PATH", d.folder())
                         .suppressions(suppressions.stream().map(d::pathOf).toList()).build();
-                b.preflight(program, libs, cmd);
                 String runName = name != null ? name : program.getFileName().toString();
-                Session.Options options = scenarios.isEmpty()
-                        ? Session.Options.plain(runName, stdin == null ? new byte[0] : Files.readAllBytes(stdin))
-                        : Session.Options.kit(runName);
+                Session.Options options;
+                if (daemon) {
+                    options = Session.Options.daemon(runName, ports.stream().mapToInt(Integer::intValue).toArray())
+                            .withReadyTimeout(Duration.ofSeconds(readyTimeout))
+                            .withStop(stopSignal, stopCommand, Duration.ofSeconds(stopTimeout));
+                    if (ready != null) {
+                        options = options.withReadyLine(ready, Duration.ofSeconds(readyTimeout));
+                    }
+                    if (probe != null) {
+                        options = options.withProbe(d.pathOf(probe));
+                    }
+                } else {
+                    options = scenarios.isEmpty()
+                            ? Session.Options.plain(runName, stdin == null ? new byte[0] : Files.readAllBytes(stdin))
+                            : Session.Options.kit(runName);
+                }
                 SessionReport report;
+                String clientFailure = null;
                 try (Session session = Session.start(b, cmd, options.withTimeout(Duration.ofSeconds(timeout)))) {
                     for (String s : scenarios) {
                         int eq = s.indexOf('=');
@@ -257,14 +357,80 @@ public final class LeakgateCommand implements Runnable {
                         int times = eq < 0 ? 1 : parseTimes(s.substring(eq + 1), s);
                         err.println("leakgate: " + session.run(scenario, times));
                     }
+                    if (daemon) {
+                        clientFailure = serve(session, err);
+                    }
                     report = session.stop();
                 }
                 SessionGate.SessionVerdict v = new SessionGate(gate, gate.limits().getOrDefault(
                         LeakKind.DEFINITELY_LOST, -1L) == 0).judge(report, b.toString());
                 out.println(v.message());
-                return exitCode(v.outcome());
+                if (clientFailure != null) {
+                    out.println(clientFailure);
+                }
+                return v.outcome() != Outcome.PASS || clientFailure == null ? exitCode(v.outcome()) : CLIENT_FAILED;
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * Waits for the daemon, then runs each client on this machine with the forwarded ports in its
+         * environment, a leak check after each when the probe is there; returns why a client failed
+         * (its exit status and last output), or null. The daemon is stopped by the caller either way.
+         */
+        private String serve(Session session, PrintWriter err) {
+            try {
+                session.awaitReady();
+            } catch (SessionException e) {
+                err.println("leakgate: " + e.getMessage());
+                return null; // the run's verdict says why it ended
+            }
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("LEAKGATE_HOST", "127.0.0.1");
+            for (int port : ports) {
+                InetSocketAddress a = session.address(port);
+                env.put("LEAKGATE_PORT_" + port, String.valueOf(a.getPort()));
+            }
+            err.println("leakgate: the daemon is ready; clients get " + env);
+            for (int i = 0; i < clients.size(); i++) {
+                String client = clients.get(i);
+                String failure = runClient(client, env, err);
+                if (failure != null) {
+                    return failure;
+                }
+                if (probe != null) {
+                    String label = "after client " + (i + 1) + ": " + (client.length() > 60
+                            ? client.substring(0, 57) + "..." : client);
+                    err.println("leakgate: " + session.leakCheck(label.replace('\n', ' ')));
+                }
+            }
+            return null;
+        }
+
+        private static String runClient(String client, Map<String, String> env, PrintWriter err) {
+            err.println("leakgate: client: " + client);
+            try {
+                ProcessBuilder pb = new ProcessBuilder("sh", "-c", client).redirectErrorStream(true)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                pb.environment().putAll(env);
+                Process p = pb.start();
+                String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int status = p.waitFor();
+                output.lines().forEach(l -> err.println("  " + l));
+                if (status != 0) {
+                    List<String> lines = output.lines().toList();
+                    return "leakgate: the client command '" + client + "' failed (exit status " + status + ")"
+                            + (lines.isEmpty() ? ", with no output" : "; its output ends with:\n    "
+                            + String.join("\n    ", lines.subList(Math.max(0, lines.size() - 10), lines.size())))
+                            + "\nThe daemon was stopped and judged all the same (above).";
+                }
+                return null;
+            } catch (IOException e) {
+                return "leakgate: the client command '" + client + "' could not be started: " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "leakgate: interrupted while the client command '" + client + "' ran";
             }
         }
 

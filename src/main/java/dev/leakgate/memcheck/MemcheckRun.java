@@ -2,10 +2,8 @@ package dev.leakgate.memcheck;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * One finished run under memcheck: how it ended, its parsed report and where its raw files are.
@@ -54,7 +52,7 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
      * child ended by the planned stop's signal is judged as the program is.
      */
     public List<String> childProblems(ProcessReport child) {
-        return child.problems(command.runId(), processTree(), termination == Termination.STOPPED ? stopSignal : null,
+        return child.problems(command.runId(), termination == Termination.STOPPED ? stopSignal : null,
                 skipsPrograms());
     }
 
@@ -78,14 +76,6 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
             }
         }
         return notes;
-    }
-
-    /** The pids of the run's processes: the program's and every child's that wrote a report. */
-    private Set<Long> processTree() {
-        Set<Long> pids = new HashSet<>();
-        pids.add(report.pid());
-        children.forEach(c -> pids.add(c.pid()));
-        return pids;
     }
 
     private boolean skipsPrograms() {

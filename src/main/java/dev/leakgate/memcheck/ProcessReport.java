@@ -47,24 +47,25 @@ public record ProcessReport(long pid, MemcheckReport report, boolean endedByLeak
 
     /**
      * Why this process's report cannot be judged, in words that name it; empty when it can. A report
-     * must be whole, carry the run's id and its own pid, and come from a process of the run's tree
-     * ({@code tree}: the pids of the program and of every process that wrote a report). A process
-     * ended by the planned stop's signal is judged as the program is.
+     * must be whole and carry the run's id and its own pid (its file's). Its parent is not required to
+     * be in the run's tree: a process whose parent had ended before valgrind started it (a daemon that
+     * double-forks, then execs) is reparented, to pid 1 or a subreaper. A process ended by the planned
+     * stop's signal is judged as the program is.
      *
      * @param skipsPrograms whether the run names programs valgrind does not follow
      *                      ({@code --trace-children-skip}): then a process that wrote only its
      *                      preamble most likely became one of them, and is named in a note instead
      */
-    List<String> problems(String runId, Set<Long> tree, String plannedSignal, boolean skipsPrograms) {
+    List<String> problems(String runId, String plannedSignal, boolean skipsPrograms) {
         List<String> p = new ArrayList<>();
         String who = describe();
         String expected = runId == null ? null : MemcheckCommand.RUN_ID_COMMENT + runId;
         if (report.protocolVersion() > 0 && ((expected != null && !expected.equals(report.userComment()))
-                || report.pid() != pid || !tree.contains(report.ppid()))) {
+                || report.pid() != pid)) {
             p.add(report.source() + " is not provably the report of a process this run started: it carries "
                     + (report.userComment() == null ? "no run id" : "the run id '" + report.userComment() + "'")
-                    + ", pid " + report.pid() + " and parent " + report.ppid() + "; another run wrote into the same"
-                    + " folder, or the file was replaced. Never share a run folder between runs");
+                    + " and pid " + report.pid() + " in a file named for pid " + pid + "; another run wrote into the"
+                    + " same folder, or the file was replaced. Never share a run folder between runs");
             return p;
         }
         if (endedByLeakgate) {

@@ -57,6 +57,56 @@ class LeakgateCommandTests {
                 + " limit 0)\nleakgate: FAIL: definitely lost: 300 bytes in 1 blocks");
     }
 
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A client that sends one line to the daemon's forwarded port (bash's /dev/tcp) and prints the answer. */
+    private static String send(int port, String line) {
+        return "bash -c 'exec 3<>/dev/tcp/$LEAKGATE_HOST/$LEAKGATE_PORT_" + port + "; printf \"" + line
+                + "\" >&3; cat <&3'";
+    }
+
+    @Test
+    void runServesADaemonToClientCommandsWithALeakCheckAfterEachAndGatesIt(@TempDir Path runs) throws Exception {
+        int port = freePort();
+        int status = execute("run", "--runs-dir", runs.toString(), "--port", String.valueOf(port),
+                "--probe", TestPrograms.probe().toString(), "--client", send(port, "keep 10"),
+                "--client", send(port, "leak 40"), "--client", send(port, "ping"),
+                "--", TestPrograms.program("daemon").toString(), String.valueOf(port));
+
+        assertThat(status).as(out() + err()).isEqualTo(LeakgateCommand.FAIL);
+        assertThat(err()).contains("leakgate: the daemon is ready; clients get {LEAKGATE_HOST=127.0.0.1, LEAKGATE_PORT_"
+                + port + "=", "leakgate: client: " + send(port, "leak 40"), "\n  ok\n",
+                "leakgate: leak check 'after client 1: bash -c 'exec 3<>/dev/tcp/$LEAKGATE_HOST/", "...' at ");
+        assertThat(out()).contains("found 40 bytes lost since 'after client 2: ", "at serve (daemon.c:",
+                "leakgate: FAIL: definitely lost: 40 bytes in 1 blocks");
+    }
+
+    @Test
+    void aClientThatFailsIsQuotedAndTheDaemonIsStillStoppedAndJudged(@TempDir Path runs) throws Exception {
+        int port = freePort();
+        int status = execute("run", "--runs-dir", runs.toString(), "--port", String.valueOf(port),
+                "--client", "echo the camera answered 500; exit 7", "--client", send(port, "leak 40"),
+                "--", TestPrograms.program("daemon").toString(), String.valueOf(port));
+
+        assertThat(status).as(out() + err()).isEqualTo(LeakgateCommand.CLIENT_FAILED);
+        assertThat(out()).startsWith("leakgate: PASS: ").contains("leakgate: the client command 'echo the camera"
+                + " answered 500; exit 7' failed (exit status 7); its output ends with:\n    the camera answered 500\n"
+                + "The daemon was stopped and judged all the same (above).");
+        assertThat(err()).doesNotContain("leak 40");
+    }
+
+    @Test
+    void daemonOptionsWithoutADaemonAreAUsageError() {
+        assertThat(execute("run", "--client", "true", "--", TestPrograms.program("clean").toString()))
+                .isEqualTo(LeakgateCommand.USAGE);
+        assertThat(err()).startsWith("leakgate: --client, --probe and --stop-command are for a daemon: name its --port"
+                + " (or --ready-line)\nUsage: leakgate run ");
+    }
+
     @Test
     void checkGatesAnExistingReportWithLimits(@TempDir Path dir) throws Exception {
         Path xml = dir.resolve("memcheck.xml");

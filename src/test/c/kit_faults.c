@@ -115,7 +115,15 @@ static void steals_token(int argc, char **argv) {
     memset(lost, 1, 100);
 }
 
+/* Dereferences NULL: the harness dies of SIGSEGV in the middle of a request. */
+static void segfaults(int argc, char **argv) {
+    (void) argc;
+    (void) argv;
+    volatile int *nowhere = NULL;
+    *nowhere = 1;
+}
+
 LEAKGATE_SCENARIOS(LEAKGATE_SCENARIO(blocks), LEAKGATE_SCENARIO(forges), LEAKGATE_SCENARIO(leaks_tree),
                    LEAKGATE_SCENARIO(binary), LEAKGATE_SCENARIO(slow), LEAKGATE_SCENARIO(init),
                    LEAKGATE_SCENARIO(teardown), LEAKGATE_SCENARIO(closes_stdio),
-                   LEAKGATE_SCENARIO(steals_token))
+                   LEAKGATE_SCENARIO(steals_token), LEAKGATE_SCENARIO(segfaults))

@@ -404,13 +404,33 @@ public final class Session implements AutoCloseable {
                         }
                     }
                 }
-                throw new SessionException("the harness ended before it answered " + what
-                        + (timedOut() ? " (the session's timeout of " + options.timeout().toSeconds() + " s passed)"
-                        : " (it crashed, or returned from main)") + lastOutput());
+                if (timedOut()) {
+                    throw new SessionException("the harness ended before it answered " + what + " (the session's"
+                            + " timeout of " + options.timeout().toSeconds() + " s passed)" + lastOutput());
+                }
+                throw new SessionException("the harness ended before it answered " + what + whyEnded() + lastOutput());
             }
             sleep(5);
         }
     }
+
+    /**
+     * Why the program ended, from its finished run (a fatal signal and its frame, valgrind's FATAL
+     * line, a lost board): the run is finished here, once, and the test's stop returns the same.
+     */
+    private String whyEnded() {
+        try {
+            List<String> problems = stop().run().problems();
+            if (problems.isEmpty()) {
+                return " (it returned from main)";
+            }
+            return ", and the run says why: " + problems.get(0)
+                    + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more on its page)" : "");
+        } catch (RuntimeException e) {
+            return " (it crashed, or returned from main; its run could not be finished: " + e.getMessage() + ")";
+        }
+    }
+
 
     // ---- leak checks on demand -----------------------------------------------------------------
 

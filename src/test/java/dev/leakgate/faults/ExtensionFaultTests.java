@@ -336,4 +336,21 @@ class ExtensionFaultTests {
         assertThat(index).contains("2 tests: 2 ERROR")
                 .contains("CleanDaemonBodyErrsTestCase &gt; bodyErrs(Daemon)", "TypoInErrorKindTestCase &gt; ");
     }
+
+    @ValgrindOnBoard(board = "local", harness = KIT)
+    static class CrashingScenarioTestCase {
+        @Test
+        void crashes(Harness kit) {
+            kit.run("segfaults", 1);
+        }
+    }
+
+    @Test
+    void aHarnessThatDiesMidRequestSaysOfWhatAndWhereInTheMessage() {
+        String message = failure(CrashingScenarioTestCase.class);
+
+        assertThat(message).startsWith("the harness ended before it answered run segfaults 1, and the run says why:"
+                + " the program was ended by SIGSEGV (Access not within mapped region) at segfaults (kit_faults.c:")
+                .contains("its stdout ends with:");
+    }
 }

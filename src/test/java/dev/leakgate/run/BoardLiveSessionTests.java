@@ -127,6 +127,28 @@ class BoardLiveSessionTests {
     }
 
     @Test
+    void aSigtermSentByHandReachesADaemonWithTheProbeLoaded() throws Exception {
+        Session session = Session.start(board, daemon(7077), Session.Options.daemon("board-by-hand", 7077)
+                .withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+        session.awaitReady();
+        session.leakCheck("started");
+
+        // as a person on the board would: kill -TERM PID, not through leakgate or its probe
+        board.shell("kill -s TERM $(cat '" + session.runFolder() + "/.pid')", Duration.ofSeconds(20));
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!session.hasEnded() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        boolean ended = session.hasEnded();
+        SessionReport report = session.stop();
+
+        assertThat(ended).as("the daemon ended on the SIGTERM sent by hand").isTrue();
+        assertThat(report.run().termination()).isEqualTo(Termination.EXITED);
+        assertThat(report.run().report().fatalSignal()).hasValueSatisfying(f -> assertThat(f.signame())
+                .isEqualTo("SIGTERM"));
+    }
+
+    @Test
     void portThatNeverOpensOnTheBoardTimesOutQuotingTheDaemon() {
         Session session = Session.start(board, daemon(7071), Session.Options.daemon("board-wrong-port", 7072)
                 .withReadyTimeout(Duration.ofSeconds(8)));

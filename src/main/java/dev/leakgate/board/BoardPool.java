@@ -1,5 +1,6 @@
 package dev.leakgate.board;
 
+import dev.leakgate.memcheck.MemcheckProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,13 +148,38 @@ public final class BoardPool implements AutoCloseable {
         long lastSaid = waitingSince;
         while (true) {
             Slot toOpen = null;
+            Slot reused = null;
             synchronized (this) {
                 for (Slot s : slots) {
                     if (!s.busy && s.down == null && s.board != null) {
                         s.busy = true;
-                        return new Lease(s);
+                        reused = s;
+                        break;
                     }
                 }
+            }
+            if (reused != null) {
+                // a board that died since its last class (a container killed, a lab board rebooted) is retired,
+                // never leased: its next class would fail "session is down" while another board is free
+                String dead = deadOrNull(reused.board);
+                if (dead == null) {
+                    return new Lease(reused);
+                }
+                synchronized (this) {
+                    reused.down = "died during the test run: " + dead;
+                    reused.busy = false;
+                    notifyAll();
+                }
+                say.accept("leakgate: board " + reused.board + " of " + Settings.BOARDS + " stopped answering (" + dead
+                        + "); retired, the other boards go on");
+                try {
+                    reused.board.close();
+                } catch (RuntimeException e) {
+                    // it is gone already
+                }
+                continue;
+            }
+            synchronized (this) {
                 for (Slot s : slots) {
                     if (!s.busy && s.down == null && s.board == null) {
                         s.busy = true;
@@ -201,6 +227,17 @@ public final class BoardPool implements AutoCloseable {
                 say.accept("leakgate: board " + toOpen.spec + " of " + Settings.BOARDS + " is down, skipped: "
                         + e.getMessage());
             }
+        }
+    }
+
+    /** Why a board that was open no longer answers a short command, or null when it does. */
+    private static String deadOrNull(Board board) {
+        try {
+            MemcheckProcess.ShellResult r = board.shell("echo leakgate-alive", Duration.ofSeconds(20));
+            return r.stdout().contains("leakgate-alive") ? null : "'echo' answered '" + r.stdout().strip() + "'"
+                    + (r.stderr().isBlank() ? "" : ", " + r.stderr().strip());
+        } catch (RuntimeException e) {
+            return String.valueOf(e.getMessage());
         }
     }
 

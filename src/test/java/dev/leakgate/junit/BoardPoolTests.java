@@ -3,10 +3,15 @@ package dev.leakgate.junit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.leakgate.board.BoardPool;
+import dev.leakgate.board.Settings;
 import dev.leakgate.testing.TestPrograms;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.DiscoverySelector;
@@ -110,5 +115,28 @@ class BoardPoolTests {
                 .contains("leakgate.boards = 2 (system property leakgate.boards) makes copies of an emulated board, but"
                         + " the board is ssh://root@camera-7: list the boards instead, e.g."
                         + " leakgate.boards=ssh://root@camera-1,ssh://root@camera-2");
+    }
+
+    @Test
+    void aPoolBoardThatDiesBetweenClassesIsRetiredAtTheNextLeaseAndAnotherServes() throws Exception {
+        List<String> said = new CopyOnWriteArrayList<>();
+        Settings settings = Settings.of(Map.of("leakgate.boards", "2",
+                "leakgate.board", "emulated"));
+        try (BoardPool pool = BoardPool.of(settings, "emulated", said::add)) {
+            String first;
+            try (BoardPool.Lease a = pool.lease("FirstClass")) {
+                first = a.board().toString();
+            }
+            String container = first.replaceFirst(".*container ([0-9a-f]+).*", "$1");
+            Process kill = new ProcessBuilder("docker", "kill", container).redirectErrorStream(true).start();
+            assertThat(kill.waitFor()).as(new String(kill.getInputStream().readAllBytes())).isZero();
+
+            try (BoardPool.Lease b = pool.lease("SecondClass")) {
+                assertThat(b.board().toString()).isNotEqualTo(first).startsWith("emulated aarch64 board (container ");
+                assertThat(b.board().shell("echo ok", Duration.ofSeconds(30)).stdout()).contains("ok");
+            }
+            assertThat(said).anySatisfy(l -> assertThat(l).startsWith("leakgate: board " + first + " of leakgate.boards"
+                    + " stopped answering (").endsWith("); retired, the other boards go on"));
+        }
     }
 }

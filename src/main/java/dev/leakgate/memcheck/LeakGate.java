@@ -182,8 +182,17 @@ public final class LeakGate {
         if (known != null) {
             known.overBudget().forEach((entry, records) -> violations.add(new Violation.KnownLeakOverBudget(entry,
                     records.stream().mapToLong(LeakRecord::directBytes).sum(), records)));
-            known.accepted().forEach((entry, records) -> notes.add("known leak accepted: " + entry + " ("
-                    + records.stream().mapToLong(LeakRecord::directBytes).sum() + " bytes now)"));
+            known.accepted().forEach((entry, records) -> {
+                notes.add("known leak accepted: " + entry + " ("
+                        + records.stream().mapToLong(LeakRecord::directBytes).sum() + " bytes now)");
+                // broad when it names one function that has callers it could name (main has none)
+                if (entry.functions().size() == 1
+                        && records.stream().anyMatch(r -> KnownLeaks.fingerprint(r).size() > 1)) {
+                    notes.add("the known leak line '" + entry + "' names one function only, so it accepts its leaks"
+                            + " from any caller, new ones too: name the caller as well ('"
+                            + entry.functions().get(0) + " < CALLER') to accept only the one you know");
+                }
+            });
             known.stale().forEach(entry -> notes.add("stale known leak (matches nothing; remove it from "
                     + knownLeaks.file() + "): " + entry));
         }

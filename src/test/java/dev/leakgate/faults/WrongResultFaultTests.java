@@ -168,4 +168,22 @@ class WrongResultFaultTests {
         assertThat(replies.results()).extracting(KitReplies.ScenarioResult::lost).containsExactly(0L, 0L);
         assertThat(verdict(k.run()).outcome()).isEqualTo(Outcome.PASS);
     }
+
+    @Test
+    void aOneFunctionKnownLeakLineIsNamedAsBroadAndALineWithItsCallerIsNot(@TempDir Path dir) throws Exception {
+        MemcheckRun run = LocalRuns.run("leaky");
+        Path broad = java.nio.file.Files.writeString(dir.resolve("broad.txt"), "definitely_lost 200 make_buffer\n");
+        Path narrow = java.nio.file.Files.writeString(dir.resolve("narrow.txt"),
+                "definitely_lost 200 make_buffer < main\n");
+
+        Verdict wide = LeakGate.defaults().withKnownLeaks(dev.leakgate.memcheck.KnownLeaks.read(broad)).evaluate(run);
+        Verdict exact = LeakGate.defaults().withKnownLeaks(dev.leakgate.memcheck.KnownLeaks.read(narrow)).evaluate(run);
+
+        assertThat(wide.outcome()).isEqualTo(Outcome.PASS);
+        assertThat(wide.notes()).contains("the known leak line 'definitely_lost 200 make_buffer' names one function"
+                + " only, so it accepts its leaks from any caller, new ones too: name the caller as well ('make_buffer"
+                + " < CALLER') to accept only the one you know");
+        assertThat(exact.outcome()).isEqualTo(Outcome.PASS);
+        assertThat(exact.notes()).noneMatch(n -> n.contains("names one function only"));
+    }
 }

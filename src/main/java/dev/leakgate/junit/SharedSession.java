@@ -27,6 +27,10 @@ final class SharedSession implements AutoCloseable {
     private final java.util.concurrent.Semaphore turn = new java.util.concurrent.Semaphore(1, true);
     private Session current;
     private final List<SessionReport> retired = new ArrayList<>();
+    /** The process's threads after the last test's turn (at its greeting before the first), -1 unknown. */
+    private int threadsAfterLastTurn = -1;
+    /** Which test left threads running in the current process, and how many, or null. */
+    private String threadsLeftBy;
 
     SharedSession(String name) {
         this.name = name;
@@ -59,12 +63,38 @@ final class SharedSession implements AutoCloseable {
         }
         if (current == null) {
             current = start.get();
+            current.watchThreads();
+            threadsAfterLastTurn = -1;
+            threadsLeftBy = null;
         }
         return current;
     }
 
+    /**
+     * At the end of a test's turn: whether the test left more threads running than there were when its
+     * turn began (they may lose memory while a later test runs, and that test is then blamed), said in
+     * words, or null; and which earlier test did so, for a later test that lost bytes, or null.
+     */
+    synchronized String[] threadsAfterTurn(Session s, String test) {
+        int before = threadsAfterLastTurn >= 0 ? threadsAfterLastTurn : s.threadsAtStart();
+        int now = s.threads();
+        String earlier = threadsLeftBy;
+        String left = null;
+        if (before >= 0 && now > before) {
+            left = test + " left " + (now - before) + " more thread" + (now - before == 1 ? "" : "s") + " running in"
+                    + " the process the class shares (" + before + " when its turn began, " + now + " at its end)";
+            threadsLeftBy = left;
+        }
+        if (now >= 0) {
+            threadsAfterLastTurn = now;
+        }
+        return new String[] {left, earlier};
+    }
+
     /** Stops the current process and keeps its report for the class's judgement; the next request starts anew. */
     synchronized void retire() {
+        threadsAfterLastTurn = -1;
+        threadsLeftBy = null;
         if (current != null) {
             Session s = current;
             current = null;

@@ -194,6 +194,17 @@ final class TestRun implements AutoCloseable {
             }
             String where = " (in the harness process this class shares, on " + board() + "; its whole run is judged"
                     + " after the class: " + s.folder() + ")";
+            String[] threads = ended ? new String[2] : shared.threadsAfterTurn(s, indexTitle());
+            if (threads[0] != null) {
+                // not a leak of its own: said on the test, so that a later test's blame can be traced here
+                context.publishReportEntry("leakgate.threads", threads[0]);
+                System.out.println("leakgate: " + threads[0] + ": a leak such a thread makes later is counted in the"
+                        + " test that runs then");
+            }
+            if (lost.length() > 0 && threads[1] != null) {
+                lost.append("\nNote: ").append(threads[1]).append(", and a thread of it may have lost these bytes"
+                        + " while this test ran: a thread that outlives its test is blamed on the tests after it");
+            }
             dev.leakgate.memcheck.Outcome outcome = lost.length() > 0 ? dev.leakgate.memcheck.Outcome.FAIL
                     : ended ? dev.leakgate.memcheck.Outcome.INCONCLUSIVE : dev.leakgate.memcheck.Outcome.PASS;
             Map<String, String> entry = new LinkedHashMap<>();

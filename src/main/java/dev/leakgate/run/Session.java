@@ -364,12 +364,50 @@ public final class Session implements AutoCloseable {
     }
 
     private String greetingLine;
+    /** Whether to count the program's threads once it greets ({@link #watchThreads}). */
+    private volatile boolean watchThreads;
+    private volatile int threadsAtStart = -1;
 
     private String greeting() {
         if (greetingLine == null) {
             greetingLine = awaitReply(l -> l.startsWith("leakgate-harness "), "its greeting");
+            if (watchThreads) {
+                threadsAtStart = threads();
+            }
         }
         return greetingLine;
+    }
+
+    /**
+     * Counts the program's threads when it greets, before any scenario ran (see {@link #threadsAtStart}):
+     * for a process that tests share, where a thread one test starts can lose memory while another runs.
+     */
+    public void watchThreads() {
+        watchThreads = true;
+    }
+
+    /** The program's threads when it greeted, or -1 when not counted ({@link #watchThreads}). */
+    public int threadsAtStart() {
+        return threadsAtStart;
+    }
+
+    /**
+     * The program's threads now, from {@code /proc/PID/task} where it runs (shell builtins only), or
+     * -1 when it cannot tell (the program has ended). Under QEMU user mode the count includes the
+     * emulator's own threads, which do not change while it runs.
+     */
+    public int threads() {
+        if (process.hasExited()) {
+            return -1;
+        }
+        String script = "p=; read p < " + ShellQuoting.quote(process.runFolder() + "/.pid") + " 2>/dev/null;"
+                + " set -- /proc/$p/task/*; [ -n \"$p\" ] && [ -e \"$1\" ] && echo \"threads=$#\" || echo threads=-1";
+        String out = process.shell(script, Duration.ofSeconds(30)).stdout().strip();
+        try {
+            return Integer.parseInt(out.substring(out.lastIndexOf('=') + 1));
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     private List<String> scenarios() {

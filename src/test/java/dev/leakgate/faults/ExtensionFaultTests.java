@@ -353,4 +353,41 @@ class ExtensionFaultTests {
                 + " the program was ended by SIGSEGV (Access not within mapped region) at segfaults (kit_faults.c:")
                 .contains("its stdout ends with:");
     }
+
+    /** The first test starts a thread that loses 77 bytes a second later, while the second test runs. */
+    @ValgrindOnBoard(board = "local", harness = "target/test-programs/kit_shared",
+            lifecycle = ValgrindOnBoard.Lifecycle.PER_CLASS)
+    @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+    static class ThreadOutlivesItsTestTestCase {
+        @Test
+        @org.junit.jupiter.api.Order(1)
+        void startsAThread(Harness kit) {
+            kit.run("starts_thread", 1);
+        }
+
+        @Test
+        @org.junit.jupiter.api.Order(2)
+        void waits(Harness kit) {
+            kit.run("waits", 1);
+        }
+    }
+
+    @Test
+    void aThreadThatOutlivesItsTestIsNamedOnItAndOnTheTestItsLeakIsBlamedOn() {
+        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(ThreadOutlivesItsTestTestCase.class)).execute();
+
+        results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+        String left = results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get("leakgate.threads")).filter(java.util.Objects::nonNull)
+                .findFirst().orElseThrow();
+        assertThat(left).isEqualTo("ThreadOutlivesItsTestTestCase > startsAThread(Harness) left 1 more thread running"
+                + " in the process the class shares (1 when its turn began, 2 at its end)");
+        String blamed = results.testEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
+                .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
+        assertThat(blamed).contains("scenario waits (x1) lost 77 bytes while it ran", "at lose_77 (kit_shared.c:",
+                "Note: " + left + ", and a thread of it may have lost these bytes while this test ran: a thread that"
+                + " outlives its test is blamed on the tests after it");
+    }
 }

@@ -131,8 +131,10 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
                 && report.fatalSignal().get().signame().equals("SIG" + stopSignal)
                 ? report.problemsBesidesFatalSignal() : report.problems();
         if (!reportProblems.isEmpty()) {
+            // a run problem (a full disk that cut the report) explains the cut; exec is only the guess without one
             boolean execLikely = termination == Termination.EXITED && exitCode >= 0 && exitCode < 128
-                    && report.protocolVersion() > 0 && "RUNNING".equals(report.lastState()) && logProblems.isEmpty();
+                    && report.protocolVersion() > 0 && "RUNNING".equals(report.lastState()) && logProblems.isEmpty()
+                    && runProblems.isEmpty();
             if (!execLikely) {
                 p.addAll(reportProblems);
             } else {

@@ -1,5 +1,6 @@
 package dev.leakgate.cli;
 
+import dev.leakgate.board.BoardException;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
 import dev.leakgate.board.Preflight;
@@ -43,14 +44,18 @@ import picocli.CommandLine.Parameters;
  * stdout; what happens on the way (the board, the deployment) to stderr.
  *
  * <p>Exit status: 0 pass, 1 fail, 2 inconclusive, 3 a client command of a daemon run failed (the run
- * itself passed its gate), 64 bad usage (with the usage text), 70 an error of leakgate's own (one
- * line on stderr; never the FAIL code, which is for leaks).
+ * itself passed its gate), 64 bad usage (with the usage text), 65 the program did not do what its
+ * run needs (not a kit harness, a daemon never ready, a probe that did not load), 69 the board is
+ * unavailable (down, an unknown host key, the connection lost), 70 an error of leakgate's own, 78 a
+ * setting is wrong (a board name, a valgrind path, from a property or the environment); each with one
+ * line on stderr, never the FAIL code, which is for leaks.
  */
 @Command(name = "leakgate", mixinStandardHelpOptions = true, versionProvider = LeakgateCommand.Version.class,
         subcommands = {LeakgateCommand.Check.class, LeakgateCommand.Run.class, LeakgateCommand.Kit.class},
         description = "Leak-gated runs of C/C++ programs under valgrind memcheck, on this machine or a board.",
         footer = {"", "Exit status: 0 pass, 1 fail, 2 inconclusive, 3 a daemon's client command failed, 64 bad usage,"
-                + " 70 internal error."})
+                + " 65 the program did not do what its run needs (not a kit harness, a daemon never ready), 69 the"
+                + " board is unavailable (down, unknown host key), 70 internal error, 78 a setting is wrong."})
 public final class LeakgateCommand implements Runnable {
 
     static final int PASS = 0;
@@ -58,7 +63,10 @@ public final class LeakgateCommand implements Runnable {
     static final int INCONCLUSIVE = 2;
     static final int CLIENT_FAILED = 3;
     static final int USAGE = 64;
+    static final int PROGRAM = 65;
+    static final int BOARD_UNAVAILABLE = 69;
     static final int INTERNAL = 70;
+    static final int CONFIGURATION = 78;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -85,10 +93,23 @@ public final class LeakgateCommand implements Runnable {
             return USAGE;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof UsageException || e instanceof IllegalArgumentException) {
+            if (e instanceof UsageException) {
                 err.println("leakgate: " + e.getMessage());
                 commandLine.usage(err);
                 return USAGE;
+            }
+            // not a usage error: no usage text, and a status of its own
+            if (e instanceof BoardException) {
+                err.println("leakgate: the board is unavailable: " + e.getMessage());
+                return BOARD_UNAVAILABLE;
+            }
+            if (e instanceof SessionException) {
+                err.println("leakgate: " + e.getMessage());
+                return PROGRAM;
+            }
+            if (e instanceof IllegalArgumentException) {
+                err.println("leakgate: a setting is wrong: " + e.getMessage());
+                return CONFIGURATION;
             }
             // one line, not a stack trace, and never the FAIL code: this is leakgate's failure, not a leak
             err.println("leakgate: internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()
@@ -123,7 +144,11 @@ public final class LeakgateCommand implements Runnable {
         List<String> failOn = new ArrayList<>();
 
         LeakGate gate() {
-            return LeakgateCommand.gate(limits, failOn);
+            try {
+                return LeakgateCommand.gate(limits, failOn);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage()); // --limit and --fail-on are options
+            }
         }
     }
 

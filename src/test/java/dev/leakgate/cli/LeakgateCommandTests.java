@@ -159,4 +159,21 @@ class LeakgateCommandTests {
         assertThat(execute()).isEqualTo(LeakgateCommand.USAGE);
         assertThat(err()).startsWith("leakgate: no command given: use check, run or kit");
     }
+
+    @Test
+    void aBoardThatIsDownAWrongSettingAndAProgramThatIsNotAKitHarnessEachHaveTheirOwnStatusWithoutTheUsage(
+            @TempDir Path runs) {
+        assertThat(execute("run", "--board", "ssh://root@127.0.0.1:1", "--runs-dir", runs.toString(), "--",
+                TestPrograms.program("clean").toString())).isEqualTo(LeakgateCommand.BOARD_UNAVAILABLE);
+        assertThat(err()).startsWith("leakgate: the board is unavailable: ").doesNotContain("Usage:");
+
+        assertThat(execute("run", "--board", "emulated-x", "--runs-dir", runs.toString(), "--",
+                TestPrograms.program("clean").toString())).isEqualTo(LeakgateCommand.CONFIGURATION);
+        assertThat(err()).startsWith("leakgate: a setting is wrong: ").contains("emulated-x").doesNotContain("Usage:");
+
+        assertThat(execute("run", "--runs-dir", runs.toString(), "--scenario", "frees", "--",
+                TestPrograms.program("clean").toString())).isEqualTo(LeakgateCommand.PROGRAM);
+        assertThat(err()).contains("leakgate: the harness ended before it answered its greeting")
+                .doesNotContain("Usage:");
+    }
 }

@@ -59,8 +59,23 @@ final class TestRun implements AutoCloseable {
         if (shared != null) {
             shared.acquire(); // released in close(), after the test
         }
-        this.harness = new Harness(shared == null ? () -> start(Session.Kind.KIT)
-                : () -> shared.session(() -> newSession(Session.Kind.KIT, shared.name())));
+        this.harness = new Harness(shared == null ? () -> start(Session.Kind.KIT) : this::sharedTurn);
+    }
+
+    /** The class's shared process for this test's turn, with this test's progress lines, as PER_TEST has. */
+    private synchronized Session sharedTurn() {
+        Session s = shared.session(() -> newSession(Session.Kind.KIT, shared.name()));
+        if (progress == null) {
+            progress = startProgress(s);
+        }
+        return s;
+    }
+
+    private Progress startProgress(Session s) {
+        Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(
+                ValgrindOnBoardExtension.PROGRESS_SECONDS, "10")));
+        return Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
+                every, s::status, line -> context.publishReportEntry("leakgate.progress", line));
     }
 
     Harness harness() {
@@ -79,11 +94,7 @@ final class TestRun implements AutoCloseable {
             return session;
         }
         session = newSession(kind, runName());
-        Duration every = Duration.ofSeconds(Long.parseLong(config.settings().get(
-                ValgrindOnBoardExtension.PROGRESS_SECONDS, "10")));
-        Session started = session;
-        progress = Progress.start(context.getRequiredTestClass().getSimpleName() + " > " + context.getDisplayName(),
-                every, started::status, line -> context.publishReportEntry("leakgate.progress", line));
+        progress = startProgress(session);
         return session;
     }
 
@@ -168,6 +179,9 @@ final class TestRun implements AutoCloseable {
      * makes it inconclusive and is retired, so that the next test starts a new one.
      */
     private void finishShared(boolean bodyFailed) {
+        if (progress != null) {
+            progress.close(); // this test's turn is over
+        }
         Session s = harness.startedSession();
         boolean ended = s != null && s.hasEnded();
         if (ended) {

@@ -374,8 +374,20 @@ class ExtensionFaultTests {
 
     @Test
     void aThreadThatOutlivesItsTestIsNamedOnItAndOnTheTestItsLeakIsBlamedOn() {
-        EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
-                .selectors(selectClass(ThreadOutlivesItsTestTestCase.class)).execute();
+        System.setProperty("leakgate.progress.seconds", "1");
+        EngineExecutionResults results;
+        try {
+            results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(ThreadOutlivesItsTestTestCase.class))
+                    .execute();
+        } finally {
+            System.clearProperty("leakgate.progress.seconds");
+        }
+        // a test of a shared process prints progress lines as a PER_TEST one does (waits takes 3 s)
+        assertThat(results.testEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get("leakgate.progress")).filter(java.util.Objects::nonNull))
+                .anySatisfy(l -> assertThat(l).startsWith("ThreadOutlivesItsTestTestCase > waits(Harness): ")
+                        .contains("running waits x1"));
 
         results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
         String left = results.testEvents().reportingEntryPublished().list().stream()

@@ -778,7 +778,9 @@ public final class Session implements AutoCloseable {
         if (s.length() == 0) {
             s.append("; it wrote nothing");
         }
-        return s.append("\n(all of it: ").append(process.files().folder()).append(")").toString();
+        // every raw file by name, as a plain run's verdict names them (the page is written beside them)
+        return s.append("\nRaw files (kept), the report page beside them in ").append(process.files().folder())
+                .append(":\n").append(process.files().describe()).toString();
     }
 
     private static void sleep(long millis) {

@@ -168,7 +168,11 @@ public final class BoardMemcheckRunner {
                 .build();
         // valgrind writes the program's report under its pid, which is this shell's ($$) once it execs
         // valgrind; the run's name for it points there, so that it can be read while the program runs
-        String line = ownerRecord(remoteRun, options.timeout()) + "ln -s " + ShellQuoting.quote(placed.xmlFilePrefix())
+        // the file is made here and given a second name (valgrind opens it with O_TRUNC: the same file), so a
+        // program that replaces its report cannot reach what valgrind writes (see MemcheckCommand.keptXmlFile)
+        String own = ShellQuoting.quote(remoteRun + "/" + placed.xmlFilePrefix()) + "$$.xml";
+        String line = ownerRecord(remoteRun, options.timeout()) + ": > " + own + " && ln " + own + " "
+                + ShellQuoting.quote(placed.keptXmlFile()) + " && ln -s " + ShellQuoting.quote(placed.xmlFilePrefix())
                 + "$$.xml " + ShellQuoting.quote(placed.xmlFile()) + " && " + placed.shellCommand();
         write(files.command(), "# on " + board + ", in " + remoteRun + "\n" + placed.redacted(line) + "\n");
 
@@ -368,7 +372,7 @@ public final class BoardMemcheckRunner {
                     }
                     boolean complete = parser.parse(files.xml()).isComplete();
                     List<String> ended = new ArrayList<>(parseStrays(outcome.strayOutput()));
-                    ended.addAll(fetchChildren(remoteRun, command, files.folder()));
+                    ended.addAll(fetchChildren(remoteRun, command, files.folder(), runProblems));
                     Cleanup cleanup;
                     try {
                         cleanup = cleanUp(remoteRun, command.runId(), !complete);
@@ -466,12 +470,43 @@ public final class BoardMemcheckRunner {
      * program started ({@code memcheck.<pid>.xml} besides its own) into the local run folder; returns
      * the processes it ended.
      */
-    private List<String> fetchChildren(String remoteRun, MemcheckCommand command, Path localFolder) {
+    private List<String> fetchChildren(String remoteRun, MemcheckCommand command, Path localFolder,
+                                       List<String> runProblems) {
         String prefix = command.xmlFilePrefix();
+        String kept = command.keptXmlFile().substring(command.keptXmlFile().lastIndexOf('/') + 1);
         String script = "cd " + ShellQuoting.quote(remoteRun) + " && { " + endStrays(command.runId()) + "; p=; read p < .pid"
                 + " 2>/dev/null; for f in " + ShellQuoting.quote(prefix) + "*.xml; do [ -f \"$f\" ] && [ \"$f\" != "
-                + ShellQuoting.quote(prefix) + "\"$p.xml\" ] && echo \"child=$f\"; done; }";
+                + ShellQuoting.quote(prefix) + "\"$p.xml\" ] && echo \"child=$f\"; done;"
+                + " o=$(ls -i " + ShellQuoting.quote(prefix) + "\"$p.xml\" 2>/dev/null); k=$(ls -i " + ShellQuoting.quote(kept)
+                + " 2>/dev/null); echo \"own=${o%% *}\"; echo \"kept=${k%% *}\"; }";
         String out = board.run(script, Duration.ofSeconds(30)).stdout();
+        String ownInode = null;
+        String keptInode = null;
+        for (String l : out.split("\n")) {
+            if (l.startsWith("own=")) {
+                ownInode = l.substring(4).strip();
+            } else if (l.startsWith("kept=")) {
+                keptInode = l.substring(5).strip();
+            }
+        }
+        if (keptInode != null && keptInode.isEmpty()) {
+            runProblems.add("the second name leakgate gave the program's report file (" + remoteRun + "/" + kept + ")"
+                    + " was removed while the run ran, so the report cannot be proved to be the one valgrind wrote; a"
+                    + " program under test must not touch its run's files");
+        } else if (keptInode != null && !keptInode.equals(ownInode)) {
+            // judge what valgrind wrote; keep what stood in its place for a person to see
+            Map<String, Path> both = new LinkedHashMap<>();
+            both.put(remoteRun + "/" + kept, localFolder.resolve("memcheck.xml"));
+            if (ownInode != null && !ownInode.isEmpty()) {
+                both.put(remoteRun + "/" + command.xmlFile().substring(command.xmlFile().lastIndexOf('/') + 1),
+                        localFolder.resolve("memcheck.replaced.xml"));
+            }
+            board.download(both);
+            runProblems.add("the program's report file on " + board.name() + " was replaced while the run ran"
+                    + " (unlinked or renamed, and another file written in its place): the report judged is the one"
+                    + " valgrind wrote, and what stood in its place is kept as memcheck.replaced.xml; a program under"
+                    + " test must not touch its run's files");
+        }
         Map<String, Path> fetch = new LinkedHashMap<>();
         for (String l : out.split("\n")) {
             if (l.startsWith("child=") && l.substring(6).matches(Pattern.quote(prefix) + "\\d+\\.xml")) {

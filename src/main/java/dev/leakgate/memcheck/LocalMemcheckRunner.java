@@ -174,10 +174,11 @@ public final class LocalMemcheckRunner {
         write(files.folder().resolve(".pid"), process.pid() + "\n");
         // valgrind writes the program's report under its pid; the run's name for it points there
         linkOwnReport(files.xml(), Path.of(placed.xmlFileOf(process.pid())));
+        boolean kept = keepOwnReport(Path.of(placed.xmlFileOf(process.pid())), Path.of(placed.keptXmlFile()), process);
         StdinWriter stdin = options.keepStdinOpen()
                 ? StdinWriter.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
         MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(process.pid()));
-        return new LocalProcess(placed, files, process, stdin, sampler, start, options.timeout());
+        return new LocalProcess(placed, files, process, stdin, sampler, start, options.timeout(), kept);
     }
 
     /** A local program running under valgrind. */
@@ -189,9 +190,11 @@ public final class LocalMemcheckRunner {
         private final MemorySampler sampler;
         private final long startNanos;
         private final Duration timeout;
+        /** Whether the report's file got its second name (see {@link MemcheckCommand#keptXmlFile}). */
+        private final boolean kept;
 
         LocalProcess(MemcheckCommand command, RunFiles files, Process process, StdinWriter stdin,
-                     MemorySampler sampler, long startNanos, Duration timeout) {
+                     MemorySampler sampler, long startNanos, Duration timeout, boolean kept) {
             this.command = command;
             this.files = files;
             this.process = process;
@@ -199,6 +202,7 @@ public final class LocalMemcheckRunner {
             this.sampler = sampler;
             this.startNanos = startNanos;
             this.timeout = timeout;
+            this.kept = kept;
         }
 
         @Override
@@ -293,7 +297,12 @@ public final class LocalMemcheckRunner {
                 notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
                         + " the run left running: " + String.join(", ", strays));
             }
-            placeOwnReport(files.xml(), Path.of(command.xmlFileOf(process.pid())));
+            String replaced = placeOwnReport(files.xml(), Path.of(command.xmlFileOf(process.pid())),
+                    Path.of(command.keptXmlFile()), kept);
+            List<String> identity = new ArrayList<>();
+            if (replaced != null) {
+                identity.add(replaced);
+            }
             // a secret the program did not take is not kept with the run's files
             command.secrets().keySet().forEach(v -> deleteQuietly(Path.of(command.secretFile(v))));
             MemcheckReport report = parser.parse(files.xml());
@@ -301,7 +310,8 @@ public final class LocalMemcheckRunner {
                     ProcessReport.pidsIn(strays), parser);
             return new MemcheckRun(command, files, termination, exit, null, elapsed(startNanos), timeout, report, null,
                     files.stderrTail(15), ValgrindLog.problems(files.log()),
-                    RunIdentity.problems(report, command.runId(), process.pid()), notes, stopSignal, children, null);
+                    concat(identity, RunIdentity.problems(report, command.runId(), process.pid())), notes, stopSignal,
+                    children, null);
         }
 
         @Override
@@ -470,17 +480,81 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    /** Puts the program's own report at the run's name for it, in place of the link (kept as is if absent). */
-    private static void placeOwnReport(Path name, Path own) {
+    /**
+     * Gives the file valgrind opens for the program's report a second name as soon as valgrind has
+     * made it, before the program's own code runs (valgrind opens it while it starts, long before it
+     * runs the program): see {@link MemcheckCommand#keptXmlFile}.
+     */
+    private static boolean keepOwnReport(Path own, Path kept, Process process) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                Files.createLink(kept, own);
+                return true;
+            } catch (java.nio.file.NoSuchFileException e) {
+                sleepQuietly(2);
+            } catch (IOException | UnsupportedOperationException e) {
+                return false; // no hard links here: the report is read by its name, as before
+            }
+        }
+        return false;
+    }
+
+    private static void sleepQuietly(long millis) {
         try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Puts the program's own report at the run's name for it, in place of the link: the file valgrind
+     * wrote, through its kept name. Returns why the run cannot be trusted when that file was replaced
+     * or its kept name removed while the run ran, else null.
+     */
+    private static String placeOwnReport(Path name, Path own, Path kept, boolean keptMade) {
+        try {
+            if (keptMade && !Files.exists(kept, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(own, name, StandardCopyOption.REPLACE_EXISTING);
+                }
+                return "the second name leakgate gave the program's report file (" + kept + ") was removed while the"
+                        + " run ran, so the report cannot be proved to be the one valgrind wrote; a program under test"
+                        + " must not touch its run's files";
+            }
+            if (Files.exists(kept, LinkOption.NOFOLLOW_LINKS)) {
+                boolean same = Files.exists(own, LinkOption.NOFOLLOW_LINKS) && Files.readAttributes(own,
+                        java.nio.file.attribute.BasicFileAttributes.class).fileKey().equals(Files.readAttributes(kept,
+                        java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+                if (!same && Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.move(own, name.resolveSibling("memcheck.replaced.xml"), StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(kept, name, StandardCopyOption.REPLACE_EXISTING);
+                if (same) {
+                    Files.deleteIfExists(own);
+                    return null;
+                }
+                return "the program's report file " + own + " was replaced while the run ran (unlinked or renamed, and"
+                        + " another file written in its place): the report judged is the one valgrind wrote, and what"
+                        + " stood in its place is kept as memcheck.replaced.xml; a program under test must not touch"
+                        + " its run's files";
+            }
             if (Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
                 Files.move(own, name, StandardCopyOption.REPLACE_EXISTING);
             } else if (Files.isSymbolicLink(name)) {
                 Files.delete(name);
             }
+            return null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + own + " to " + name, e);
         }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The /proc lines of one memory sample of a local process; empty once it is gone. */

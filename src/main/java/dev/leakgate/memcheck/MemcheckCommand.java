@@ -130,6 +130,17 @@ public final class MemcheckCommand {
         return processFile(xmlFile, Long.toString(pid));
     }
 
+    /**
+     * A second name for the file valgrind opens for the program's own report, made by the runner as
+     * the run starts ({@code .memcheck-own.xml} beside it): a program that unlinks or renames its
+     * report and writes a forged one in its place cannot reach the file valgrind writes through this
+     * name unless it finds and removes it too, which leakgate then sees.
+     */
+    public String keptXmlFile() {
+        int slash = xmlFile.lastIndexOf('/');
+        return (slash < 0 ? "" : xmlFile.substring(0, slash + 1)) + ".memcheck-own.xml";
+    }
+
     /** The part of a process's XML file name before its pid ({@code memcheck.}), for listing them. */
     public String xmlFilePrefix() {
         String name = xmlFile.substring(xmlFile.lastIndexOf('/') + 1);

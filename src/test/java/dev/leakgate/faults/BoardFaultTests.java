@@ -170,6 +170,25 @@ class BoardFaultTests {
     }
 
     @Test
+    void aProgramThatReplacesItsReportOnTheBoardIsCaughtAndItsLeakStillShown() {
+        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("forges_report")).build(),
+                options("forges-report", 120));
+
+        Verdict v = LeakGate.defaults().evaluate(run);
+
+        assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons().get(0)).startsWith("the program's report file on the emulated aarch64 board was replaced"
+                + " while the run ran");
+        assertThat(run.report().totals().bytes(dev.leakgate.memcheck.LeakKind.DEFINITELY_LOST)).isEqualTo(100);
+        assertThat(run.files().folder().resolve("memcheck.replaced.xml")).exists();
+
+        MemcheckRun both = runner.run(MemcheckCommand.builder(deployed("forges_report")).args("kept").build(),
+                options("forges-report-kept", 120));
+        assertThat(LeakGate.defaults().evaluate(both).reasons().get(0)).startsWith("the second name leakgate gave the"
+                + " program's report file (");
+    }
+
+    @Test
     void eightMegabytesOfInputThatIsNeverReadCannotBlockTheTimeoutOnABoard() {
         long start = System.nanoTime();
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("pause").build(),

@@ -198,4 +198,32 @@ class FalseGreenFaultTests {
                 .contains("(secret)").doesNotContain(k.run().command().secrets().get("LEAKGATE_KIT_TOKEN_FILE"));
         assertThat(k.run().files().folder().resolve(".secret-LEAKGATE_KIT_TOKEN_FILE")).doesNotExist();
     }
+
+    @Test
+    void aProgramThatReplacesItsReportWithACleanOneCarryingItsRunIdIsCaughtAndItsLeakStillShown() {
+        MemcheckRun run = LocalRuns.run("forges_report");
+
+        Verdict v = verdict(run);
+
+        assertThat(run.exitStatus()).hasValue(0);
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons().get(0)).startsWith("the program's report file ").contains(" was replaced while the run"
+                + " ran (unlinked or renamed, and another file written in its place): the report judged is the one"
+                + " valgrind wrote");
+        // what valgrind wrote is what is read: the lost block is there
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(100);
+        assertThat(run.files().folder().resolve("memcheck.replaced.xml")).exists();
+    }
+
+    @Test
+    void aProgramThatAlsoRemovesTheSecondNameOfItsReportIsInconclusive() {
+        MemcheckRun run = LocalRuns.run("forges_report", "kept");
+
+        Verdict v = verdict(run);
+
+        assertThat(v.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(v.reasons().get(0)).startsWith("the second name leakgate gave the program's report file (")
+                .endsWith(") was removed while the run ran, so the report cannot be proved to be the one valgrind wrote;"
+                        + " a program under test must not touch its run's files");
+    }
 }

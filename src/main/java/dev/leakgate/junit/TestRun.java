@@ -261,8 +261,14 @@ final class TestRun implements AutoCloseable {
             String failure = failing == null ? null : failing.message();
             dev.leakgate.memcheck.Outcome outcome = failing == null ? dev.leakgate.memcheck.Outcome.PASS
                     : failing.outcome();
-            String message = failure == null ? "leakgate: PASS: nothing lost beyond what the tests' scenarios showed\n"
-                    + verdict.message() : failure;
+            long shown = report.results().stream().mapToLong(KitReplies.ScenarioResult::lost).filter(n -> n > 0).sum();
+            // the class's words never contradict its numbers: the whole run's verdict is given as what it is,
+            // the bytes the tests already failed for, not as a second verdict line under this one
+            String message = failure == null ? "leakgate: PASS: the process this class's tests shared lost nothing"
+                    + " beyond what their scenarios showed" + (shown > 0 ? " (" + shown + " bytes, definitely and"
+                    + " indirectly lost, which failed the tests whose scenarios lost them)" : "") + "\nIts whole run"
+                    + " under valgrind, for the record: " + verdict.message().replaceFirst("^leakgate: ", "")
+                    : failure;
             List<String> lines = new ArrayList<>();
             report.results().forEach(r -> lines.add(r.toString()));
             String title = classContext.getRequiredTestClass().getSimpleName() + " (the process its tests shared)";

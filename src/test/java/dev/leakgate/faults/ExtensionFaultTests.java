@@ -398,6 +398,14 @@ class ExtensionFaultTests {
                 + " in the process the class shares (1 when its turn began, 2 at its end)");
         String blamed = results.testEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
                 .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
+        // the class's page: its words agree with its numbers (the 77 bytes failed a test; the class passes)
+        String classPage = results.containerEvents().reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
+                .findFirst().orElseThrow();
+        assertThat(LocalRuns.text(Path.of(classPage))).contains("PASS</span>", "lost nothing beyond what their scenarios"
+                + " showed (77 bytes, definitely and indirectly lost, which failed the tests whose scenarios lost them)",
+                "for the record: FAIL: definitely lost: 77 bytes").doesNotContain("leakgate: FAIL");
         assertThat(blamed).contains("scenario waits (x1) lost 77 bytes while it ran", "at lose_77 (kit_shared.c:",
                 "Note: " + left + ", and a thread of it may have lost these bytes while this test ran: a thread that"
                 + " outlives its test is blamed on the tests after it");

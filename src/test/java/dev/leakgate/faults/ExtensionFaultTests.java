@@ -39,6 +39,13 @@ class ExtensionFaultTests {
         TestPrograms.program("reads_config");
     }
 
+    /** The values of one report entry key the events published, in order. */
+    private static List<String> entries(org.junit.platform.testkit.engine.Events events, String key) {
+        return events.reportingEntryPublished().list().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get(key)).filter(java.util.Objects::nonNull).toList();
+    }
+
     private static String failure(Class<?> testCase) {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(testCase)).execute();
         List<Event> failed = results.testEvents().failed().list();
@@ -92,10 +99,7 @@ class ExtensionFaultTests {
         assertThat(message).startsWith("the harness ran blocks 1 of the 3 times asked before it was stopped (the"
                 + " session's timeout of 2 s passed)");
         // the run is still stopped and kept, and its page says what it was
-        String page = results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
-                .findFirst().orElseThrow();
+        String page = entries(results.testEvents(), "leakgate.report").get(0);
         assertThat(LocalRuns.text(Path.of(page))).contains("badge inconclusive",
                 "the program did not end by itself: leakgate ended it at the timeout after 2 s");
     }
@@ -220,10 +224,7 @@ class ExtensionFaultTests {
         String message = results.testEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
                 .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
         assertThat(message).as("the body's own failure is the one shown").isEqualTo("the client under test failed");
-        String page = results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
-                .findFirst().orElseThrow();
+        String page = entries(results.testEvents(), "leakgate.report").get(0);
         assertThat(LocalRuns.text(Path.of(page))).contains("badge fail", "definitely lost: 64 bytes in 1 blocks",
                 "after one leak");
         try (java.net.Socket s = new java.net.Socket()) {
@@ -251,9 +252,7 @@ class ExtensionFaultTests {
 
         results.testEvents().assertStatistics(s -> s.started(1).succeeded(1));
         // a passing daemon says what it checked, in one entry (and one block on stdout)
-        assertThat(results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.checks")).filter(java.util.Objects::nonNull).toList())
+        assertThat(entries(results.testEvents(), "leakgate.checks"))
                 .singleElement().asString().startsWith("leak check 'after 3 keep' at ")
                 .contains(": lost 0 bytes since the program started (definitely and indirectly)");
     }
@@ -324,10 +323,7 @@ class ExtensionFaultTests {
                 .selectors(selectClass(CleanDaemonBodyErrsTestCase.class), selectClass(TypoInErrorKindTestCase.class))
                 .execute();
 
-        String page = results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
-                .findFirst().orElseThrow();
+        String page = entries(results.testEvents(), "leakgate.report").get(0);
         assertThat(LocalRuns.text(Path.of(page))).contains("<span class=\"badge error\">ERROR</span>",
                 "the test body failed (IllegalStateException): the camera&#39;s client crashed", "The run under"
                 + " valgrind: leakgate: PASS");
@@ -383,26 +379,18 @@ class ExtensionFaultTests {
             System.clearProperty("leakgate.progress.seconds");
         }
         // a test of a shared process prints progress lines as a PER_TEST one does (waits takes 3 s)
-        assertThat(results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.progress")).filter(java.util.Objects::nonNull))
+        assertThat(entries(results.testEvents(), "leakgate.progress"))
                 .anySatisfy(l -> assertThat(l).startsWith("ThreadOutlivesItsTestTestCase > waits(Harness): ")
                         .contains("running waits x1"));
 
         results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
-        String left = results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.threads")).filter(java.util.Objects::nonNull)
-                .findFirst().orElseThrow();
+        String left = entries(results.testEvents(), "leakgate.threads").get(0);
         assertThat(left).isEqualTo("ThreadOutlivesItsTestTestCase > startsAThread(Harness) left 1 more thread running"
                 + " in the process the class shares (1 when its turn began, 2 at its end)");
         String blamed = results.testEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
                 .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
         // the class's page: its words agree with its numbers (the 77 bytes failed a test; the class passes)
-        String classPage = results.containerEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get("leakgate.report")).filter(java.util.Objects::nonNull)
-                .findFirst().orElseThrow();
+        String classPage = entries(results.containerEvents(), "leakgate.report").get(0);
         assertThat(LocalRuns.text(Path.of(classPage))).contains("PASS</span>", "lost nothing beyond what their scenarios"
                 + " showed (77 bytes, definitely and indirectly lost, which failed the tests whose scenarios lost them)",
                 "for the record: FAIL: definitely lost: 77 bytes").doesNotContain("leakgate: FAIL");

@@ -8,7 +8,8 @@
  * and answers "ok\n". argv[1]: the port. argv[2], a mode: "ignore-term" (SIGTERM is ignored),
  * "exit-early" (says why on stderr and exits 3 before listening), "drop-privileges" (switches to
  * nobody, uid and gid 65534, once it listens, as daemons started as root do), "fork-workers" (each
- * connection is served by a forked worker, which exits after it).
+ * connection is served by a forked worker, which exits after it), "detach" (double-forks before it
+ * listens, as daemons that detach from their terminal do: its first process exits at once).
  * It prints "listening on PORT" when it is ready.
  */
 #include <netinet/in.h>
@@ -63,6 +64,15 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "exit-early") == 0) {
         fprintf(stderr, "daemon: cannot read /etc/daemon.conf: No such file or directory\n");
         return 3;
+    }
+    if (strcmp(mode, "detach") == 0) {
+        if (fork() > 0) {
+            return 0; /* the first process: done */
+        }
+        setsid();
+        if (fork() > 0) {
+            exit(0); /* the middle one: done too; its child is the daemon */
+        }
     }
     if (strcmp(mode, "ignore-term") == 0) {
         signal(SIGTERM, SIG_IGN);

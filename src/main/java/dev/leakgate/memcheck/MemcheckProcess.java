@@ -75,12 +75,46 @@ public interface MemcheckProcess extends AutoCloseable {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("a TCP port is 1 to 65535, but was " + port);
         }
+        String script = "p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid") + " 2>/dev/null; "
+                + listensScript(port);
+        return shell(script, Duration.ofSeconds(30)).stdout().contains("listening");
+    }
+
+    /**
+     * A shell script that prints "listening" when a TCP socket listens on the port in the network of
+     * the process whose pid {@code $p} holds (shell builtins only), else "none".
+     */
+    static String listensScript(int port) {
         String hex = String.format("%04X", port);
-        String script = "p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid") + " 2>/dev/null;"
-                + " for t in /proc/$p/net/tcp /proc/$p/net/tcp6; do [ -r \"$t\" ] || continue;"
+        return "for t in /proc/$p/net/tcp /proc/$p/net/tcp6; do [ -r \"$t\" ] || continue;"
                 + " while read -r a l r s x; do case \"$l:$s\" in *:" + hex + ":0A) echo listening; exit 0;; esac;"
                 + " done < \"$t\"; done; echo none";
-        return shell(script, Duration.ofSeconds(30)).stdout().contains("listening");
+    }
+
+    /** Whether a TCP socket listens on the port in the network of this process (see {@link #listens}). */
+    default boolean listensIn(long pid, int port) {
+        return shell("p=" + pid + "; " + listensScript(port), Duration.ofSeconds(30)).stdout().contains("listening");
+    }
+
+    /**
+     * The pids of the run's processes that are alive now, besides the one it started (found by the
+     * run's id in their environment): what is left when the program detached itself.
+     */
+    default java.util.List<Long> livingRunProcesses() {
+        String script = "for f in $(grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "="
+                + command().runId()) + " /proc/[0-9]*/environ 2>/dev/null); do q=${f#/proc/}; q=${q%%/*};"
+                + " kill -0 $q 2>/dev/null && echo \"alive=$q\"; done";
+        java.util.List<Long> pids = new java.util.ArrayList<>();
+        for (String l : shell(script, Duration.ofSeconds(30)).stdout().split("\n")) {
+            if (l.startsWith("alive=")) {
+                try {
+                    pids.add(Long.parseLong(l.substring(6).strip()));
+                } catch (NumberFormatException e) {
+                    // not a pid
+                }
+            }
+        }
+        return pids;
     }
 
     /** A local address that reaches a TCP port where the program runs (forwarded over SSH on a board). */

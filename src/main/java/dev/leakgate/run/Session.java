@@ -248,7 +248,11 @@ public final class Session implements AutoCloseable {
         }
         long deadline = System.nanoTime() + options.readyTimeout().toNanos();
         while (true) {
-            if (process.hasExited() || ended()) {
+            if (process.hasExited() && !ended() && detached.isEmpty()) {
+                // a daemon that detaches itself (forks, and its first process exits): follow what it left running
+                detached = process.livingRunProcesses();
+            }
+            if ((process.hasExited() && detached.isEmpty()) || ended()) {
                 throw new SessionException("the program ended before it was ready (" + readiness() + ")"
                         + lastOutput());
             }
@@ -263,7 +267,10 @@ public final class Session implements AutoCloseable {
             }
             sleep(200);
         }
-        if (options.probe() != null) {
+        if (!detached.isEmpty()) {
+            mark("the daemon detached itself; following pid " + detached.get(detached.size() - 1));
+        }
+        if (options.probe() != null && detached.isEmpty()) {
             MemcheckProcess.ShellResult probe = process.shell("[ -p " + ShellQuoting.quote(process.runFolder()
                     + "/probe.ctl") + " ] && echo loaded", Duration.ofSeconds(30));
             if (!probe.stdout().contains("loaded")) {
@@ -275,6 +282,13 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /**
+     * The processes a daemon that detached itself left running (its first process exited), newest
+     * last; empty while it runs in the foreground. They are its stop signal's target, and the probe,
+     * which lived in the first process, is gone with it.
+     */
+    private volatile List<Long> detached = List.of();
+
     /** When the port was last read from /proc: at most once a second, one short command each time. */
     private long lastPortPoll;
 
@@ -283,7 +297,9 @@ public final class Session implements AutoCloseable {
         // dropbear) can drop the whole connection as one of many short channels closes
         if (!options.ports().isEmpty() && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
             lastPortPoll = System.nanoTime();
-            if (process.listens(options.ports().get(0))) {
+            boolean listening = detached.isEmpty() ? process.listens(options.ports().get(0))
+                    : process.listensIn(detached.get(detached.size() - 1), options.ports().get(0));
+            if (listening) {
                 return true;
             }
         }
@@ -488,6 +504,11 @@ public final class Session implements AutoCloseable {
         if (options.kind() == Kind.KIT) {
             process.send(("check " + name + "\n").getBytes(StandardCharsets.UTF_8));
             answer = awaitReply(l -> l.startsWith("checked " + name + " "), "check " + name);
+        } else if (!detached.isEmpty()) {
+            throw new SessionException("the daemon detached itself (it forked and its first process exited), and the"
+                    + " leak check probe lived in that first process, so no leak check can be taken on demand: run the"
+                    + " daemon in the foreground (most have a flag for it: -f, -d, -n, --foreground, --no-daemon); its"
+                    + " leaks are still judged when it stops, each process on its own report");
         } else if (options.probe() != null) {
             answer = askProbe(name);
         } else {
@@ -628,6 +649,35 @@ public final class Session implements AutoCloseable {
         return report;
     }
 
+    /**
+     * The planned stop of a daemon that detached itself: its stop signal to what it left running (or
+     * its stop command), then a wait within stopSeconds for all of it to end.
+     */
+    private Termination stopDetached(long stoppedAt) {
+        if (options.stopCommand() != null) {
+            process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && LEAKGATE_PID="
+                    + detached.get(detached.size() - 1) + "; export LEAKGATE_PID; " + options.stopCommand(),
+                    Duration.ofSeconds(60));
+        } else {
+            StringBuilder pids = new StringBuilder();
+            process.livingRunProcesses().forEach(p -> pids.append(' ').append(p));
+            if (pids.length() > 0) {
+                process.shell("kill -s " + options.stopSignal() + pids, Duration.ofSeconds(20));
+            }
+        }
+        long deadline = System.nanoTime() + options.stopGrace().toNanos();
+        while (System.nanoTime() < deadline) {
+            if (process.livingRunProcesses().isEmpty()) {
+                return Termination.STOPPED;
+            }
+            sleep(500);
+        }
+        overranStop = "its planned stop (" + (options.stopCommand() != null ? "the stop command"
+                : "SIG" + options.stopSignal()) + " at " + stoppedAt / 1000 + " s, to the processes it left running"
+                + " when it detached) within stopSeconds = " + options.stopGrace().toSeconds() + " s";
+        return Termination.KILLED; // what is left is ended with the run, each named
+    }
+
     /** What the planned stop tried when the daemon outlived it (for the run's words), or null. */
     private String overranStop;
 
@@ -644,6 +694,9 @@ public final class Session implements AutoCloseable {
                 return process.awaitEnd(left) ? Termination.EXITED : steps();
             }
             default -> {
+                if (process.hasExited() && !detached.isEmpty()) {
+                    return stopDetached(stoppedAt);
+                }
                 if (process.hasExited()) {
                     process.awaitEnd(Duration.ofSeconds(10));
                     return Termination.EXITED; // it ended by itself: its report says how

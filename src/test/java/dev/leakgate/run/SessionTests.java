@@ -193,6 +193,33 @@ class SessionTests {
     }
 
     @Test
+    void aDaemonThatDetachesItselfIsFollowedStoppedAndJudgedOnTheProcessItLeftRunning() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port, "detach"),
+                Session.Options.daemon("live-detached", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+        assertThat(request(address, "leak 48")).isEqualTo("ok");
+        request(address, "ping");
+
+        assertThatThrownBy(() -> session.leakCheck("after the leak")).isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the daemon detached itself (it forked and its first process exited), and the"
+                        + " leak check probe lived in that first process")
+                .hasMessageContaining("run the daemon in the foreground");
+        SessionReport report = session.stop();
+
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.marks()).extracting(Mark::label).anyMatch(l -> l.startsWith("the daemon detached itself;"
+                + " following pid "));
+        // its first process, the middle one and the daemon: each judged on its own report
+        assertThat(report.run().children()).hasSize(2);
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).contains("definitely lost: 48 bytes in 1 blocks", "at serve (daemon.c:");
+        assertThat(dev.leakgate.memcheck.LocalProcesses.ofRun(report.run().command().runId())).isEmpty();
+    }
+
+    @Test
     void daemonThatExitsBeforeItIsReadyIsQuotedAndItsRunKept() {
         int port = 1;
         Session session = Session.start(local, daemon(port, "exit-early"), Session.Options.daemon("early", 8099));

@@ -812,8 +812,8 @@ public final class Session implements AutoCloseable {
         } catch (InterruptedException e) {
             return; // stopped in time
         }
-        if (!process.hasExited()) {
-            endOnce(this::steps);
+        if (!process.hasExited() || !detached.isEmpty()) {
+            endOnce(this::steps); // a detached daemon's processes are ended with the run, each named
         }
     }
 

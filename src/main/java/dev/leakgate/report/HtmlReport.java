@@ -217,7 +217,8 @@ public final class HtmlReport {
         for (LeakKind k : LeakKind.values()) {
             h.append("<tr><td>").append(esc(k.label())).append("</td>");
             totals.of(k).ifPresentOrElse(
-                    a -> h.append("<td>").append(a.bytes()).append("</td><td>").append(a.blocks()).append("</td>"),
+                    a -> h.append("<td>").append(String.format(Locale.ROOT, "%,d", a.bytes())).append("</td><td>")
+                            .append(String.format(Locale.ROOT, "%,d", a.blocks())).append("</td>"),
                     () -> h.append("<td colspan=\"2\">not reported</td>"));
             h.append("</tr>\n");
         }

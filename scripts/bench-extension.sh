@@ -7,11 +7,13 @@
 # accepting against a bare ssh board valgrind start of the same daemon, and the cost of one on-demand leak check;
 # and a class of 10 tests sharing one valgrind process (lifecycle = PER_CLASS): per test against the bare run
 # (goal <= 0.35x); and two classes of 3 tests run in parallel by JUnit on a pool of two emulated boards
-# against one (leakgate.boards; goal >= 1.6x; this machine has 2 cores). The last line:
-# RESULT shared_per_test_vs_bare=<ratio> pool2_vs_pool1=<ratio>.
+# against one (leakgate.boards; goal >= 1.6x; this machine has 2 cores); and a daemon test whose 3
+# requests are served by forked workers (each judged on its own report) against the same daemon serving
+# them itself. The last line: RESULT shared_per_test_vs_bare=<ratio> pool2_vs_pool1=<ratio>
+# workers3_vs_none=<ratio>. "scripts/bench-extension.sh workers" measures only the last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-board.sh >/dev/null
 mvn -B -ntp -q -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 cp="target/classes:target/test-classes:$(cat target/classpath.txt)"
-java -cp "$cp" dev.leakgate.junit.ExtensionOverheadBenchmark 2>&1 | grep -v '^SLF4J'
+java -cp "$cp" dev.leakgate.junit.ExtensionOverheadBenchmark "$@" 2>&1 | grep -v '^SLF4J'

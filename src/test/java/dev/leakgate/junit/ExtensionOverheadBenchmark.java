@@ -99,6 +99,13 @@ public final class ExtensionOverheadBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("workers")) {
+            try (EmulatedBoard emulated = EmulatedBoard.start()) {
+                double ratio = workers(emulated);
+                System.out.printf("RESULT workers3_vs_none=%.2f%n", ratio);
+            }
+            return;
+        }
         Path example = TestPrograms.onvifExample().resolve("fixed");
         Path harness = example.resolve("onvif_harness");
         Path lib = example.resolve("libonvif_server.so");
@@ -156,8 +163,9 @@ public final class ExtensionOverheadBenchmark {
             System.out.printf("two classes of 3 tests in parallel (JUnit, 2 threads; this machine has %d cores): one"
                     + " board %.2f s, a pool of two %.2f s (each started cold in the run): %.2fx the throughput%n",
                     Runtime.getRuntime().availableProcessors(), pool1, pool2, pool1 / pool2);
-            System.out.printf("RESULT shared_per_test_vs_bare=%.2f pool2_vs_pool1=%.2f%n", sharedPerTest / bareMedian,
-                    pool1 / pool2);
+            double workers = workers(emulated);
+            System.out.printf("RESULT shared_per_test_vs_bare=%.2f pool2_vs_pool1=%.2f workers3_vs_none=%.2f%n",
+                    sharedPerTest / bareMedian, pool1 / pool2, workers);
         }
     }
 
@@ -213,6 +221,52 @@ public final class ExtensionOverheadBenchmark {
                 + " %.2fx%n", bareMedian, liveMedian, liveMedian / bareMedian);
         System.out.printf("one on-demand leak check through the probe: median %.2f s of %d, %.2fx a bare daemon"
                 + " start%n", checkMedian, checks.size(), checkMedian / bareMedian);
+    }
+
+    /**
+     * A daemon test whose 3 requests are each served by a forked worker (every worker under valgrind
+     * with a report of its own, fetched and judged) against the same daemon serving them itself: the
+     * whole test (start, ready, 3 requests, stop, fetch, judge), median of 3 each, alternated. Returns
+     * the ratio.
+     */
+    private static double workers(EmulatedBoard emulated) throws Exception {
+        dev.leakgate.board.Board board = dev.leakgate.board.Board.over(emulated.board(),
+                dev.leakgate.board.Settings.of(java.util.Map.of()));
+        Path daemon = TestPrograms.aarch64Program("daemon");
+        BoardMemcheckRunner.Deployment d = board.deploy("bench-workers", List.of(daemon));
+        List<Double> none = new ArrayList<>();
+        List<Double> forked = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            none.add(daemonTest(board, d.pathOf(daemon), 8092, null));
+            forked.add(daemonTest(board, d.pathOf(daemon), 8093, "fork-workers"));
+        }
+        double n = median(none);
+        double f = median(forked);
+        System.out.printf("a daemon test of 3 requests, each served by a forked worker judged on its own report: %.2f s"
+                + " (median of 3), the same daemon serving them itself: %.2f s: %.2fx%n", f, n, f / n);
+        return f / n;
+    }
+
+    private static double daemonTest(dev.leakgate.board.Board board, String daemon, int port, String mode)
+            throws Exception {
+        long start = System.nanoTime();
+        MemcheckCommand.Builder b = board.command(daemon).args(String.valueOf(port));
+        if (mode != null) {
+            b.args(mode);
+        }
+        dev.leakgate.run.Session s = dev.leakgate.run.Session.start(board, b.build(),
+                dev.leakgate.run.Session.Options.daemon("bench-" + (mode == null ? "plain" : mode), port));
+        s.awaitReady();
+        java.net.InetSocketAddress a = s.address(port);
+        for (int r = 0; r < 3; r++) {
+            dev.leakgate.testing.LineClient.request(a, "keep 10");
+        }
+        dev.leakgate.run.SessionReport report = s.stop();
+        new dev.leakgate.run.SessionGate(dev.leakgate.memcheck.LeakGate.defaults(), true).judge(report, board.toString());
+        if (mode != null && report.run().children().size() != 3) {
+            throw new IllegalStateException("expected 3 workers' reports, got " + report.run().children().size());
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     private static double median(List<Double> values) {

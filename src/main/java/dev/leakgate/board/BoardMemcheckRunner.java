@@ -477,8 +477,9 @@ public final class BoardMemcheckRunner {
         String script = "cd " + ShellQuoting.quote(remoteRun) + " && { " + endStrays(command.runId()) + "; p=; read p < .pid"
                 + " 2>/dev/null; for f in " + ShellQuoting.quote(prefix) + "*.xml; do [ -f \"$f\" ] && [ \"$f\" != "
                 + ShellQuoting.quote(prefix) + "\"$p.xml\" ] && echo \"child=$f\"; done;"
-                + " o=$(ls -i " + ShellQuoting.quote(prefix) + "\"$p.xml\" 2>/dev/null); k=$(ls -i " + ShellQuoting.quote(kept)
-                + " 2>/dev/null); echo \"own=${o%% *}\"; echo \"kept=${k%% *}\"; }";
+                // inode numbers (ls -i pads them on busybox: the first word is taken)
+                + " set -- $(ls -i " + ShellQuoting.quote(prefix) + "\"$p.xml\" 2>/dev/null); echo \"own=$1\";"
+                + " set -- $(ls -i " + ShellQuoting.quote(kept) + " 2>/dev/null); echo \"kept=$1\"; }";
         String out = board.run(script, Duration.ofSeconds(30)).stdout();
         String ownInode = null;
         String keptInode = null;

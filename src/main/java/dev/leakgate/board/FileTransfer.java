@@ -43,8 +43,12 @@ interface FileTransfer {
                         + " to auto, scp or stream");
             }
         }
-        String tools = board.run("for t in scp sha256sum md5sum cksum; do command -v $t >/dev/null 2>&1 && echo $t;"
-                + " done", Duration.ofSeconds(20)).stdout();
+        String ask = "for t in scp sha256sum md5sum cksum; do command -v $t >/dev/null 2>&1 && echo $t; done; echo end";
+        String tools = board.run(ask, Duration.ofSeconds(20)).stdout();
+        if (!tools.contains("end")) {
+            // the answer did not arrive whole (a busy board, a dropped channel): ask once more before settling for less
+            tools = board.run(ask, Duration.ofSeconds(60)).stdout();
+        }
         if ((p.equals("auto") || p.equals("scp")) && tools.lines().anyMatch("scp"::equals)) {
             return new ScpTransfer(board);
         }

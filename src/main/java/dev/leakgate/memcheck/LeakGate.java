@@ -138,7 +138,8 @@ public final class LeakGate {
             }
             failed |= c.outcome() == Outcome.FAIL;
             c.reasons().forEach(r -> reasons.add(r.startsWith(who) ? r : who + ": " + r));
-            c.notes().forEach(n -> notes.add(who + ": " + n));
+            // a baseline entry this process does not hit is not stale: the program's own report says that
+            c.notes().stream().filter(n -> !n.startsWith("stale known leak")).forEach(n -> notes.add(who + ": " + n));
             if (c.outcome() == Outcome.PASS) {
                 judged.add(who);
             }

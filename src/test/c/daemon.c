@@ -9,7 +9,8 @@
  * "exit-early" (says why on stderr and exits 3 before listening), "drop-privileges" (switches to
  * nobody, uid and gid 65534, once it listens, as daemons started as root do), "fork-workers" (each
  * connection is served by a forked worker, which exits after it), "detach" (double-forks before it
- * listens, as daemons that detach from their terminal do: its first process exits at once).
+ * listens, as daemons that detach from their terminal do: its first process exits at once), "chroot"
+ * (changes its root to its working folder once it listens, as hardened daemons do).
  * It prints "listening on PORT" when it is ready.
  */
 #include <netinet/in.h>
@@ -93,6 +94,10 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "drop-privileges") == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
         perror("daemon: cannot switch to nobody");
         return 4;
+    }
+    if (strcmp(mode, "chroot") == 0 && (chroot(".") != 0 || chdir("/") != 0)) {
+        perror("daemon: cannot change its root");
+        return 5;
     }
     int workers = strcmp(mode, "fork-workers") == 0;
     if (workers) {

@@ -106,6 +106,24 @@ class BoardLiveSessionTests {
     }
 
     @Test
+    void daemonThatChangesItsRootOnTheBoardKeepsItsLeakChecks() throws Exception {
+        Session session = Session.start(board, daemon(7078, "chroot"),
+                Session.Options.daemon("board-chroot", 7078).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+        session.awaitReady();
+        InetSocketAddress address = session.address(7078);
+        session.leakCheck("started");
+        request(address, "leak 24");
+        request(address, "ping");
+
+        CheckResult leaked = session.leakCheck("after a leak, in its new root");
+        SessionReport report = session.stop();
+
+        assertThat(leaked.lost()).isEqualTo(24);
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().problems()).isEmpty();
+    }
+
+    @Test
     void daemonWhoseForkedWorkersLeakOnTheBoardFailsNamingEachWorker() throws Exception {
         Session session = Session.start(board, daemon(7076, "fork-workers"),
                 Session.Options.daemon("board-workers", 7076).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));

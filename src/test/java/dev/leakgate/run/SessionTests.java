@@ -151,6 +151,27 @@ class SessionTests {
     }
 
     @Test
+    void daemonThatChangesItsRootKeepsItsLeakChecksAndItsReport() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port, "chroot"),
+                Session.Options.daemon("live-chroot", port).withProbe(TestPrograms.probe().toString()));
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+        session.leakCheck("started");
+        request(address, "leak 24");
+        request(address, "ping");
+
+        CheckResult leaked = session.leakCheck("after a leak, in its new root");
+        SessionReport report = session.stop();
+
+        assertThat(leaked.lost()).isEqualTo(24);
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().problems()).isEmpty();
+        assertThat(new SessionGate(LeakGate.defaults(), true).judge(report, "this machine").message())
+                .contains("at serve (daemon.c:");
+    }
+
+    @Test
     void daemonWhoseForkedWorkersLeakFailsNamingEachWorker() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port, "fork-workers"),

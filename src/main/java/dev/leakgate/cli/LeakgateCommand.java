@@ -12,6 +12,7 @@ import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;
 import dev.leakgate.run.SessionGate;
@@ -247,6 +248,18 @@ public final class LeakgateCommand implements Runnable {
         @Option(names = "--name", paramLabel = "NAME", description = "the run's name (default: the program's)")
         String name;
 
+        @Option(names = "--files", paramLabel = "DIR", description = "a folder of data files (config, certificates)"
+                + " that travel with the program; ${board.files} names where they land, ${board.dir} the"
+                + " program's folder, in its arguments, --env, --workdir and --stop-command")
+        Path dataFiles;
+
+        @Option(names = "--env", paramLabel = "NAME=VALUE", description = "an environment variable for the program")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = "--workdir", paramLabel = "DIR", description = "the folder the program runs in on the board"
+                + " (default: the run's own folder)")
+        String workdir;
+
         @Option(names = "--port", paramLabel = "PORT", description = "a daemon's TCP port on the board (forwarded"
                 + " to this machine); the first must listen before the clients run. Makes the program a daemon")
         List<Integer> ports = new ArrayList<>();
@@ -323,6 +336,30 @@ public final class LeakgateCommand implements Runnable {
             if (readyTimeout < 1 || stopTimeout < 1) {
                 throw new UsageException("--ready-timeout and --stop-timeout must be at least 1 second");
             }
+            if (dataFiles != null && !Files.isDirectory(dataFiles)) {
+                throw new UsageException("--files '" + dataFiles + "' is not a folder");
+            }
+            Map<String, String> variables = new LinkedHashMap<>();
+            for (String e : env) {
+                int eq = e.indexOf('=');
+                if (eq < 1) {
+                    throw new UsageException("--env " + e + " is not NAME=VALUE");
+                }
+                variables.put(e.substring(0, eq), e.substring(eq + 1));
+            }
+            List<String> placeholderProblems = new ArrayList<>();
+            command.subList(1, command.size()).forEach(a -> placeholderProblems.addAll(
+                    Placeholders.problems(a, "the program's arguments", dataFiles != null)));
+            variables.values().forEach(v -> placeholderProblems.addAll(Placeholders.problems(v, "--env", dataFiles != null)));
+            if (workdir != null) {
+                placeholderProblems.addAll(Placeholders.problems(workdir, "--workdir", dataFiles != null));
+            }
+            if (stopCommand != null) {
+                placeholderProblems.addAll(Placeholders.problems(stopCommand, "--stop-command", dataFiles != null));
+            }
+            if (!placeholderProblems.isEmpty()) {
+                throw new UsageException(String.join("; ", placeholderProblems));
+            }
             if (probe != null && !Files.isRegularFile(probe)) {
                 throw new UsageException("--probe '" + probe + "' does not exist or is not a file");
             }
@@ -353,15 +390,26 @@ public final class LeakgateCommand implements Runnable {
                     files.add(probe);
                 }
                 BoardMemcheckRunner.Deployment d = b.deploy("cli-" + program.getFileName(), files);
-                MemcheckCommand cmd = b.command(d.pathOf(program)).args(command.subList(1, command.size()))
+                String programPath = d.pathOf(program);
+                Placeholders where = Placeholders.of(programPath.contains("/")
+                        ? programPath.substring(0, programPath.lastIndexOf('/')) : ".",
+                        dataFiles == null ? null : b.deployFiles("cli-" + program.getFileName(), dataFiles));
+                MemcheckCommand.Builder builder = b.command(programPath)
+                        .args(where.expand(command.subList(1, command.size()), "the program's arguments"))
                         .env("LD_LIBRARY_PATH", d.folder())
-                        .suppressions(suppressions.stream().map(d::pathOf).toList()).build();
+                        .suppressions(suppressions.stream().map(d::pathOf).toList());
+                variables.forEach((k, v) -> builder.env(k, where.expand(v, "--env")));
+                if (workdir != null) {
+                    builder.workingDirectory(where.expand(workdir, "--workdir"));
+                }
+                MemcheckCommand cmd = builder.build();
+                String stopWith = stopCommand == null ? null : where.expand(stopCommand, "--stop-command");
                 String runName = name != null ? name : program.getFileName().toString();
                 Session.Options options;
                 if (daemon) {
                     options = Session.Options.daemon(runName, ports.stream().mapToInt(Integer::intValue).toArray())
                             .withReadyTimeout(Duration.ofSeconds(readyTimeout))
-                            .withStop(stopSignal, stopCommand, Duration.ofSeconds(stopTimeout));
+                            .withStop(stopSignal, stopWith, Duration.ofSeconds(stopTimeout));
                     if (ready != null) {
                         options = options.withReadyLine(ready, Duration.ofSeconds(readyTimeout));
                     }

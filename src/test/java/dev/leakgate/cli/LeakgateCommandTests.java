@@ -176,4 +176,24 @@ class LeakgateCommandTests {
         assertThat(err()).contains("leakgate: the harness ended before it answered its greeting")
                 .doesNotContain("Usage:");
     }
+
+    @Test
+    void runTakesDataFilesEnvironmentAndAWorkingFolderNamedThroughThePlaceholders(@TempDir Path runs) throws Exception {
+        Path files = Path.of("src/test/resources/appconfig").toAbsolutePath();
+        int status = execute("run", "--runs-dir", runs.toString(), "--files", files.toString(),
+                "--env", "APP_HOME=${board.files}", "--workdir", "${board.dir}",
+                "--", TestPrograms.program("reads_config").toString(), "${board.files}/etc/app.conf");
+
+        assertThat(status).as(out() + err()).isEqualTo(LeakgateCommand.FAIL);
+        assertThat(out()).startsWith("leakgate: FAIL: definitely lost: 64 bytes in 1 blocks")
+                .contains("at apply_config (reads_config.c:12)");
+        String stdout = out().lines().filter(l -> l.contains("program stdout: ")).findFirst().orElseThrow()
+                .replaceFirst(".*program stdout: ", "");
+        assertThat(Files.readString(Path.of(stdout))).isEqualTo("read " + files + "/etc/app.conf\nAPP_HOME=" + files
+                + "\ncwd=" + TestPrograms.program("reads_config").getParent() + "\n");
+
+        assertThat(execute("run", "--env", "APP_HOME=${board.dri}", "--", TestPrograms.program("clean").toString()))
+                .isEqualTo(LeakgateCommand.USAGE);
+        assertThat(err()).startsWith("leakgate: --env names the placeholder ${board.dri}, which leakgate does not know:");
+    }
 }

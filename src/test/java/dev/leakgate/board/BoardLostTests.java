@@ -1,6 +1,7 @@
 package dev.leakgate.board;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
@@ -9,10 +10,13 @@ import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionException;
 import dev.leakgate.testing.TestPrograms;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +44,27 @@ class BoardLostTests {
             assertThat(verdict.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
             assertThat(verdict.message()).contains("lost the connection to the emulated aarch64 board",
                     "check that the board is still running and reachable", "raw XML: " + run.files().xml());
+        } finally {
+            killer.shutdownNow();
+        }
+    }
+
+    @Test
+    void boardKilledWhileAKitHarnessRunsAScenarioSaysTheConnectionWasLost() {
+        ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
+        try (EmulatedBoard emulated = EmulatedBoard.start()) {
+            Board board = Board.over(emulated.board(), Settings.of(Map.of()));
+            String harness = board.deploy("lost-kit", List.of(TestPrograms.aarch64KitProgram("kit_faults")))
+                    .paths().get(0);
+            Session session = Session.start(board, board.command(harness).build(),
+                    Session.Options.kit("board-lost-kit").withTimeout(Duration.ofSeconds(120)));
+            killer.schedule(emulated::kill, 8, TimeUnit.SECONDS);
+
+            // blocks: the scenario pauses for good, so only the board's end can end the request
+            assertThatThrownBy(() -> session.run("blocks", 1)).isInstanceOf(SessionException.class)
+                    .hasMessageStartingWith("the harness ended before it answered run blocks 1, and the run says why:"
+                            + " lost the connection to the emulated aarch64 board");
+            session.close();
         } finally {
             killer.shutdownNow();
         }

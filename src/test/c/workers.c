@@ -5,6 +5,7 @@
  *   running  one worker still sleeping when main returns
  *   signal   one worker that dies of SIGSEGV
  *   exec     one worker that execs /bin/true (skipped with --trace-children-skip)
+ *   exec-path one worker that execs the program argv[2] names
  *   killed   one worker that main kills with SIGKILL
  */
 #include <signal.h>
@@ -19,6 +20,8 @@ static void *worker_request(void) {
     return buffer;
 }
 
+static const char *exec_path = "/bin/true";
+
 static void worker(const char *mode) {
     if (strcmp(mode, "leak") == 0) {
         worker_request();
@@ -30,12 +33,17 @@ static void worker(const char *mode) {
         raise(SIGSEGV);
     } else if (strcmp(mode, "exec") == 0) {
         execl("/bin/true", "true", (char *) 0);
+    } else if (strcmp(mode, "exec-path") == 0) {
+        execl(exec_path, exec_path, (char *) 0);
     }
     exit(0);
 }
 
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "leak";
+    if (argc > 2) {
+        exec_path = argv[2];
+    }
     int workers = strcmp(mode, "leak") == 0 || strcmp(mode, "clean") == 0 ? 3 : 1;
     for (int i = 0; i < workers; i++) {
         pid_t pid = fork();

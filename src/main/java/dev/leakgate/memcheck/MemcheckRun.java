@@ -74,6 +74,14 @@ public record MemcheckRun(MemcheckCommand command, RunFiles files, Termination t
             if (note != null) {
                 notes.add(note);
             }
+            List<LeakRecord> lost = child.report().leakRecords().stream()
+                    .filter(r -> r.kind() != LeakKind.STILL_REACHABLE).toList();
+            // the frame that called the allocator: without file:line there, the stack cannot say where
+            if (!lost.isEmpty() && lost.stream().allMatch(r -> r.stack().size() > 1
+                    && !r.stack().get(1).hasSourceLocation())) {
+                notes.add(child.describe() + " runs a program without debug info: the stacks of what it lost have no"
+                        + " file:line; build it with -g and do not strip it to see where");
+            }
         }
         return notes;
     }

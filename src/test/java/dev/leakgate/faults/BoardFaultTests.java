@@ -101,7 +101,7 @@ class BoardFaultTests {
         });
         assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.FAIL);
         assertThat(v.violations()).hasSize(3);
-        assertThat(v.message()).contains("In pid " + run.children().get(2).pid() + " (", "at worker_request (workers.c:17)");
+        assertThat(v.message()).contains("In pid " + run.children().get(2).pid() + " (", "at worker_request (workers.c:18)");
     }
 
     @Test

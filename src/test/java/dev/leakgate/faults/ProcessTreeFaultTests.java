@@ -11,7 +11,10 @@ import dev.leakgate.memcheck.ProcessReport;
 import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.memcheck.Violation;
 
+import dev.leakgate.testing.TestPrograms;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +48,7 @@ class ProcessTreeFaultTests {
                         + "), its report " + run.files().folder().resolve("memcheck." + first.pid() + ".xml") + ":"
                         + "\n\nDefinitely lost, largest first:\n1,000 bytes in 1 blocks are definitely lost in loss"
                         + " record 1 of 1\n    at malloc (in ")
-                .contains("    at worker_request (workers.c:17)\n    at worker (workers.c:24)\n    at main (workers.c:43)");
+                .contains("    at worker_request (workers.c:18)\n    at worker (workers.c:27)\n    at main (workers.c:51)");
     }
 
     @Test
@@ -133,5 +136,22 @@ class ProcessTreeFaultTests {
         assertThat(v.reasons()).containsExactly(child.describe() + " wrote only valgrind's preamble: it replaced"
                 + " itself (exec) with a program valgrind could not follow (a static or set-user-ID program), or was"
                 + " killed with SIGKILL, so its leak check was never written; see " + child.report().source());
+    }
+
+    @Test
+    void aWorkerThatExecsAProgramWithoutDebugInfoIsNamedSoItsStacksCanBeHad(@TempDir Path dir) throws Exception {
+        Path stripped = Files.copy(TestPrograms.program("leaky"), dir.resolve("leaky-stripped"));
+        Process strip = new ProcessBuilder("strip", stripped.toString()).inheritIO().start();
+        assertThat(strip.waitFor()).isZero();
+
+        MemcheckRun run = LocalRuns.run("workers", "exec-path", stripped.toString());
+
+        Verdict v = verdict(run);
+
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        ProcessReport child = run.children().get(0);
+        assertThat(child.command()).isEqualTo(stripped.toString());
+        assertThat(v.notes()).contains(child.describe() + " runs a program without debug info: the stacks of what it"
+                + " lost have no file:line; build it with -g and do not strip it to see where");
     }
 }

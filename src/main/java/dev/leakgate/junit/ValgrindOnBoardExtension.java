@@ -4,6 +4,8 @@ import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardPool;
 import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.report.HtmlReport;
+import dev.leakgate.report.ReportIndex;
 import dev.leakgate.run.SessionException;
 
 import java.nio.file.Path;
@@ -41,7 +43,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             config = TestConfig.of(context);
         } catch (ExtensionConfigurationException e) {
             // no run, no page: the index still lists the test, with its error
-            reportIndex(context).add(new dev.leakgate.report.HtmlReport.Entry(context.getRequiredTestClass()
+            reportIndex(context).add(new HtmlReport.Entry(context.getRequiredTestClass()
                     .getSimpleName() + " > " + context.getDisplayName(), "ERROR", firstLine(e.getMessage()), null));
             throw e;
         }
@@ -150,10 +152,10 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     }
 
     /** The index of this test run's reports, in the root store: one page across all tests. */
-    static dev.leakgate.report.ReportIndex reportIndex(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(dev.leakgate.report.ReportIndex.class,
-                k -> new dev.leakgate.report.ReportIndex(Path.of(Settings.load().get(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
-                        "target/leakgate")).resolve("report")), dev.leakgate.report.ReportIndex.class);
+    static ReportIndex reportIndex(ExtensionContext context) {
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(ReportIndex.class,
+                k -> new ReportIndex(Path.of(Settings.load().get(LocalMemcheckRunner.RUNS_DIR_PROPERTY,
+                        "target/leakgate")).resolve("report")), ReportIndex.class);
     }
 
     /**

@@ -1,16 +1,18 @@
 package dev.leakgate.memcheck;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import dev.leakgate.report.MemorySampler;
 import dev.leakgate.report.MemoryTimeline;
 
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -491,7 +493,7 @@ public final class LocalMemcheckRunner {
             try {
                 Files.createLink(kept, own);
                 return true;
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 sleepQuietly(2);
             } catch (IOException | UnsupportedOperationException e) {
                 return false; // no hard links here: the report is read by its name, as before
@@ -525,8 +527,8 @@ public final class LocalMemcheckRunner {
             }
             if (Files.exists(kept, LinkOption.NOFOLLOW_LINKS)) {
                 boolean same = Files.exists(own, LinkOption.NOFOLLOW_LINKS) && Files.readAttributes(own,
-                        java.nio.file.attribute.BasicFileAttributes.class).fileKey().equals(Files.readAttributes(kept,
-                        java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+                        BasicFileAttributes.class).fileKey().equals(Files.readAttributes(kept,
+                        BasicFileAttributes.class).fileKey());
                 if (!same && Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
                     Files.move(own, name.resolveSibling("memcheck.replaced.xml"), StandardCopyOption.REPLACE_EXISTING);
                 }

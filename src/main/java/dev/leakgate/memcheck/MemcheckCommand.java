@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * A program run under valgrind memcheck, as leakgate needs it: {@code --tool=memcheck
@@ -177,7 +178,7 @@ public final class MemcheckCommand {
             env.put("VALGRIND_LIB", valgrindLib);
         }
         env.putAll(new java.util.TreeMap<>(programEnvironment));
-        new java.util.TreeMap<>(secrets).keySet().forEach(v -> env.put(v, secretFile(v)));
+        new TreeMap<>(secrets).keySet().forEach(v -> env.put(v, secretFile(v)));
         if (runId != null) {
             env.put(RUN_ID_VARIABLE, runId);
         }
@@ -222,7 +223,7 @@ public final class MemcheckCommand {
         StringBuilder secretFiles = new StringBuilder();
         // printf is a shell builtin: the value is in no program's command line; the subshell's umask keeps
         // the file the owner's alone
-        new java.util.TreeMap<>(secrets).forEach((v, value) -> secretFiles.append("(umask 077 && printf '%s' ")
+        new TreeMap<>(secrets).forEach((v, value) -> secretFiles.append("(umask 077 && printf '%s' ")
                 .append(ShellQuoting.quote(value)).append(" > ").append(ShellQuoting.quote(secretFile(v))).append(") && "));
         return secretFiles + ShellQuoting.execLine(workingDirectory, environment(), argv());
     }

@@ -2,6 +2,8 @@ package dev.leakgate.memcheck;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A program started under memcheck and running, on this machine or on a board: what a live
@@ -100,11 +102,11 @@ public interface MemcheckProcess extends AutoCloseable {
      * The pids of the run's processes that are alive now, besides the one it started (found by the
      * run's id in their environment): what is left when the program detached itself.
      */
-    default java.util.List<Long> livingRunProcesses() {
+    default List<Long> livingRunProcesses() {
         String script = "for f in $(grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "="
                 + command().runId()) + " /proc/[0-9]*/environ 2>/dev/null); do q=${f#/proc/}; q=${q%%/*};"
                 + " kill -0 $q 2>/dev/null && echo \"alive=$q\"; done";
-        java.util.List<Long> pids = new java.util.ArrayList<>();
+        List<Long> pids = new ArrayList<>();
         for (String l : shell(script, Duration.ofSeconds(30)).stdout().split("\n")) {
             if (l.startsWith("alive=")) {
                 try {

@@ -578,7 +578,8 @@ public final class Session implements AutoCloseable {
         if (!out.startsWith(mark)) {
             throw new SessionException("a line in the probe's answer FIFO is not the probe's (it lacks the run's"
                     + " secret): '" + out + "'; something in the program wrote into " + process.runFolder()
-                    + "/probe.ans, so the leak checks cannot be trusted");
+                    + "/probe.ans, so the leak checks cannot be trusted (or the probe was built from an older"
+                    + " leakgate_probe.c: rebuild it from this leakgate's kit, java -jar leakgate-cli.jar kit)");
         }
         return out.substring(mark.length());
     }

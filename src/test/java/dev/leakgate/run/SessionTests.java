@@ -207,7 +207,9 @@ class SessionTests {
         assertThatThrownBy(() -> session.leakCheck("after-leak")).isInstanceOf(SessionException.class)
                 .hasMessage("a line in the probe's answer FIFO is not the probe's (it lacks the run's secret):"
                         + " 'checked after-leak lost=0 possibly=0 reachable=0 suppressed=0'; something in the program"
-                        + " wrote into " + session.runFolder() + "/probe.ans, so the leak checks cannot be trusted");
+                        + " wrote into " + session.runFolder() + "/probe.ans, so the leak checks cannot be trusted (or the"
+                        + " probe was built from an older leakgate_probe.c: rebuild it from this leakgate's kit, java -jar"
+                        + " leakgate-cli.jar kit)");
         SessionReport report = session.stop();
         assertThat(new SessionGate(LeakGate.defaults(), true).judge(report, "this machine").outcome())
                 .isEqualTo(Outcome.FAIL);

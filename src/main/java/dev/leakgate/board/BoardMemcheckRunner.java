@@ -545,12 +545,13 @@ public final class BoardMemcheckRunner {
      */
     static String endStrays(String runId) {
         String id = ShellQuoting.quote(runId);
-        return "seen=; for f in $(grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "=") + id
+        // twice: a process in the middle of an exec shows no command line for a moment
+        return "seen=; for r in 1 2; do for f in $(grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_VARIABLE + "=") + id
                 + " /proc/[0-9]*/environ 2>/dev/null; grep -lsF " + ShellQuoting.quote(MemcheckCommand.RUN_ID_COMMENT
                 .substring(0, MemcheckCommand.RUN_ID_COMMENT.length() - 1)) + "':'" + id
                 + " /proc/[0-9]*/cmdline 2>/dev/null); do q=${f#/proc/}; q=${q%%/*}; case \" $seen \" in *\" $q \"*)"
                 + " continue;; esac; seen=\"$seen $q\"; c=; read -r c < /proc/$q/comm 2>/dev/null;"
-                + " kill -s KILL $q 2>/dev/null && echo \"stray=$q $c\"; done";
+                + " kill -s KILL $q 2>/dev/null && echo \"stray=$q $c\"; done; done";
     }
 
     /** What the clean-up after a run found: the group's pid, the strays it ended, free space (-1: not asked). */

@@ -64,13 +64,29 @@ public final class LocalProcesses {
      */
     public static List<String> killRun(String runId) {
         List<String> killed = new ArrayList<>();
-        for (long pid : ofRun(runId)) {
-            ProcessHandle.of(pid).ifPresent(p -> {
-                String command = p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
-                if (p.destroyForcibly()) {
-                    killed.add("pid " + pid + " (" + command + ")");
-                }
-            });
+        Set<Long> seen = new LinkedHashSet<>();
+        // more than one look: a process in the middle of an exec shows no command line for a moment
+        for (int round = 0; round < 3; round++) {
+            List<Long> found = ofRun(runId);
+            found.removeAll(seen);
+            if (found.isEmpty() && round > 0) {
+                break;
+            }
+            for (long pid : found) {
+                seen.add(pid);
+                ProcessHandle.of(pid).ifPresent(p -> {
+                    String command = p.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
+                    if (p.destroyForcibly()) {
+                        killed.add("pid " + pid + " (" + command + ")");
+                    }
+                });
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         return killed;
     }

@@ -507,6 +507,10 @@ public final class BoardMemcheckRunner {
                     + " (unlinked or renamed, and another file written in its place): the report judged is the one"
                     + " valgrind wrote, and what stood in its place is kept as memcheck.replaced.xml; a program under"
                     + " test must not touch its run's files");
+        } else if (keptInode != null) {
+            // the same file: read it through its kept name, not through the run's link, which the program could
+            // have pointed at a file of its own
+            board.download(Map.of(remoteRun + "/" + kept, localFolder.resolve("memcheck.xml")));
         }
         Map<String, Path> fetch = new LinkedHashMap<>();
         for (String l : out.split("\n")) {

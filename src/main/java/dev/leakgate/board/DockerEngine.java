@@ -54,21 +54,39 @@ final class DockerEngine {
         String where = uri.toString();
         String fix = "; or choose a real board with -Dleakgate.board=ssh://user@host";
         try {
-            String answer = CompletableFuture.supplyAsync(() -> ping(uri)).get(PING.toMillis(), TimeUnit.MILLISECONDS);
+            // a thread of its own: the common pool may be busy (one worker on a 2-core machine)
+            CompletableFuture<String> asked = new CompletableFuture<>();
+            Thread asker = new Thread(() -> {
+                try {
+                    asked.complete(ping(uri));
+                } catch (RuntimeException e) {
+                    asked.completeExceptionally(e);
+                }
+            }, "leakgate-docker-ping");
+            asker.setDaemon(true);
+            asker.start();
+            String answer = asked.get(PING.toMillis(), TimeUnit.MILLISECONDS);
             if (!answer.contains(" 200 ") || !answer.endsWith("OK")) {
                 throw new BoardException("the Docker engine at " + where + " answered '" + firstLine(answer)
                         + "' instead of OK; check it with 'docker info'" + fix);
             }
         } catch (TimeoutException e) {
-            throw new BoardException("the Docker engine at " + where + " does not answer within " + PING.toSeconds()
-                    + " s: it may be starting or stuck; check it with 'docker info'" + fix);
+            throw silent(where, fix, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            if (cause instanceof java.net.SocketTimeoutException) { // the socket's own timeout came first
+                throw silent(where, fix, cause);
+            }
             throw new BoardException(explain(uri, cause) + fix, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BoardException("interrupted while asking the Docker engine at " + where, e);
         }
+    }
+
+    private static BoardException silent(String where, String fix, Throwable cause) {
+        return new BoardException("the Docker engine at " + where + " does not answer within " + PING.toSeconds()
+                + " s: it may be starting or stuck; check it with 'docker info'" + fix, cause);
     }
 
     private static String explain(URI uri, Throwable cause) {

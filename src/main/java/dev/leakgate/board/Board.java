@@ -90,6 +90,14 @@ public interface Board extends AutoCloseable {
     /** Whether a TCP port on the board's loopback accepts connections now. */
     boolean accepts(int port);
 
+    /**
+     * Whether the program's UDP ports are reached through the kit's {@code leakgate_udp_relay} on the
+     * board (SSH forwards TCP only); false where they are reached directly.
+     */
+    default boolean needsUdpRelay() {
+        return true;
+    }
+
     /** Runs a short shell command on the board, with a timeout. */
     MemcheckProcess.ShellResult shell(String command, Duration timeout);
 

@@ -230,6 +230,7 @@ public final class BoardMemcheckRunner {
         private final long startNanos;
         private final Duration timeout;
         private final List<Integer> forwarded = new ArrayList<>();
+        private final List<UdpRelay> relays = new ArrayList<>();
         private String lost;
         private boolean ending;
         private MemcheckRun finished;
@@ -440,9 +441,28 @@ public final class BoardMemcheckRunner {
             return a;
         }
 
+        @Override
+        public java.net.InetSocketAddress forwardUdp(int port, String relay) {
+            if (relay == null) {
+                throw new BoardException("UDP port " + port + " on " + board + " cannot be reached: SSH forwards TCP"
+                        + " only, and UDP goes through leakgate's UDP relay on the board, which was not given."
+                        + " Build leakgate_udp_relay.c from leakgate's kit (java -jar leakgate-cli.jar kit) with the"
+                        + " board's cross compiler and name it in udpRelay (--udp-relay on the command line)");
+            }
+            UdpRelay r = UdpRelay.start(board, relay, port, command.runId());
+            synchronized (relays) {
+                relays.add(r);
+            }
+            return r.address();
+        }
+
         private void unforward() {
             forwarded.forEach(board::unforward);
             forwarded.clear();
+            synchronized (relays) {
+                relays.forEach(UdpRelay::close);
+                relays.clear();
+            }
         }
 
         @Override

@@ -76,6 +76,11 @@ final class LocalBoard implements Board {
     }
 
     @Override
+    public boolean needsUdpRelay() {
+        return false; // the program runs here: its UDP ports are this machine's
+    }
+
+    @Override
     public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
         return runner.start(command, options);
     }

@@ -31,6 +31,16 @@ public final class Daemon {
         return session.address(port);
     }
 
+    /**
+     * A local UDP address that reaches this UDP port of the daemon on the board (one of
+     * {@link ValgrindOnBoard#udpPorts()}, or another: through the UDP relay over the SSH connection;
+     * on the local board, the port itself). Send datagrams to it from any socket; the daemon's answers
+     * come back to that socket.
+     */
+    public InetSocketAddress udpAddress(int port) {
+        return session.udpAddress(port);
+    }
+
     /** {@code http://127.0.0.1:LOCALPORT} plus the path, for the daemon's HTTP port. */
     public URI http(int port, String path) {
         InetSocketAddress a = address(port);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The settings of one {@link ValgrindOnBoard} test, every attribute checked before anything runs. */
 record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, List<Path> suppressions, Path probe,
-                  Pattern readyLine, Settings settings, Path dataFiles, Map<String, String> env) {
+                  Pattern readyLine, Settings settings, Path dataFiles, Map<String, String> env, Path udpRelay) {
 
     static TestConfig of(ExtensionContext context) {
         Settings settings = Settings.load(); // once per test: the files on the classpath are read here
@@ -44,6 +44,14 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
             probe = Path.of(a.probe());
             file(probe, "probe = \"" + a.probe() + "\"", "name the probe library in it", errors);
         }
+        Path udpRelay = null;
+        if (!a.udpRelay().isEmpty()) {
+            udpRelay = Path.of(a.udpRelay());
+            file(udpRelay, "udpRelay = \"" + a.udpRelay() + "\"", "name the UDP relay program in it", errors);
+            if (a.udpPorts().length == 0) {
+                errors.add("udpRelay is given but udpPorts is empty: name the daemon's UDP ports, or drop udpRelay");
+            }
+        }
         for (String kind : a.failOnErrors()) {
             try {
                 ErrorKind.parse(kind);
@@ -62,6 +70,14 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
             if (port < 1 || port > 65535) {
                 errors.add("ports names " + port + ", which is not a TCP port (1 to 65535)");
             }
+        }
+        for (int port : a.udpPorts()) {
+            if (port < 1 || port > 65535) {
+                errors.add("udpPorts names " + port + ", which is not a UDP port (1 to 65535)");
+            }
+        }
+        if (a.udpPorts().length > 0 && a.plain()) {
+            errors.add("udpPorts is for daemons: a plain program gets its input on stdin and is not talked to");
         }
         if (!a.stopSignal().matches("[A-Z][A-Z0-9]*") || a.stopSignal().startsWith("SIG")) {
             errors.add("stopSignal = \"" + a.stopSignal() + "\" is not a signal name: use TERM, INT, HUP, USR1 (no SIG)");
@@ -128,10 +144,10 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
             throw new ExtensionConfigurationException("@ValgrindOnBoard on " + context.getDisplayName()
                     + " is wrong:\n  - " + String.join("\n  - ", errors));
         }
-        return new TestConfig(a, harness, libs, supps, probe, ready, settings, dataFiles, Map.copyOf(env));
+        return new TestConfig(a, harness, libs, supps, probe, ready, settings, dataFiles, Map.copyOf(env), udpRelay);
     }
 
-    /** Every file to deploy: the program, its libraries, the suppressions, the probe. */
+    /** Every file to deploy: the program, its libraries, the suppressions, the probe, the UDP relay. */
     List<Path> files() {
         List<Path> files = new ArrayList<>();
         files.add(harness);
@@ -139,6 +155,9 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
         files.addAll(suppressions);
         if (probe != null) {
             files.add(probe);
+        }
+        if (udpRelay != null) {
+            files.add(udpRelay);
         }
         return files;
     }

@@ -129,6 +129,10 @@ final class TestRun implements AutoCloseable {
         if (config.probe() != null) {
             options = options.withProbe(d.pathOf(config.probe()));
         }
+        if (a.udpPorts().length > 0) {
+            options = options.withUdp(java.util.Arrays.stream(a.udpPorts()).boxed().toList(),
+                    config.udpRelay() == null ? null : d.pathOf(config.udpRelay()));
+        }
         return Session.start(b, command, options);
     }
 

@@ -129,6 +129,22 @@ public @interface ValgrindOnBoard {
      */
     int[] ports() default {};
 
+    /**
+     * A daemon's UDP ports on the board (ONVIF discovery, RTP, DNS, CoAP, SNMP): each reached from the
+     * body through {@link Daemon#udpAddress(int)}. A daemon without {@link #ports()} is ready once the
+     * first is bound (read from the board, no datagram sent). SSH forwards TCP only: on a board they
+     * need {@link #udpRelay()}, and are refused at start without it.
+     */
+    int[] udpPorts() default {};
+
+    /**
+     * The UDP relay: {@code leakgate_udp_relay.c} (in the leakgate jar under {@code leakgate/}) built
+     * for the board's CPU. Deployed with the program, started on the board for each of
+     * {@link #udpPorts()}, it carries the body's datagrams over the SSH connection. Not needed on the
+     * local board. None by default.
+     */
+    String udpRelay() default "";
+
     /** A daemon is ready when a line of its output (stdout or stderr) matches this regular expression. */
     String readyLine() default "";
 

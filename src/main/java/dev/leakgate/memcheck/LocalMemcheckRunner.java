@@ -332,6 +332,11 @@ public final class LocalMemcheckRunner {
         }
 
         @Override
+        public InetSocketAddress forwardUdp(int port, String relay) {
+            return new InetSocketAddress("127.0.0.1", port); // here: no relay needed
+        }
+
+        @Override
         public void close() {
             closeStdin();
             sampler.close();
@@ -410,6 +415,11 @@ public final class LocalMemcheckRunner {
         @Override
         public InetSocketAddress forward(int port) {
             return new InetSocketAddress("127.0.0.1", port);
+        }
+
+        @Override
+        public InetSocketAddress forwardUdp(int port, String relay) {
+            return new InetSocketAddress("127.0.0.1", port); // here: no relay needed
         }
 
         @Override

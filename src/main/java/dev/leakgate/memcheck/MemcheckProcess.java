@@ -122,6 +122,40 @@ public interface MemcheckProcess extends AutoCloseable {
     /** A local address that reaches a TCP port where the program runs (forwarded over SSH on a board). */
     InetSocketAddress forward(int port);
 
+    /**
+     * A local UDP address that reaches a UDP port where the program runs: the port itself on this
+     * machine; on a board, through {@code relay}, the kit's {@code leakgate_udp_relay} built for its
+     * CPU at that path there (null when none was given: then a board refuses with the reason).
+     * Answers come back to the sender. Ended with the run.
+     */
+    InetSocketAddress forwardUdp(int port, String relay);
+
+    /**
+     * Whether a UDP socket is bound to this port in the program's network now, read from its
+     * {@code /proc/PID/net/udp} and {@code udp6} where it runs (shell builtins only): the readiness of a
+     * daemon that serves UDP only, without sending it a datagram.
+     */
+    default boolean boundUdp(int port) {
+        return shell("p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid") + " 2>/dev/null; " + boundUdpScript(port),
+                Duration.ofSeconds(30)).stdout().contains("bound");
+    }
+
+    /** Whether a UDP socket is bound to the port in the network of this process (see {@link #boundUdp}). */
+    default boolean boundUdpIn(long pid, int port) {
+        return shell("p=" + pid + "; " + boundUdpScript(port), Duration.ofSeconds(30)).stdout().contains("bound");
+    }
+
+    /** Prints "bound" when a UDP socket is bound to the port in the network of process {@code $p}, else "none". */
+    static String boundUdpScript(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("a UDP port is 1 to 65535, but was " + port);
+        }
+        String hex = String.format("%04X", port);
+        return "for t in /proc/$p/net/udp /proc/$p/net/udp6; do [ -r \"$t\" ] || continue;"
+                + " while read -r a l r s x; do case \"$l:$s\" in *:" + hex + ":07) echo bound; exit 0;; esac;"
+                + " done < \"$t\"; done; echo none";
+    }
+
     /** Ends it at once (SIGKILL) if it still runs and releases what it holds; {@link #finish} first to keep its run. */
     @Override
     void close();

@@ -59,11 +59,18 @@ public final class Session implements AutoCloseable {
      */
     public record Options(String name, Kind kind, byte[] stdin, List<Integer> ports, Pattern readyLine,
                           Duration readyTimeout, String stopSignal, String stopCommand, Duration stopGrace,
-                          String probe, Duration timeout, Duration sampleInterval) {
+                          String probe, Duration timeout, Duration sampleInterval, List<Integer> udpPorts,
+                          String udpRelay) {
 
         public Options {
             stdin = stdin == null ? new byte[0] : stdin.clone();
             ports = List.copyOf(ports);
+            udpPorts = List.copyOf(udpPorts);
+            for (int p : udpPorts) {
+                if (p < 1 || p > 65535) {
+                    throw new IllegalArgumentException("UDP port " + p + " is not a port (1 to 65535)");
+                }
+            }
             if (stopSignal != null && !stopSignal.matches("[A-Z0-9]+")) {
                 throw new IllegalArgumentException("stopSignal '" + stopSignal + "' is not a signal name: use TERM,"
                         + " INT, HUP, USR1 (without SIG)");
@@ -78,7 +85,7 @@ public final class Session implements AutoCloseable {
         /** A kit harness with a 5 minute timeout. */
         public static Options kit(String name) {
             return new Options(name, Kind.KIT, new byte[0], List.of(), null, Duration.ofSeconds(60), "TERM", null,
-                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1));
+                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
         }
 
         /** A daemon: ready when the first port accepts (or the ready line shows), stopped with SIGTERM. */
@@ -88,29 +95,29 @@ public final class Session implements AutoCloseable {
                 p.add(port);
             }
             return new Options(name, Kind.DAEMON, new byte[0], p, null, Duration.ofSeconds(60), "TERM", null,
-                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1));
+                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
         }
 
         /** A plain program with this input. */
         public static Options plain(String name, byte[] stdin) {
             return new Options(name, Kind.PLAIN, stdin, List.of(), null, Duration.ofSeconds(60), null, null,
-                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1));
+                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
         }
 
         public Options withTimeout(Duration t) {
             return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
-                    probe, t, sampleInterval);
+                    probe, t, sampleInterval, udpPorts, udpRelay);
         }
 
         /** Ready when a line of its output (stdout or stderr) matches, within {@code within}. */
         public Options withReadyLine(Pattern line, Duration within) {
             return new Options(name, kind, stdin, ports, line, within, stopSignal, stopCommand, stopGrace, probe,
-                    timeout, sampleInterval);
+                    timeout, sampleInterval, udpPorts, udpRelay);
         }
 
         public Options withReadyTimeout(Duration within) {
             return new Options(name, kind, stdin, ports, readyLine, within, stopSignal, stopCommand, stopGrace, probe,
-                    timeout, sampleInterval);
+                    timeout, sampleInterval, udpPorts, udpRelay);
         }
 
         /**
@@ -119,18 +126,29 @@ public final class Session implements AutoCloseable {
          */
         public Options withStop(String signal, String command, Duration grace) {
             return new Options(name, kind, stdin, ports, readyLine, readyTimeout, signal, command, grace, probe,
-                    timeout, sampleInterval);
+                    timeout, sampleInterval, udpPorts, udpRelay);
         }
 
         /** The probe library on the board (leakgate_probe.so for its CPU), for leak checks on demand. */
         public Options withProbe(String boardPath) {
             return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
-                    boardPath, timeout, sampleInterval);
+                    boardPath, timeout, sampleInterval, udpPorts, udpRelay);
+        }
+
+        /**
+         * A daemon's UDP ports: reached through {@link Session#udpAddress}; when it has no TCP port to
+         * wait for, it is ready once the first is bound. On a board, UDP travels through the kit's
+         * {@code leakgate_udp_relay} at {@code relay} there (built for the board's CPU): a board
+         * without it refuses the ports at start.
+         */
+        public Options withUdp(List<Integer> ports, String relay) {
+            return new Options(name, kind, stdin, this.ports, readyLine, readyTimeout, stopSignal, stopCommand,
+                    stopGrace, probe, timeout, sampleInterval, ports, relay);
         }
 
         public Options withSampling(Duration interval) {
             return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
-                    probe, timeout, interval);
+                    probe, timeout, interval, udpPorts, udpRelay);
         }
     }
 
@@ -145,6 +163,7 @@ public final class Session implements AutoCloseable {
     private final KitProtocol.Follower replies;
     private final long startNanos;
     private final Map<Integer, InetSocketAddress> forwarded = new LinkedHashMap<>();
+    private final Map<Integer, InetSocketAddress> udpForwarded = new LinkedHashMap<>();
     private final List<KitReplies.Request> requests = Collections.synchronizedList(new ArrayList<>());
     private final List<KitReplies.ScenarioResult> results = Collections.synchronizedList(new ArrayList<>());
     private final List<CheckResult> checks = Collections.synchronizedList(new ArrayList<>());
@@ -183,6 +202,13 @@ public final class Session implements AutoCloseable {
                         + " stop it, or give the program a free port");
             }
         }
+        if (!options.udpPorts().isEmpty() && options.udpRelay() == null && board.needsUdpRelay()) {
+            throw new SessionException("UDP port " + options.udpPorts().get(0) + " cannot be reached on " + board
+                    + ": SSH forwards TCP only, and UDP travels through leakgate's UDP relay on the board, which"
+                    + " was not given. Build leakgate_udp_relay.c from leakgate's kit (java -jar leakgate-cli.jar"
+                    + " kit) with the board's cross compiler and name it in udpRelay (--udp-relay on the command"
+                    + " line); nothing was started");
+        }
         String token = options.kind() == Kind.KIT ? KitProtocol.newToken() : null;
         String probeSecret = options.probe() != null ? KitProtocol.newToken() : null;
         MemcheckCommand.Builder b = command.toBuilder();
@@ -198,7 +224,17 @@ public final class Session implements AutoCloseable {
                 .withTimeout(options.timeout()).withSampling(options.sampleInterval());
         run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
                 : run.withStdinKeptOpen();
-        return new Session(board.start(b.build(), run), options, token, probeSecret);
+        Session session = new Session(board.start(b.build(), run), options, token, probeSecret);
+        try {
+            for (int port : options.udpPorts()) {
+                session.udpAddress(port); // the relays start with the run: a relay that cannot is said now
+            }
+        } catch (RuntimeException e) {
+            session.watchdog.interrupt();
+            session.process.close(); // ended at once: nothing of it is judged
+            throw new SessionException(e.getMessage() + "; the program was ended before the test began");
+        }
+        return session;
     }
 
     /**
@@ -302,19 +338,28 @@ public final class Session implements AutoCloseable {
             if (listening) {
                 return true;
             }
+        } else if (options.ports().isEmpty() && !options.udpPorts().isEmpty()
+                && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
+            lastPortPoll = System.nanoTime();
+            int udp = options.udpPorts().get(0);
+            if (detached.isEmpty() ? process.boundUdp(udp) : process.boundUdpIn(detached.get(detached.size() - 1), udp)) {
+                return true;
+            }
         }
         if (options.readyLine() != null) {
             Matcher out = options.readyLine().matcher(Tails.lastLines(process.files().stdout(), 200, 64 * 1024));
             Matcher err = options.readyLine().matcher(Tails.lastLines(process.files().stderr(), 200, 64 * 1024));
             return out.find() || err.find();
         }
-        return options.ports().isEmpty() && options.readyLine() == null;
+        return options.ports().isEmpty() && options.udpPorts().isEmpty() && options.readyLine() == null;
     }
 
     private String readiness() {
         List<String> ways = new ArrayList<>();
         if (!options.ports().isEmpty()) {
             ways.add("port " + options.ports().get(0) + " on " + process.where() + " to listen");
+        } else if (!options.udpPorts().isEmpty()) {
+            ways.add("UDP port " + options.udpPorts().get(0) + " on " + process.where() + " to be bound");
         }
         if (options.readyLine() != null) {
             ways.add("a line matching '" + options.readyLine().pattern() + "' in its output");
@@ -328,6 +373,15 @@ public final class Session implements AutoCloseable {
      */
     public synchronized InetSocketAddress address(int port) {
         return forwarded.computeIfAbsent(port, process::forward);
+    }
+
+    /**
+     * A local UDP address that reaches this UDP port where the program runs: through the UDP relay
+     * on a board ({@link Options#withUdp}), the port itself on this machine. Send datagrams to it
+     * from any socket; the program's answers come back to that socket.
+     */
+    public synchronized InetSocketAddress udpAddress(int port) {
+        return udpForwarded.computeIfAbsent(port, p -> process.forwardUdp(p, options.udpRelay()));
     }
 
     // ---- the kit's live protocol ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.leakgate.run;
 
 import static dev.leakgate.testing.LineClient.request;
+import static dev.leakgate.testing.LineClient.udpRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,8 +39,8 @@ class BoardLiveSessionTests {
     BoardLiveSessionTests(EmulatedBoard emulated) {
         this.board = Board.over(emulated.board(), Settings.of(Map.of()));
         this.deployed = board.deploy("live", List.of(TestPrograms.aarch64Program("daemon"),
-                TestPrograms.aarch64Probe()));
-        this.x86 = board.deploy("live-x86", List.of(TestPrograms.probe()));
+                TestPrograms.aarch64Probe(), TestPrograms.aarch64Program("udp_daemon"), TestPrograms.aarch64UdpRelay()));
+        this.x86 = board.deploy("live-x86", List.of(TestPrograms.probe(), TestPrograms.udpRelay()));
     }
 
     @Test
@@ -83,6 +84,60 @@ class BoardLiveSessionTests {
                 .contains("at serve (daemon.c:", "leakgate: FAIL: definitely lost: 100 bytes in 4 blocks");
         assertThat(board.shell("ls /tmp/leakgate/runs", Duration.ofSeconds(20)).stdout())
                 .as("the board's run folder is removed").doesNotContain("board-daemon");
+    }
+
+    private MemcheckCommand udpDaemon(int port) {
+        return board.command(deployed.pathOf(TestPrograms.aarch64Program("udp_daemon"))).args(String.valueOf(port))
+                .build();
+    }
+
+    @Test
+    void udpDaemonOnTheBoardIsReachedThroughTheRelayEachSenderAnsweredAndNothingOutlivesTheRun() throws Exception {
+        Session session = Session.start(board, udpDaemon(7090), Session.Options.daemon("board-udp")
+                .withUdp(List.of(7090), deployed.pathOf(TestPrograms.aarch64UdpRelay())));
+        session.awaitReady(); // once UDP port 7090 is bound on the board
+        InetSocketAddress address = session.udpAddress(7090);
+        try (java.net.DatagramSocket one = new java.net.DatagramSocket();
+             java.net.DatagramSocket two = new java.net.DatagramSocket()) {
+            assertThat(udpRequest(one, address, "leak 70")).isEqualTo("ok leak 70");
+            assertThat(udpRequest(two, address, "from two")).as("the answer goes to its own sender")
+                    .isEqualTo("ok from two");
+            assertThat(udpRequest(one, address, "leak 30")).isEqualTo("ok leak 30");
+        }
+        SessionReport report = session.stop();
+
+        assertThat(address.getPort()).as("a local UDP port, relayed over SSH").isNotEqualTo(7090);
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, board.toString());
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).contains("definitely lost: 100 bytes in 2 blocks", "at lose (udp_daemon.c:");
+        assertThat(board.shell("sleep 1; ps -eo args | grep '[l]eakgate_udp_relay' || echo none",
+                Duration.ofSeconds(20)).stdout()).as("the relay ends with the run").isEqualTo("none\n");
+    }
+
+    @Test
+    void udpPortOnABoardWithoutTheRelayIsRefusedBeforeAnythingStarts() {
+        assertThatThrownBy(() -> Session.start(board, udpDaemon(7091), Session.Options.daemon("board-udp-none")
+                .withUdp(List.of(7091), null)))
+                .isInstanceOf(SessionException.class)
+                .hasMessage("UDP port 7091 cannot be reached on " + board + ": SSH forwards TCP only, and UDP travels"
+                        + " through leakgate's UDP relay on the board, which was not given. Build leakgate_udp_relay.c"
+                        + " from leakgate's kit (java -jar leakgate-cli.jar kit) with the board's cross compiler and"
+                        + " name it in udpRelay (--udp-relay on the command line); nothing was started");
+        assertThat(board.shell("ls /tmp/leakgate/runs", Duration.ofSeconds(20)).stdout()).doesNotContain("board-udp-none");
+    }
+
+    @Test
+    void udpRelayBuiltForAnotherCpuIsRefusedAtStartWithTheBoardsWords() {
+        assertThatThrownBy(() -> Session.start(board, udpDaemon(7092), Session.Options.daemon("board-udp-x86")
+                .withUdp(List.of(7092), x86.pathOf(TestPrograms.udpRelay()))))
+                .isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("the UDP relay " + x86.pathOf(TestPrograms.udpRelay()) + " did not start on "
+                        + board + " for UDP port 7092: ")
+                .hasMessageContaining("Build leakgate_udp_relay.c from leakgate's kit")
+                .hasMessageEndingWith("; the program was ended before the test began");
+        assertThat(board.shell("sleep 1; ps -eo args | grep '[u]dp_daemon' || echo none",
+                Duration.ofSeconds(20)).stdout()).as("the daemon was ended").isEqualTo("none\n");
     }
 
     @Test

@@ -171,6 +171,35 @@ class SessionTests {
                 .contains("at serve (daemon.c:");
     }
 
+    private static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void udpDaemonIsReadyOnceItsPortIsBoundAndItsDatagramsAreGated() throws Exception {
+        int port = freeUdpPort();
+        MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("udp_daemon").toString())
+                .args(String.valueOf(port), "late").build();
+        Session session = Session.start(local, command, Session.Options.daemon("live-udp")
+                .withUdp(java.util.List.of(port), null)); // here: no relay
+        session.awaitReady(); // binds after 3 s: ready only then, without a datagram sent
+        InetSocketAddress address = session.udpAddress(port);
+        try (java.net.DatagramSocket one = new java.net.DatagramSocket();
+             java.net.DatagramSocket two = new java.net.DatagramSocket()) {
+            assertThat(dev.leakgate.testing.LineClient.udpRequest(one, address, "leak 60")).isEqualTo("ok leak 60");
+            assertThat(dev.leakgate.testing.LineClient.udpRequest(two, address, "hello")).isEqualTo("ok hello");
+        }
+        SessionReport report = session.stop();
+
+        assertThat(address).isEqualTo(new InetSocketAddress("127.0.0.1", port));
+        assertThat(Files.readString(session.folder().resolve("stdout.txt"))).contains("bound udp " + port);
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(v.message()).contains("definitely lost: 60 bytes in 1 blocks", "at lose (udp_daemon.c:");
+    }
+
     @Test
     void daemonWhoseForkedWorkersLeakFailsNamingEachWorker() throws Exception {
         int port = freePort();

@@ -6,7 +6,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
-/** A client of the test daemon (src/test/c/daemon.c): one line a connection, then its answer. */
+/**
+ * A client of the test daemons: src/test/c/daemon.c (one line a TCP connection, then its answer) and
+ * src/test/c/udp_daemon.c (one datagram, then its answer datagram).
+ */
 public final class LineClient {
 
     private LineClient() {
@@ -21,5 +24,16 @@ public final class LineClient {
             out.flush();
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
         }
+    }
+
+    /** Sends one datagram from this socket and returns the answer datagram that comes back to it. */
+    public static String udpRequest(java.net.DatagramSocket socket, InetSocketAddress to, String text)
+            throws IOException {
+        byte[] data = text.getBytes(StandardCharsets.US_ASCII);
+        socket.setSoTimeout(30_000);
+        socket.send(new java.net.DatagramPacket(data, data.length, to));
+        java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[1024], 1024);
+        socket.receive(answer);
+        return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII);
     }
 }

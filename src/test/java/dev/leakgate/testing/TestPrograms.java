@@ -81,6 +81,22 @@ public final class TestPrograms {
         return out;
     }
 
+    /** The UDP relay (src/main/resources/leakgate/leakgate_udp_relay.c) built for aarch64 with the cross compiler. */
+    public static synchronized Path aarch64UdpRelay() {
+        Path out = OUT.resolve("aarch64").resolve("leakgate_udp_relay");
+        compile("aarch64-linux-gnu-gcc", out, List.of("-O2",
+                Path.of("src/main/resources/leakgate/leakgate_udp_relay.c").toAbsolutePath().toString()));
+        return out;
+    }
+
+    /** The UDP relay built for this machine (for a board of another CPU: the wrong build). */
+    public static synchronized Path udpRelay() {
+        Path out = OUT.resolve("leakgate_udp_relay");
+        compile(out, List.of("-O2", Path.of("src/main/resources/leakgate/leakgate_udp_relay.c").toAbsolutePath()
+                .toString()));
+        return out;
+    }
+
     /** A folder holding only valgrind's headers, for cross builds (not the host's other headers). */
     private static Path aarch64Include() {
         Path include = OUT.resolve("aarch64-include");

@@ -209,8 +209,8 @@ public final class LeakgateCommand implements Runnable {
                     + " with its arguments and --stdin.",
                 "A daemon (--port or --ready-line): started under valgrind, ready when its first port listens or"
                     + " a line of its output matches; each --client command then runs on this machine while it"
-                    + " serves, in order, with LEAKGATE_HOST and LEAKGATE_PORT_<board port> (the forwarded local"
-                    + " port) in its environment, followed by a leak check named after it when --probe is given;"
+                    + " serves, in order, with LEAKGATE_HOST, LEAKGATE_PORT_<board port> (the forwarded local"
+                    + " port) and LEAKGATE_UDP_PORT_<board port> (the local UDP port relayed to it) in its environment, followed by a leak check named after it when --probe is given;"
                     + " then the daemon is stopped (--stop-signal, or --stop-command) and the run is gated."})
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec
@@ -264,6 +264,15 @@ public final class LeakgateCommand implements Runnable {
                 + " to this machine); the first must listen before the clients run. Makes the program a daemon")
         List<Integer> ports = new ArrayList<>();
 
+        @Option(names = "--udp-port", paramLabel = "PORT", description = "a daemon's UDP port on the board (relayed"
+                + " to a local UDP port: on a board, needs --udp-relay); without --port, the first must be bound"
+                + " before the clients run. Makes the program a daemon")
+        List<Integer> udpPorts = new ArrayList<>();
+
+        @Option(names = "--udp-relay", paramLabel = "FILE", description = "leakgate_udp_relay built for the board's"
+                + " CPU (from the kit), which carries UDP over the SSH connection")
+        Path udpRelay;
+
         @Option(names = "--ready-line", paramLabel = "REGEX", description = "a daemon is ready when a line of its"
                 + " output matches. Makes the program a daemon")
         String readyLine;
@@ -315,13 +324,21 @@ public final class LeakgateCommand implements Runnable {
             if (!scenarios.isEmpty() && stdin != null) {
                 throw new UsageException("--stdin is for a program without the kit; a kit harness takes --scenario");
             }
-            boolean daemon = !ports.isEmpty() || readyLine != null;
-            if (!daemon && (!clients.isEmpty() || probe != null || stopCommand != null)) {
-                throw new UsageException("--client, --probe and --stop-command are for a daemon: name its --port (or"
-                        + " --ready-line)");
+            boolean daemon = !ports.isEmpty() || !udpPorts.isEmpty() || readyLine != null;
+            if (!daemon && (!clients.isEmpty() || probe != null || stopCommand != null || udpRelay != null)) {
+                throw new UsageException("--client, --probe, --stop-command and --udp-relay are for a daemon: name its"
+                        + " --port, --udp-port (or --ready-line)");
+            }
+            for (int port : udpPorts) {
+                if (port < 1 || port > 65535) {
+                    throw new UsageException("--udp-port " + port + " is not a UDP port (1 to 65535)");
+                }
+            }
+            if (udpRelay != null && !Files.isRegularFile(udpRelay)) {
+                throw new UsageException("--udp-relay '" + udpRelay + "' does not exist or is not a file");
             }
             if (daemon && (!scenarios.isEmpty() || stdin != null)) {
-                throw new UsageException("a daemon (--port, --ready-line) is driven by --client commands, not by"
+                throw new UsageException("a daemon (--port, --udp-port, --ready-line) is driven by --client commands, not by"
                         + " --scenario or --stdin");
             }
             for (int port : ports) {
@@ -389,6 +406,9 @@ public final class LeakgateCommand implements Runnable {
                 if (probe != null) {
                     files.add(probe);
                 }
+                if (udpRelay != null) {
+                    files.add(udpRelay);
+                }
                 BoardMemcheckRunner.Deployment d = b.deploy("cli-" + program.getFileName(), files);
                 String programPath = d.pathOf(program);
                 Placeholders where = Placeholders.of(programPath.contains("/")
@@ -415,6 +435,9 @@ public final class LeakgateCommand implements Runnable {
                     }
                     if (probe != null) {
                         options = options.withProbe(d.pathOf(probe));
+                    }
+                    if (!udpPorts.isEmpty()) {
+                        options = options.withUdp(udpPorts, udpRelay == null ? null : d.pathOf(udpRelay));
                     }
                 } else {
                     options = scenarios.isEmpty()
@@ -464,6 +487,9 @@ public final class LeakgateCommand implements Runnable {
             for (int port : ports) {
                 InetSocketAddress a = session.address(port);
                 env.put("LEAKGATE_PORT_" + port, String.valueOf(a.getPort()));
+            }
+            for (int port : udpPorts) {
+                env.put("LEAKGATE_UDP_PORT_" + port, String.valueOf(session.udpAddress(port).getPort()));
             }
             err.println("leakgate: the daemon is ready; clients get " + env);
             for (int i = 0; i < clients.size(); i++) {
@@ -532,9 +558,11 @@ public final class LeakgateCommand implements Runnable {
     /** {@code leakgate kit}: writes the C kit into a folder for the user's build. */
     @Command(name = "kit", mixinStandardHelpOptions = true,
             description = {"Write the C kit into a folder (default: leakgate-kit): leakgate_harness.h (the"
-                    + " harness kit), leakgate_probe.c (the leak check probe for daemons) and leakgate_probe.supp."})
+                    + " harness kit), leakgate_probe.c (the leak check probe for daemons), leakgate_probe.supp and"
+                    + " leakgate_udp_relay.c (carries a daemon's UDP over SSH)."})
     static final class Kit implements Callable<Integer> {
-        static final List<String> FILES = List.of("leakgate_harness.h", "leakgate_probe.c", "leakgate_probe.supp");
+        static final List<String> FILES = List.of("leakgate_harness.h", "leakgate_probe.c", "leakgate_probe.supp",
+                "leakgate_udp_relay.c");
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -86,6 +86,24 @@ class LeakgateCommandTests {
     }
 
     @Test
+    void runServesAUdpDaemonToAClientThatSendsDatagramsAndWaitsForTheAnswer(@TempDir Path runs) throws Exception {
+        int port;
+        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
+            port = free.getLocalPort();
+        }
+        // bash's /dev/udp: a connected UDP socket, so the answer is read back from it (one whole datagram: dd)
+        String client = "bash -c 'exec 3<>/dev/udp/$LEAKGATE_HOST/$LEAKGATE_UDP_PORT_" + port
+                + "; printf \"leak 44\" >&3; timeout 30 dd bs=1024 count=1 status=none <&3; echo'";
+        int status = execute("run", "--runs-dir", runs.toString(), "--udp-port", String.valueOf(port),
+                "--client", client, "--", TestPrograms.program("udp_daemon").toString(), String.valueOf(port));
+
+        assertThat(status).as(out() + err()).isEqualTo(LeakgateCommand.FAIL);
+        assertThat(err()).contains("clients get {LEAKGATE_HOST=127.0.0.1, LEAKGATE_UDP_PORT_" + port + "=" + port + "}",
+                "\n  ok leak 44\n");
+        assertThat(out()).contains("at lose (udp_daemon.c:", "leakgate: FAIL: definitely lost: 44 bytes in 1 blocks");
+    }
+
+    @Test
     void aClientThatFailsIsQuotedAndTheDaemonIsStillStoppedAndJudged(@TempDir Path runs) throws Exception {
         int port = freePort();
         int status = execute("run", "--runs-dir", runs.toString(), "--port", String.valueOf(port),
@@ -103,8 +121,8 @@ class LeakgateCommandTests {
     void daemonOptionsWithoutADaemonAreAUsageError() {
         assertThat(execute("run", "--client", "true", "--", TestPrograms.program("clean").toString()))
                 .isEqualTo(LeakgateCommand.USAGE);
-        assertThat(err()).startsWith("leakgate: --client, --probe and --stop-command are for a daemon: name its --port"
-                + " (or --ready-line)\nUsage: leakgate run ");
+        assertThat(err()).startsWith("leakgate: --client, --probe, --stop-command and --udp-relay are for a daemon: name"
+                + " its --port, --udp-port (or --ready-line)\nUsage: leakgate run ");
     }
 
     @Test
@@ -137,8 +155,11 @@ class LeakgateCommandTests {
                 Path.of("src/main/resources/leakgate/leakgate_harness.h"));
         assertThat(dir.resolve("kit/leakgate_probe.c")).isRegularFile();
         assertThat(dir.resolve("kit/leakgate_probe.supp")).isRegularFile();
+        assertThat(dir.resolve("kit/leakgate_udp_relay.c")).hasSameTextualContentAs(
+                Path.of("src/main/resources/leakgate/leakgate_udp_relay.c"));
         assertThat(out().lines()).containsExactly(dir.resolve("kit/leakgate_harness.h").toString(),
-                dir.resolve("kit/leakgate_probe.c").toString(), dir.resolve("kit/leakgate_probe.supp").toString());
+                dir.resolve("kit/leakgate_probe.c").toString(), dir.resolve("kit/leakgate_probe.supp").toString(),
+                dir.resolve("kit/leakgate_udp_relay.c").toString());
     }
 
     @Test

@@ -8,6 +8,9 @@
  *   POST /onvif/media_service  GetSnapshotUri              -> a helper process it forks takes the snapshot
  *                              with onvifTakeSnapshot (libonvif_server) into snapshot.jpg and exits
  *
+ * and answers WS-Discovery Probe datagrams on UDP port 3702 (ONVIF discovery; here a directed probe
+ * to the loopback, not the multicast group) with a ProbeMatches naming its device service.
+ *
  * Usage: onvif_daemon PORT. It writes the stream profiles (main.xml: multicast, sub.xml: unicast)
  * into its working directory, as the camera's firmware would have them, and prints
  * "onvif_daemon: listening on port PORT" when it is ready. One request per connection.
@@ -15,6 +18,7 @@
 #include "onvif_server.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 #include <unistd.h>
 
 #define MAX_REQUEST 65536
+#define DISCOVERY_PORT 3702
 
 static void write_profile(const char *name, const char *multicast) {
     char path[64];
@@ -175,6 +180,49 @@ static void serve(int fd, char *buf) {
     }
 }
 
+/* The text of <...MessageID>TEXT</...MessageID> of a probe, or "" when there is none. */
+static void message_id(const char *probe, char *id, size_t size) {
+    id[0] = '\0';
+    const char *at = strstr(probe, "MessageID>");
+    if (at != NULL) {
+        at += strlen("MessageID>");
+        size_t n = strcspn(at, "<");
+        if (n >= size) {
+            n = size - 1;
+        }
+        memcpy(id, at, n);
+        id[n] = '\0';
+    }
+}
+
+/* One WS-Discovery datagram: a Probe is answered, to its sender, with this camera's ProbeMatches. */
+static void discover(int udp, int port) {
+    char probe[4096];
+    char id[128];
+    char match[2048];
+    struct sockaddr_in from;
+    socklen_t length = sizeof from;
+    ssize_t n = recvfrom(udp, probe, sizeof probe - 1, 0, (struct sockaddr *) &from, &length);
+    if (n <= 0) {
+        return;
+    }
+    probe[n] = '\0';
+    if (strstr(probe, "Probe") == NULL) {
+        return;
+    }
+    message_id(probe, id, sizeof id);
+    int m = snprintf(match, sizeof match, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+        " xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+        " xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\"><s:Header>"
+        "<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>"
+        "<a:RelatesTo>%s</a:RelatesTo></s:Header><s:Body><d:ProbeMatches><d:ProbeMatch>"
+        "<d:Types>dn:NetworkVideoTransmitter</d:Types>"
+        "<d:XAddrs>http://127.0.0.1:%d/onvif/device_service</d:XAddrs>"
+        "</d:ProbeMatch></d:ProbeMatches></s:Body></s:Envelope>\n", id, port);
+    sendto(udp, match, (size_t) m, 0, (struct sockaddr *) &from, length);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: onvif_daemon PORT\n");
@@ -196,14 +244,29 @@ int main(int argc, char **argv) {
         perror("onvif_daemon: cannot listen");
         return 2;
     }
+    int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    addr.sin_port = htons(DISCOVERY_PORT);
+    if (bind(udp, (struct sockaddr *) &addr, sizeof addr) != 0) {
+        perror("onvif_daemon: cannot bind the discovery port");
+        return 2;
+    }
     char *buf = malloc(MAX_REQUEST);
-    printf("onvif_daemon: listening on port %d\n", port);
+    printf("onvif_daemon: listening on port %d (discovery on UDP %d)\n", port, DISCOVERY_PORT);
     fflush(stdout);
     for (;;) {
-        int fd = accept(s, NULL, NULL);
-        if (fd >= 0) {
-            serve(fd, buf);
-            close(fd);
+        struct pollfd ready[2] = { { .fd = s, .events = POLLIN }, { .fd = udp, .events = POLLIN } };
+        if (poll(ready, 2, -1) <= 0) {
+            continue;
+        }
+        if (ready[1].revents & POLLIN) {
+            discover(udp, port);
+        }
+        if (ready[0].revents & POLLIN) {
+            int fd = accept(s, NULL, NULL);
+            if (fd >= 0) {
+                serve(fd, buf);
+                close(fd);
+            }
         }
     }
 }

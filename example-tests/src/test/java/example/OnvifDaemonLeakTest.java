@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakgate.junit.Daemon;
 import dev.leakgate.junit.ValgrindOnBoard;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,10 +24,12 @@ import org.junit.jupiter.api.Test;
  * After the test the daemon is stopped with SIGTERM and the run is gated: the fixed library passes;
  * the leaky one (-Pshow-leak) fails naming the batch of GetStreamUri requests in which
  * onvifStartStream leaked, with file:line, and each snapshot helper process the daemon forked, by its
- * pid, at make_exif_header: every process the daemon starts is judged on its own report.
+ * pid, at make_exif_header: every process the daemon starts is judged on its own report. ONVIF
+ * discovery is UDP: its probes reach the daemon through leakgate's UDP relay on the board.
  */
 @ValgrindOnBoard(harness = "target/board/current/onvif_daemon", args = "8080", ports = 8080,
-                 libs = "target/board/current/libonvif_server.so", probe = "target/board/leakgate_probe.so")
+                 libs = "target/board/current/libonvif_server.so", probe = "target/board/leakgate_probe.so",
+                 udpPorts = 3702, udpRelay = "target/board/leakgate_udp_relay")
 class OnvifDaemonLeakTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -87,5 +93,29 @@ class OnvifDaemonLeakTest {
                     + "</trt:GetSnapshotUri>")).contains("snapshot.jpg");
         }
         onvif.leakCheck("after 3 snapshots");
+    }
+
+    @Test
+    void discoveryProbesOverUdpAreAnsweredAndLoseNothing(Daemon onvif) throws Exception {
+        InetSocketAddress discovery = onvif.udpAddress(3702);
+        onvif.leakCheck("started");
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(30_000);
+            for (int i = 0; i < 10; i++) {
+                String messageId = "urn:uuid:00000000-0000-0000-0000-00000000000" + i;
+                byte[] probe = ("<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+                        + " xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""
+                        + " xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\"><s:Header>"
+                        + "<a:MessageID>" + messageId + "</a:MessageID></s:Header>"
+                        + "<s:Body><d:Probe/></s:Body></s:Envelope>").getBytes(StandardCharsets.UTF_8);
+                socket.send(new DatagramPacket(probe, probe.length, discovery));
+                DatagramPacket match = new DatagramPacket(new byte[4096], 4096);
+                socket.receive(match);
+                assertThat(new String(match.getData(), 0, match.getLength(), StandardCharsets.UTF_8))
+                        .contains("<a:RelatesTo>" + messageId + "</a:RelatesTo>",
+                                "<d:XAddrs>http://127.0.0.1:8080/onvif/device_service</d:XAddrs>");
+            }
+        }
+        assertThat(onvif.leakCheck("after 10 discovery probes")).hasLostNothing();
     }
 }

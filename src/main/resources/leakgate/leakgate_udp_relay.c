@@ -8,8 +8,8 @@
  *   aarch64-linux-gnu-gcc -O2 -o leakgate_udp_relay leakgate_udp_relay.c
  * and name it in @ValgrindOnBoard(udpRelay = ...) or leakgate-cli's --udp-relay.
  *
- * Usage: leakgate_udp_relay PORT [RUN-ID]   (the run id is not used: it names the run in the
- * relay's command line, so that leakgate finds and ends it with the run's other processes)
+ * Usage: leakgate_udp_relay PORT [RUN-ID]   (the run id is not used: it tells a person reading
+ * the board's process list which run the relay serves)
  *
  * Both ways, each datagram travels as a frame: a 2-byte client number, a 2-byte length (both
  * big-endian), then the datagram's bytes. Each client number is a UDP socket of its own on the

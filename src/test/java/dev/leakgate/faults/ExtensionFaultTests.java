@@ -283,6 +283,24 @@ class ExtensionFaultTests {
                 + "\ncwd=" + Path.of("target/test-programs").toAbsolutePath() + "\n");
     }
 
+    @ValgrindOnBoard(board = "local", harness = KIT, ports = 8080, udpPorts = 70000, udpRelay = "build/no-such-relay")
+    static class WrongUdpTestCase {
+        @Test
+        void test(dev.leakgate.junit.Daemon daemon) {
+        }
+    }
+
+    @Test
+    void aUdpPortOutOfRangeAndAMissingRelayAreRefusedBeforeAnythingRuns() {
+        String message = failure(WrongUdpTestCase.class);
+
+        assertThat(message).isEqualTo("@ValgrindOnBoard on test(Daemon) is wrong:\n"
+                + "  - udpRelay = \"build/no-such-relay\" does not exist (looked in "
+                + Path.of("build/no-such-relay").toAbsolutePath() + "): build it first, or fix the path (relative to"
+                + " the test's working directory)\n"
+                + "  - udpPorts names 70000, which is not a UDP port (1 to 65535)");
+    }
+
     @ValgrindOnBoard(board = "local", harness = "target/test-programs/reads_config", plain = true,
             args = {"${board.dri}/app.conf", "${board.files}/app.conf"}, env = {"APP_HOME", "LD_PRELOAD=/x.so"},
             files = "src/test/resources/no-such-folder")

@@ -362,7 +362,8 @@ public final class HtmlReport {
         h.append("<h2>Memory while it ran</h2>\n").append(svg(points, marks))
                 .append("<p>VmRSS (red) and VmData (blue) of the process, from /proc/&lt;pid&gt;/status; under QEMU they"
                         + " describe the emulator, so the trend matters more than the values.")
-                .append(marks.isEmpty() ? "" : " Grey lines: the moments the test named and its leak checks.")
+                .append(marks.isEmpty() ? "" : " Grey lines: the moments the test named and its leak checks, each check"
+                        + " with the bytes it found lost since the one before (red when more than none).")
                 .append("</p>\n");
     }
 
@@ -404,7 +405,13 @@ public final class HtmlReport {
         return svg(points, List.of());
     }
 
-    /** The plot, with a labelled vertical line at each mark. */
+    /** About the width of a character of a 10 px sans-serif label, for keeping labels inside the chart. */
+    private static final double CHAR_PX = 5.6;
+
+    /**
+     * The plot, with a labelled vertical line at each mark; a leak check's label carries what it
+     * found lost, red when that is more than nothing.
+     */
     static String svg(List<MemoryTimeline.Point> points, List<Mark> marks) {
         int w = 640;
         int ht = 220;
@@ -441,9 +448,14 @@ public final class HtmlReport {
             double x = pad + (w - 2.0 * pad) * m.elapsedMillis() / maxT;
             s.append(String.format(Locale.ROOT, "<line class=\"mark\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
                     + " stroke=\"#888\" stroke-dasharray=\"3,3\"/>%n", x, pad, x, ht - pad));
-            String label = m.label().length() > 40 ? m.label().substring(0, 40) + "..." : m.label();
-            s.append(String.format(Locale.ROOT, "<text class=\"mark\" x=\"%.1f\" y=\"%d\" font-size=\"10\""
-                    + " fill=\"#555\">", x + 2, pad + 10 + (i % 4) * 11)).append(esc(label)).append("</text>\n");
+            String label = m.label().length() > 48 ? m.label().substring(0, 47) + "…" : m.label();
+            // inside the chart: a label that would run past the right edge ends at its line instead
+            boolean fitsRight = x + 2 + label.length() * CHAR_PX < w - 2;
+            boolean leaked = label.startsWith("check ") && label.contains(": lost ") && !label.endsWith(": lost 0 B");
+            s.append(String.format(Locale.ROOT, "<text class=\"mark%s\" x=\"%.1f\" y=\"%d\" font-size=\"10\""
+                            + " fill=\"%s\"%s>", leaked ? " leaked" : "", fitsRight ? x + 2 : x - 2,
+                    pad + 10 + (i % 4) * 11, leaked ? "#c62828" : "#555", fitsRight ? "" : " text-anchor=\"end\""))
+                    .append(esc(label)).append("</text>\n");
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.1f MB</text>%n", 2, pad - 4,
                 maxKb / 1024.0));

@@ -664,7 +664,9 @@ public final class Session implements AutoCloseable {
                     reachable - prior[2], lost, before == null ? null : before.name());
             totals.put(name, new long[] {lost, possibly, reachable});
             checks.add(c);
-            marks.add(new Mark("check: " + name, c.elapsedMillis()));
+            // its result on the chart: the name (shortened) and what it found lost since the check before
+            marks.add(new Mark("check " + (name.length() > 28 ? name.substring(0, 27) + "…" : name) + ": lost "
+                    + String.format(java.util.Locale.ROOT, "%,d", c.lost()) + " B", c.elapsedMillis()));
             return c;
         }
     }

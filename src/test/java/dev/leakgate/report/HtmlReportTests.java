@@ -157,4 +157,18 @@ class HtmlReportTests {
                         + " pass\">PASS</span></td>");
         assertThat(Files.readAllLines(report.resolve("history.csv"))).hasSize(1 + 4);
     }
+
+    @Test
+    void checkLabelsStayInsideTheChartAndALeakingCheckIsRed() {
+        List<MemoryTimeline.Point> points = List.of(new MemoryTimeline.Point(0, 1000, 800, -1),
+                new MemoryTimeline.Point(10_000, 1500, 900, -1));
+        String svg = HtmlReport.svg(points, List.of(new HtmlReport.Mark(1_000, "check started: lost 0 B"),
+                new HtmlReport.Mark(10_000, "check after 50 GetStreamUri main: lost 7,100 B")));
+
+        assertThat(svg).contains("<text class=\"mark\" x=\"98.0\" y=\"50\" font-size=\"10\" fill=\"#555\">check"
+                        + " started: lost 0 B</text>")
+                .as("at the right edge: anchored at its end, inside the 640 px chart, red for its leak")
+                .contains("<text class=\"mark leaked\" x=\"598.0\" y=\"61\" font-size=\"10\" fill=\"#c62828\""
+                        + " text-anchor=\"end\">check after 50 GetStreamUri main: lost 7,100 B</text>");
+    }
 }

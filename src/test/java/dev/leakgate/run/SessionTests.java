@@ -118,8 +118,8 @@ class SessionTests {
         assertThat(report.run().report().totals().bytes(dev.leakgate.memcheck.LeakKind.POSSIBLY_LOST))
                 .as("the probe's own thread is suppressed").isZero();
         assertThat(report.run().report().suppressionCounts()).containsKey("leakgate_probe_thread");
-        assertThat(report.marks()).extracting(Mark::label).containsExactly("check: started", "check: after 5 keep",
-                "3 leaks sent", "check: after 3 leak");
+        assertThat(report.marks()).extracting(Mark::label).containsExactly("check started: lost 0 B",
+                "check after 5 keep: lost 0 B", "3 leaks sent", "check after 3 leak: lost 120 B");
         SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
         assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.message()).startsWith("leak check 'after 3 leak' found 120 bytes lost since 'after 5 keep'"

@@ -28,22 +28,8 @@ work=$(mktemp -d /var/tmp/leakgate-vgbuild.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 if [[ -z $source_dir ]]; then
-  command -v dpkg-source >/dev/null || { echo "cross-build-valgrind.sh: no dpkg-source: apt-get install dpkg-dev," \
-    "or give SOURCE_DIR" >&2; exit 1; }
-  # the deb-src twin of this machine's apt sources, in a private apt state: the system's stays untouched
-  mkdir -p "$work/apt/lists/partial" "$work/apt/archives/partial" "$work/src"
-  list=$work/apt/sources.list
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -s $f ]] && sed -E 's/^Types:.*/Types: deb-src/' "$f" > "$work/apt/$(basename "$f")"
-  done
-  if [[ -s /etc/apt/sources.list ]]; then sed -nE 's/^deb /deb-src /p' /etc/apt/sources.list > "$list"; else : > "$list"; fi
-  opts=(-o Dir::Etc::SourceList="$list" -o Dir::Etc::SourceParts="$work/apt" -o Dir::State::Lists="$work/apt/lists"
-        -o Dir::Cache::Archives="$work/apt/archives" -o APT::Sandbox::User=root)
   echo "cross-build-valgrind.sh: fetching Debian's valgrind source"
-  apt-get "${opts[@]}" update -qq
-  (cd "$work/src" && apt-get "${opts[@]}" source -qq valgrind >/dev/null)
-  source_dir=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'valgrind-*' | head -1)
-  [[ -n $source_dir ]] || { echo "cross-build-valgrind.sh: apt-get source valgrind unpacked nothing" >&2; exit 1; }
+  source_dir=$("$(dirname "$0")/debian-source.sh" valgrind "$work/src")
 fi
 [[ -x $source_dir/configure ]] || { echo "cross-build-valgrind.sh: $source_dir has no configure script" >&2; exit 1; }
 

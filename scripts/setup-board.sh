@@ -2,7 +2,8 @@
 # One-time set-up for the emulated aarch64 board, idempotent and quick when already done:
 #   apt packages: docker.io (the Docker engine), qemu-user-static (runs aarch64 and 32-bit ARM code),
 #                 gcc-aarch64-linux-gnu + libc6-dev-arm64-cross, gcc-arm-linux-gnueabihf +
-#                 libc6-dev-armhf-cross (cross compilers), mmdebstrap + arch-test
+#                 libc6-dev-armhf-cross (cross compilers), mmdebstrap + arch-test, make + dpkg-dev + patch
+#                 (Debian's source packages built for the boards: valgrind, the example's MQTT broker)
 #   the Docker engine running (dockerd started in the background if it is not)
 #   binfmt_misc mounted and qemu-aarch64 and qemu-arm registered (with the F flag: works inside containers)
 #   the board images built from docker/ (only when their files changed): the aarch64 board (Debian,
@@ -20,7 +21,7 @@ scripts/setup.sh
 
 missing=()
 for p in docker.io qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
-         libc6-dev-armhf-cross mmdebstrap arch-test; do
+         libc6-dev-armhf-cross mmdebstrap arch-test make dpkg-dev patch; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -30,7 +31,7 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "board packages present (docker.io, qemu-user-static, aarch64 and armhf cross gcc, mmdebstrap)"
+  say "board packages present (docker.io, qemu-user-static, aarch64 and armhf cross gcc, mmdebstrap, make, dpkg-dev)"
 fi
 
 # the Docker engine

@@ -2,7 +2,7 @@
 # Runs leakgate's own tests (real valgrind on real programs, on the host and on the emulated boards),
 # after the one-time set-up (scripts/setup-board.sh, which runs scripts/setup.sh) and, once, a valgrind
 # cross-compiled from Debian's valgrind source for aarch64 (scripts/cross-build-valgrind.sh: about 4 minutes
-# on two cores; make and dpkg-dev installed when missing), which a test brings to the bare board; then, in
+# on two cores), which a test brings to the bare board; then, in
 # a full run, a fresh project built from the README's pom snippet (scripts/fresh-project.sh).
 # Extra arguments go to Maven, e.g. scripts/test.sh -Dtest=LeakGateTests
 set -euo pipefail
@@ -10,14 +10,6 @@ cd "$(dirname "$0")/.."
 scripts/setup-board.sh
 cross=${LEAKGATE_CACHE:-/var/cache/leakgate}/valgrind-arm64-cross
 if [[ ! -f $cross/libexec/valgrind/memcheck-arm64-linux ]]; then
-  missing=()
-  for p in make dpkg-dev; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    echo "leakgate set-up: installing with apt-get: ${missing[*]} (to cross-compile valgrind)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
   echo "leakgate set-up: cross-compiling valgrind for aarch64 into $cross (once, about 4 minutes)"
   scripts/cross-build-valgrind.sh aarch64-linux-gnu "$cross"
 fi

@@ -9,9 +9,10 @@ chmod 700 /root
 # the root is read-only when the board runs: root's SSH keys live on the /run RAM disk
 ln -sfn /run/leakgate/ssh /root/.ssh
 chmod 1777 /tmp
-printf 'root:x:0:0:root:/root:/bin/sh\n' > /etc/passwd
-printf 'root:x:0:\n' > /etc/group
-printf 'root:*:19000:0:99999:7:::\n' > /etc/shadow
+# nobody too, as firmware images have it: the user daemons started as root drop to
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > /etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' > /etc/group
+printf 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' > /etc/shadow
 chmod 600 /etc/shadow
 printf '/bin/sh\n' > /etc/shells
 # busybox, not coreutils: make sure the tools leakgate needs are its applets

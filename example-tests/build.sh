@@ -8,6 +8,8 @@
 #   OUT/<variant>/onvif_daemon     the camera's SOAP daemon (unmodified: leakgate drives it over its port)
 #   OUT/leakgate_probe.so          leakgate's leak check probe (leakgate_probe.c), preloaded into the daemon
 #   OUT/leakgate_udp_relay         leakgate's UDP relay (leakgate_udp_relay.c): the tests' datagrams over SSH
+#   OUT/<variant>/mosquitto        the MQTT broker from Debian's source package (build-mosquitto.sh; the leaky
+#                                  one with src/mosquitto/leak-on-unsubscribe.patch)
 #   OUT/current -> <VARIANT>       the variant the tests gate (second argument: fixed, the default, or leaky)
 # valgrind's client-request headers come from the host's valgrind (they cover every CPU).
 set -euo pipefail
@@ -35,6 +37,7 @@ for variant in leaky fixed; do
 done
 "$cc" -g -O1 -Wall -shared -fPIC -pthread -I"$out/include" -o "$out/leakgate_probe.so" "$kit/leakgate_probe.c"
 "$cc" -O2 -Wall -o "$out/leakgate_udp_relay" "$kit/leakgate_udp_relay.c"
+CC=$cc "$here/build-mosquitto.sh" "$out"
 variant=${2:-fixed}
 [[ $variant == fixed || $variant == leaky ]] || { echo "the variant is fixed or leaky, not '$variant'" >&2; exit 2; }
 ln -sfn "$variant" "$out/current"

@@ -9,7 +9,10 @@
 #   2. the leaky library (-Pshow-leak): the tests must fail, naming onvifStartStream and the
 #      file:line of the allocation, the request batch in which the daemon leaked, and each snapshot
 #      helper process the daemon forked (its pid, command and parent, at make_exif_header), while its
-#      ONVIF discovery over UDP (reached through leakgate's UDP relay) passes; the failures are printed here.
+#      ONVIF discovery over UDP (reached through leakgate's UDP relay) passes; and the MQTT broker
+#      (Eclipse Mosquitto from Debian's source, built for the board, its config file deployed, dropping
+#      to nobody) must fail naming the batch of unsubscriptions that lost their topics, at
+#      handle__unsubscribe (handle_unsubscribe.c:89); the failures are printed here.
 #   3. the leaky library again on the bare board (busybox, dropbear without SFTP, no valgrind): leakgate
 #      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike;
 #   4. the leaky library built for 32-bit ARM (-Parmhf: arm-linux-gnueabihf-gcc) on the emulated armhf
@@ -30,18 +33,22 @@ set +e
 mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Pshow-leak >"$log" 2>&1
 status=$?
 set -e
-sed -n '/<<< FAILURE!/,/^\[INFO\] Results/p' "$log" | grep -v '^\s*at \(org\.\|java\.\|dev\.leakgate\.junit\)' | head -90
+sed -n '/<<< FAILURE!/,/^\[INFO\] Results/p' "$log" | grep -v '^\s*at \(org\.\|java\.\|dev\.leakgate\.junit\)' | head -160
 if [[ $status -ne 0 ]] && grep -q 'at onvifStartStream (onvif_server.c:' "$log" \
     && grep -q 'at read_profile_xml (onvif_server.c:20)' "$log" \
     && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
     && grep -q 'at get_stream_uri (onvif_daemon.c:' "$log" \
     && grep -Eq 'in pid [0-9]+ \(/.*/onvif_daemon 8080, started by pid [0-9]+\): definitely lost: 512 bytes in 1 blocks' "$log" \
     && grep -q 'at make_exif_header (onvif_server.c:' "$log" \
-    && grep -q 'discoveryProbesOverUdpAreAnsweredAndLoseNothing(Daemon): PASS' "$log"; then
+    && grep -q 'discoveryProbesOverUdpAreAnsweredAndLoseNothing(Daemon): PASS' "$log" \
+    && grep -q "leak check 'after 10 subscribe/unsubscribe' found 170 bytes lost since 'connected'" "$log" \
+    && grep -q 'at handle__unsubscribe (handle_unsubscribe.c:89)' "$log" \
+    && grep -q 'resubscribingLosesNothing(Daemon): PASS' "$log"; then
   echo "example: as expected, the fixed library passes and the leaky one fails at read_profile_xml (onvif_server.c:20)"
   echo "example: in onvifStartStream, in the harness and in the daemon's batch 'after 50 GetStreamUri main',"
   echo "example: and in each snapshot helper process the daemon forked (make_exif_header), named by its pid;"
-  echo "example: its discovery over UDP, through the relay, passes"
+  echo "example: its discovery over UDP, through the relay, passes; and the MQTT broker built from Debian's"
+  echo "example: source fails in its batch 'after 10 subscribe/unsubscribe' at handle__unsubscribe"
   rm -f "$log"
 else
   echo "example: UNEXPECTED: the leaky run exited $status without naming onvifStartStream (log: $log)" >&2
@@ -64,8 +71,11 @@ leaky_fails_on() {
       && grep -q "leak check 'after 50 GetStreamUri main' found 7100 bytes lost since 'started'" "$log" \
       && grep -q 'at make_exif_header (onvif_server.c:' "$log" \
       && grep -q 'discoveryProbesOverUdpAreAnsweredAndLoseNothing(Daemon): PASS' "$log" \
+      && grep -q "leak check 'after 10 subscribe/unsubscribe' found 170 bytes lost since 'connected'" "$log" \
+      && grep -q 'at handle__unsubscribe (handle_unsubscribe.c:89)' "$log" \
       && ! grep -q 'INCONCLUSIVE' "$log"; then
-    echo "example: on $board too, the leaky library fails at read_profile_xml (onvif_server.c:20)"
+    echo "example: on $board too, the leaky library fails at read_profile_xml (onvif_server.c:20) and the"
+    echo "example: leaky broker at handle__unsubscribe"
     rm -f "$log"
   else
     echo "example: UNEXPECTED on $board: exit $status (log: $log)" >&2

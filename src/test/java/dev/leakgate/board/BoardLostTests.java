@@ -69,4 +69,31 @@ class BoardLostTests {
             killer.shutdownNow();
         }
     }
+
+    @Test
+    void boardPausedWhileAKitHarnessRunsAScenarioIsGivenUpOnAndSaysTheConnectionWasLost() throws Exception {
+        try (EmulatedBoard emulated = EmulatedBoard.start()) {
+            Board board = Board.over(emulated.board(), Settings.of(Map.of()));
+            String harness = board.deploy("paused-kit", List.of(TestPrograms.aarch64KitProgram("kit_faults")))
+                    .paths().get(0);
+            Session session = Session.start(board, board.command(harness).build(),
+                    Session.Options.kit("board-paused-kit").withTimeout(Duration.ofSeconds(300)));
+            assertThat(session.run("binary", 1).times()).isEqualTo(1); // it answers while the board runs
+            // frozen, not gone: its TCP connection stays open, but nothing on the board answers any more
+            Process pause = new ProcessBuilder("docker", "pause", emulated.containerId()).redirectErrorStream(true)
+                    .start();
+            assertThat(pause.waitFor()).as(new String(pause.getInputStream().readAllBytes())).isZero();
+            try {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> session.run("blocks", 1)).isInstanceOf(SessionException.class)
+                        .hasMessageStartingWith("the harness ended before it answered run blocks 1, and the run says"
+                                + " why: lost the connection to the emulated aarch64 board");
+                // given up on by the SSH keepalive, long before the session's 300 s timeout
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(150));
+            } finally {
+                new ProcessBuilder("docker", "unpause", emulated.containerId()).start().waitFor();
+                session.close();
+            }
+        }
+    }
 }

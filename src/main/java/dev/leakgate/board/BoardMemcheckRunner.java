@@ -57,14 +57,20 @@ public final class BoardMemcheckRunner {
 
     /**
      * Files made available on the board: where each went (by its local path), which were copied
-     * rather than already there, and the folder to put on {@code LD_LIBRARY_PATH} (for the local
-     * board: the files' own folders, joined with ':').
+     * rather than already there, which were linked from the board's store of deployed content
+     * (copied once already, for another folder), and the folder to put on {@code LD_LIBRARY_PATH}
+     * (for the local board: the files' own folders, joined with ':').
      */
-    public record Deployment(String folder, Map<Path, String> byLocal, List<Path> copied) {
+    public record Deployment(String folder, Map<Path, String> byLocal, List<Path> copied, List<Path> linked) {
 
         public Deployment {
             byLocal = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byLocal));
             copied = List.copyOf(copied);
+            linked = List.copyOf(linked);
+        }
+
+        public Deployment(String folder, Map<Path, String> byLocal, List<Path> copied) {
+            this(folder, byLocal, copied, List.of());
         }
 
         /** The board paths, in the order the files were given. */
@@ -82,14 +88,30 @@ public final class BoardMemcheckRunner {
         }
     }
 
+    /** Whether this runner has pruned the board's store of deployed content yet (once per runner). */
+    private boolean storePruned;
+
     /**
      * Copies files into the deploy folder {@code <remote root>/deploy/<name>} on the board, each
-     * under its own file name; a file whose SHA-256 matches the one there is not copied again.
+     * under its own file name; a file whose SHA-256 matches the one there is not copied again, and
+     * one deployed already for another folder is hard-linked from the board's store of deployed
+     * content ({@code <remote root>/deploy/.store}, by SHA-256) instead of copied: the same binary
+     * crosses the connection once per board, however many test classes use it. Entries no deploy
+     * folder uses any more are removed from the store once per runner.
      */
     public Deployment deploy(String name, List<Path> files) {
         String folder = remoteRoot + "/deploy/" + name.replaceAll("[^A-Za-z0-9._-]", "_");
+        String store = remoteRoot + "/deploy/.store";
+        if (!storePruned) {
+            storePruned = true;
+            // an entry with one link is in no deploy folder: an old build's
+            board.run("cd " + ShellQuoting.quote(store) + " 2>/dev/null && for f in *; do case $f in *.rec) continue;;"
+                    + " esac; [ -f \"$f\" ] && [ \"$(stat -c %h \"$f\")\" = 1 ] && rm -f \"$f\" \"$f.rec\"; done; true",
+                    Duration.ofSeconds(30));
+        }
         Map<Path, String> paths = new LinkedHashMap<>();
         List<Path> copied = new ArrayList<>();
+        List<Path> linked = new ArrayList<>();
         Map<String, Path> byName = new LinkedHashMap<>();
         for (Path f : files) {
             Path other = byName.putIfAbsent(f.getFileName().toString(), f);
@@ -102,12 +124,14 @@ public final class BoardMemcheckRunner {
             if (!Files.isRegularFile(f)) {
                 throw new BoardException("cannot deploy " + f + ": there is no such file; build it first");
             }
-            if (board.upload(f, folder, f.getFileName().toString())) {
-                copied.add(f);
+            switch (board.place(f, folder, f.getFileName().toString(), store)) {
+                case COPIED -> copied.add(f);
+                case LINKED -> linked.add(f);
+                case UNCHANGED -> { }
             }
             paths.put(f.toAbsolutePath().normalize(), folder + "/" + f.getFileName());
         }
-        return new Deployment(folder, paths, copied);
+        return new Deployment(folder, paths, copied, linked);
     }
 
     /**

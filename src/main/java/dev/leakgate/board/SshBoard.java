@@ -563,25 +563,48 @@ public final class SshBoard implements AutoCloseable {
      * board. A file changed on the board in any way that touches its size or time is hashed anew.
      */
     public boolean upload(Path local, String remoteDir, String remoteName) {
+        return place(local, remoteDir, remoteName, null) == Placed.COPIED;
+    }
+
+    /** How {@link #place} put a file on the board. */
+    public enum Placed {
+        /** The same content was already there under that name. */
+        UNCHANGED,
+        /** Copied over the connection. */
+        COPIED,
+        /** Linked from the board's store of deployed content: copied once, for another folder. */
+        LINKED
+    }
+
+    /**
+     * As {@link #upload}, with a store of deployed content on the board ({@code store}: a folder on
+     * the same file system, or null for none): a file whose content is there already, deployed for
+     * another folder, is hard-linked into place instead of copied again, and a file copied is added
+     * to it. A store entry is used only while its size and modification time are those recorded when
+     * it was stored (so one changed on the board is copied afresh), and only after its size matches.
+     */
+    public Placed place(Path local, String remoteDir, String remoteName, String store) {
         String remote = remoteDir + "/" + remoteName;
         String q = ShellQuoting.quote(remote);
         String record = ShellQuoting.quote(remote + ".leakgate-sha256");
         String localHash = localHashes.of(local);
+        String stored = store == null ? null : ShellQuoting.quote(store + "/" + localHash);
         // read and echo are shell builtins: under emulation every program started costs ~0.1 s
-        Result seen = run("r=; read -r r < " + record + " 2>/dev/null; echo \"$r\"; stat -c '%s %Y' " + q + " 2>/dev/null",
-                CHANNEL_TIMEOUT);
+        Result seen = run("r=; read -r r < " + record + " 2>/dev/null; echo \"$r\"; stat -c '%s %Y' " + q + " 2>/dev/null"
+                + (stored == null ? "" : "; echo; s=; read -r s < " + stored + ".rec 2>/dev/null; echo \"store=$s|$(stat -c"
+                + " '%s %Y' " + stored + " 2>/dev/null)\""), CHANNEL_TIMEOUT);
         String[] lines = seen.stdout().split("\n", -1);
         String recorded = lines.length > 0 ? lines[0].trim() : "";
-        String now = lines.length > 1 ? lines[1].trim() : "";
+        String now = lines.length > 1 && !lines[1].startsWith("store=") ? lines[1].trim() : "";
         if (!now.isEmpty() && recorded.equals(localHash + " " + now)) {
-            return false;
+            return Placed.UNCHANGED;
         }
         if (!now.isEmpty() && recorded.isEmpty()) {
             // copied by something else: trust only its content (where the board can hash it)
             Result hashed = run("sha256sum < " + q, Duration.ofMinutes(2));
             if (hashed.ok() && hashed.stdout().startsWith(localHash)) {
                 recordHash(q, record, localHash);
-                return false;
+                return Placed.UNCHANGED;
             }
         }
         Result made = run("mkdir -p " + ShellQuoting.quote(remoteDir), CHANNEL_TIMEOUT);
@@ -595,15 +618,49 @@ public final class SshBoard implements AutoCloseable {
         // a name of this copy's own: two JVMs deploying the same file to one board at once never share it,
         // and the rename into place is atomic
         String partial = remote + "." + RunIdentity.newId() + ".partial";
+        String mode = "chmod " + (Files.isExecutable(local) ? "755 " : "644 ") + ShellQuoting.quote(partial);
+        String intoPlace = " && mv -f " + ShellQuoting.quote(partial) + " " + q + " && printf '%s %s\\n' " + localHash
+                + " \"$(stat -c '%s %Y' " + q + ")\" > " + record;
+        if (stored != null && storeEntryIntact(seen.stdout(), local)) {
+            Result linked = run("ln -f " + stored + " " + ShellQuoting.quote(partial) + " && " + mode + intoPlace,
+                    CHANNEL_TIMEOUT);
+            if (linked.ok()) {
+                return Placed.LINKED;
+            }
+            run("rm -f " + ShellQuoting.quote(partial), CHANNEL_TIMEOUT); // another file system: copy it
+        }
         files().put(local, partial);
-        Result placed = run("chmod " + (Files.isExecutable(local) ? "755 " : "644 ") + ShellQuoting.quote(partial)
-                + " && mv -f " + ShellQuoting.quote(partial) + " " + q + " && printf '%s %s\\n' " + localHash
-                + " \"$(stat -c '%s %Y' " + q + ")\" > " + record, CHANNEL_TIMEOUT);
+        Result placed = run(mode + intoPlace, CHANNEL_TIMEOUT);
         if (!placed.ok()) {
             throw new BoardException("cannot put " + local + " in place as " + remote + " on " + name + ": "
                     + placed.stderr().strip() + " (is the folder writable, is there space?)");
         }
-        return true;
+        if (stored != null) { // kept for other folders; a store that cannot be written only costs copies
+            run("mkdir -p " + ShellQuoting.quote(store) + " && ln -f " + q + " " + stored + " && printf '%s\\n' \"$(stat -c"
+                    + " '%s %Y' " + stored + ")\" > " + stored + ".rec", CHANNEL_TIMEOUT);
+        }
+        return Placed.COPIED;
+    }
+
+    /** Whether the store line of {@link #place}'s first command shows an entry as it was stored, of the local size. */
+    private static boolean storeEntryIntact(String firstAnswer, Path local) {
+        int at = firstAnswer.indexOf("store=");
+        if (at < 0) {
+            return false;
+        }
+        String line = firstAnswer.substring(at + 6).split("\n", 2)[0].trim();
+        int bar = line.indexOf('|');
+        if (bar < 0) {
+            return false;
+        }
+        String recorded = line.substring(0, bar).trim();
+        String current = line.substring(bar + 1).trim();
+        try {
+            return !recorded.isEmpty() && recorded.equals(current)
+                    && current.startsWith(Files.size(local) + " ");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Writes the record of a deployed file: its hash, size and modification time. */

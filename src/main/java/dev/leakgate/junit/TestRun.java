@@ -459,8 +459,10 @@ final class TestRun implements AutoCloseable {
                     context.getRequiredTestClass().getSimpleName(), b.fileTransfer());
             long start = System.nanoTime();
             BoardMemcheckRunner.Deployment dep = b.deploy(folder, files);
-            System.out.printf("leakgate: deployed in %.1f s (%d copied, %d unchanged)%n",
-                    (System.nanoTime() - start) / 1e9, dep.copied().size(), files.size() - dep.copied().size());
+            int same = files.size() - dep.copied().size() - dep.linked().size();
+            System.out.printf("leakgate: deployed in %.1f s (%d copied, %s%d unchanged)%n", (System.nanoTime() - start)
+                    / 1e9, dep.copied().size(), dep.linked().isEmpty() ? "" : dep.linked().size()
+                    + " linked from the board's store, ", same);
             return dep;
         }, BoardMemcheckRunner.Deployment.class);
         return deployed;

@@ -80,7 +80,7 @@ class EmulatedBoardTests {
     @Test
     void secondDeployOfUnchangedFilesCopiesNothing() {
         Path program = TestPrograms.aarch64Program("interior");
-        board.run("rm -rf /tmp/leakgate/deploy/skip-test", Duration.ofSeconds(10));
+        board.run("rm -rf /tmp/leakgate/deploy/skip-test /tmp/leakgate/deploy/.store", Duration.ofSeconds(10));
 
         BoardMemcheckRunner.Deployment first = runner.deploy("skip-test", List.of(program));
         BoardMemcheckRunner.Deployment second = runner.deploy("skip-test", List.of(program));
@@ -94,6 +94,37 @@ class EmulatedBoardTests {
         assertThat(third.copied()).as("a file changed on the board is copied again").containsExactly(program);
         assertThat(board.run("sha256sum /tmp/leakgate/deploy/skip-test/interior", Duration.ofSeconds(10)).stdout())
                 .startsWith(SshBoard.sha256(program));
+    }
+
+    @Test
+    void theSameFileForTwoFoldersCrossesTheConnectionOnceAndAChangedStoreEntryIsNeverUsed() {
+        Path program = TestPrograms.aarch64Program("clean");
+        Path other = TestPrograms.aarch64Program("leaky");
+        board.run("rm -rf /tmp/leakgate/deploy/cas-a /tmp/leakgate/deploy/cas-b /tmp/leakgate/deploy/cas-c"
+                + " /tmp/leakgate/deploy/cas-d /tmp/leakgate/deploy/.store", Duration.ofSeconds(10));
+
+        BoardMemcheckRunner.Deployment a = runner.deploy("cas-a", List.of(program));
+        BoardMemcheckRunner.Deployment b = runner.deploy("cas-b", List.of(program));
+        String inodes = board.run("stat -c %i /tmp/leakgate/deploy/cas-a/clean /tmp/leakgate/deploy/cas-b/clean",
+                Duration.ofSeconds(10)).stdout();
+        // changed on the board through one of its names: the store's copy changed with it
+        board.run("echo tampered >> /tmp/leakgate/deploy/cas-a/clean", Duration.ofSeconds(10));
+        BoardMemcheckRunner.Deployment c = runner.deploy("cas-c", List.of(program));
+        // an entry no deploy folder uses any more is removed by the next runner's first deploy
+        runner.deploy("cas-d", List.of(other));
+        board.run("rm -rf /tmp/leakgate/deploy/cas-d", Duration.ofSeconds(10));
+        new BoardMemcheckRunner(board).deploy("cas-a", List.of(program));
+
+        assertThat(a.copied()).containsExactly(program);
+        assertThat(b.copied()).isEmpty();
+        assertThat(b.linked()).as("linked from the board's store, not copied again").containsExactly(program);
+        assertThat(inodes.lines().distinct()).as("one file on the board, two names").hasSize(1);
+        assertThat(c.linked()).as("a store entry changed on the board is never used").isEmpty();
+        assertThat(c.copied()).containsExactly(program);
+        assertThat(board.run("sha256sum /tmp/leakgate/deploy/cas-c/clean", Duration.ofSeconds(10)).stdout())
+                .startsWith(SshBoard.sha256(program));
+        assertThat(board.run("ls /tmp/leakgate/deploy/.store", Duration.ofSeconds(10)).stdout())
+                .doesNotContain(SshBoard.sha256(other)).contains(SshBoard.sha256(program));
     }
 
     @Test

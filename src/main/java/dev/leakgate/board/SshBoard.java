@@ -210,7 +210,7 @@ public final class SshBoard implements AutoCloseable {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         ChannelExec channel = null;
         try {
-            channel = (ChannelExec) session.openChannel("exec");
+            channel = openExec();
             channel.setCommand(command);
             channel.setInputStream(null);
             channel.setOutputStream(out, true);
@@ -228,6 +228,23 @@ public final class SshBoard implements AutoCloseable {
             if (channel != null) {
                 channel.disconnect();
             }
+        }
+    }
+
+    /**
+     * A new exec channel. When the connection is found down before the channel opens (some SSH servers,
+     * Debian 12's dropbear among them, drop it as one of many short channels closes, more often on a busy
+     * machine), nothing of the new command has run, so it goes over a new connection (the host key
+     * verified again); what ran over the old one learns of the drop from its own channel.
+     */
+    private ChannelExec openExec() throws JSchException {
+        try {
+            return (ChannelExec) session.openChannel("exec");
+        } catch (JSchException e) {
+            if (!session.isConnected() && reconnect()) {
+                return (ChannelExec) session.openChannel("exec");
+            }
+            throw e;
         }
     }
 
@@ -280,7 +297,7 @@ public final class SshBoard implements AutoCloseable {
                 + " && " + command;
         ChannelExec channel = null;
         try {
-            channel = (ChannelExec) session.openChannel("exec");
+            channel = openExec();
             channel.setCommand(wrapped);
             channel.setOutputStream(stdout, true);
             channel.setErrStream(stderr, true);

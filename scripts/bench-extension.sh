@@ -11,6 +11,10 @@
 # requests are served by forked workers (each judged on its own report) against the same daemon serving
 # them itself. The last line: RESULT shared_per_test_vs_bare=<ratio> pool2_vs_pool1=<ratio>
 # workers3_vs_none=<ratio>. "scripts/bench-extension.sh workers" measures only the last.
+# "scripts/bench-extension.sh pools [CPUS]" measures pools as labs have them: four classes of three tests
+# on 1, 2 and 4 emulated boards each capped at CPUS of a core (default 0.4; leakgate.board.cpus), so that
+# each board is a slower machine of its own; it ends with RESULT pool2_vs_pool1=<ratio> pool4_vs_pool1=<ratio>
+# (goals: 1.8 and 3.2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-board.sh >/dev/null

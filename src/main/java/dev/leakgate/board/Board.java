@@ -112,12 +112,28 @@ public interface Board extends AutoCloseable {
      * Opens the board the settings name ({@link Settings#BOARD}), or {@code defaultBoard} when none
      * does. Fails with a message naming the setting and its source when the value is wrong.
      */
+    /** The CPU share of an emulated board ({@link Settings#BOARD_CPUS}), 0 for none. */
+    private static double cpus(Settings settings) {
+        String value = settings.get(Settings.BOARD_CPUS, "0").strip();
+        try {
+            double cpus = Double.parseDouble(value);
+            if (cpus >= 0 && cpus <= 1024) {
+                return cpus;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(Settings.BOARD_CPUS + " = '" + value + "' (from "
+                + settings.sourceOf(Settings.BOARD_CPUS) + ") is not a CPU share: give a number of cores such as 0.5,"
+                + " or leave it unset for no cap");
+    }
+
     static Board open(Settings settings, String defaultBoard) {
         String value = settings.get(Settings.BOARD, defaultBoard);
         BoardSpec spec = BoardSpec.parse(value, settings.get(Settings.BOARD).isPresent()
                 ? settings.sourceOf(Settings.BOARD) : "the default board");
         if (spec instanceof BoardSpec.Emulated e) {
-            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()));
+            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()), cpus(settings));
             settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board()::useFileTransfer);
             return new RemoteBoard(spec, board.board(), settings, board::close, board.toString());
         }

@@ -66,6 +66,14 @@ public final class EmulatedBoard implements AutoCloseable {
      * there is no Docker engine, no binfmt for aarch64, or no image.
      */
     public static EmulatedBoard start(String image) {
+        return start(image, 0);
+    }
+
+    /**
+     * As {@link #start(String)}, with the container's CPU share capped at {@code cpus} (its
+     * {@code --cpus}: 0.5 is half a core) when it is above 0.
+     */
+    public static EmulatedBoard start(String image, double cpus) {
         long begin = System.nanoTime();
         DockerEngine.requireAnswering(); // within seconds, with the cause
         DockerEngine.configureTestcontainers(); // no reaper container, no checks: nothing is pulled
@@ -97,6 +105,9 @@ public final class EmulatedBoard implements AutoCloseable {
                     cmd.withPlatform(cpu.platform);
                     if (readOnly) {
                         cmd.getHostConfig().withReadonlyRootfs(true);
+                    }
+                    if (cpus > 0) {
+                        cmd.getHostConfig().withNanoCPUs((long) (cpus * 1_000_000_000L));
                     }
                 })
                 .withExposedPorts(22)

@@ -32,6 +32,12 @@ public final class Settings {
      */
     public static final String BOARDS = "leakgate.boards";
     public static final String BOARD_DIR = "leakgate.board.dir";
+    /**
+     * The CPU share of each emulated board (its container's {@code --cpus}, e.g. {@code 0.5}): a board
+     * then behaves as a separate, slower machine, as a camera's SoC is, and the JVM keeps the rest.
+     * Unset: no cap.
+     */
+    public static final String BOARD_CPUS = "leakgate.board.cpus";
     /** How files travel to a board: auto (the best it offers), sftp, scp or stream. */
     public static final String BOARD_TRANSFER = "leakgate.board.transfer";
     public static final String SSH_PASSWORD = "leakgate.ssh.password";

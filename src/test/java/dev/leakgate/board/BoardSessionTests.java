@@ -80,4 +80,28 @@ class BoardSessionTests {
         assertThatThrownBy(() -> Board.open(settings, "emulated"))
                 .hasMessageStartingWith("'qemu' (from system property leakgate.board) is not a board");
     }
+
+    @Test
+    void aCpuShareThatIsNotANumberFailsBeforeAnythingStarts() {
+        Settings settings = new Settings(Map.of("leakgate.board.cpus", "fast"), Map.of(), Map.of());
+
+        assertThatThrownBy(() -> Board.open(settings, "emulated")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("leakgate.board.cpus = 'fast' (from system property leakgate.board.cpus) is not a CPU"
+                        + " share: give a number of cores such as 0.5, or leave it unset for no cap");
+    }
+
+    @Test
+    void anEmulatedBoardWithACpuShareRunsInAContainerCappedAtIt() throws Exception {
+        Settings settings = new Settings(Map.of("leakgate.board.cpus", "0.5"), Map.of(), Map.of());
+        try (Board board = Board.open(settings, "emulated")) {
+            String id = board.toString().replaceFirst(".*\\(container ([0-9a-f]+).*", "$1");
+            Process inspect = new ProcessBuilder("docker", "inspect", "-f", "{{.HostConfig.NanoCpus}}", id)
+                    .redirectErrorStream(true).start();
+            String nano = new String(inspect.getInputStream().readAllBytes()).strip();
+
+            assertThat(inspect.waitFor()).as(nano).isZero();
+            assertThat(nano).isEqualTo("500000000");
+            assertThat(board.shell("echo up", java.time.Duration.ofSeconds(60)).stdout()).isEqualTo("up\n");
+        }
+    }
 }

@@ -82,6 +82,56 @@ public final class ExtensionOverheadBenchmark {
         }
     }
 
+    @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
+            libs = "target/test-programs/onvif/fixed/libonvif_server.so")
+    static class PoolThirdCase {
+        @RepeatedTest(3)
+        void startStream(Harness onvif) {
+            onvif.run("onvifStartStream", 20);
+        }
+    }
+
+    @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
+            libs = "target/test-programs/onvif/fixed/libonvif_server.so")
+    static class PoolFourthCase {
+        @RepeatedTest(3)
+        void startStream(Harness onvif) {
+            onvif.run("onvifStartStream", 20);
+        }
+    }
+
+    /**
+     * Seconds for four classes of three tests run four at a time on a pool of {@code boards} emulated
+     * boards, each capped at {@code cpus} of a core (leakgate.board.cpus), as a lab's boards each have
+     * a CPU of their own: what the pool gains then measures leakgate, not the host's two cores.
+     */
+    private static double cappedPool(int boards, String cpus) {
+        System.setProperty("leakgate.boards", String.valueOf(boards));
+        System.setProperty("leakgate.board.cpus", cpus);
+        long start = System.nanoTime();
+        EngineExecutionResults results;
+        try {
+            results = org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+                    .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                    .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
+                    .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
+                    .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "4")
+                    .selectors(java.util.stream.Stream.of(PoolFirstCase.class, PoolSecondCase.class,
+                            PoolThirdCase.class, PoolFourthCase.class)
+                            .map(org.junit.platform.engine.discovery.DiscoverySelectors::selectClass)
+                            .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                    .execute();
+        } finally {
+            System.clearProperty("leakgate.boards");
+            System.clearProperty("leakgate.board.cpus");
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (results.testEvents().succeeded().count() != 12) {
+            throw new IllegalStateException("the pool's tests did not all pass: " + results.testEvents().failed().list());
+        }
+        return seconds;
+    }
+
     /** Seconds for the two pool classes run in parallel on a pool of {@code boards} emulated boards (started cold). */
     private static double pool(int boards) {
         String board = System.clearProperty("leakgate.board");
@@ -99,6 +149,18 @@ public final class ExtensionOverheadBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("pools")) {
+            String cpus = args.length > 1 ? args[1] : "0.4";
+            System.clearProperty("leakgate.board");
+            double one = cappedPool(1, cpus);
+            double two = cappedPool(2, cpus);
+            double four = cappedPool(4, cpus);
+            System.out.printf("pools of boards capped at %s CPU each (leakgate.board.cpus), 4 classes of 3 tests run 4 at"
+                    + " a time, each pool started cold: 1 board %.1f s, 2 boards %.1f s, 4 boards %.1f s (%d cores here)%n",
+                    cpus, one, two, four, Runtime.getRuntime().availableProcessors());
+            System.out.printf("RESULT pool2_vs_pool1=%.2f pool4_vs_pool1=%.2f%n", one / two, one / four);
+            return;
+        }
         if (args.length > 0 && args[0].equals("workers")) {
             try (EmulatedBoard emulated = EmulatedBoard.start()) {
                 double ratio = workers(emulated);

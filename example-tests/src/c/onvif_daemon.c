@@ -77,27 +77,29 @@ static void get_profiles(int fd) {
     respond(fd, 200, body);
 }
 
-/* The text of <...ProfileToken>TEXT</...ProfileToken>, or "" when there is none. */
-static void profile_token(const char *request, char *token, size_t size) {
-    token[0] = '\0';
-    const char *at = strstr(request, "ProfileToken>");
+/* The text of the first <...TAG>TEXT</...TAG> in xml (any namespace prefix), or "" when there is none. */
+static void tag_text(const char *xml, const char *tag, char *text, size_t size) {
+    char open[64];
+    snprintf(open, sizeof open, "%s>", tag);
+    text[0] = '\0';
+    const char *at = strstr(xml, open);
     if (at == NULL) {
         return;
     }
-    at += strlen("ProfileToken>");
+    at += strlen(open);
     size_t n = strcspn(at, "<");
     if (n >= size) {
         n = size - 1;
     }
-    memcpy(token, at, n);
-    token[n] = '\0';
+    memcpy(text, at, n);
+    text[n] = '\0';
 }
 
 static void get_stream_uri(int fd, const char *request) {
     char token[32];
     char path[64];
     char body[1024];
-    profile_token(request, token, sizeof token);
+    tag_text(request, "ProfileToken", token, sizeof token);
     if (strcmp(token, "main") != 0 && strcmp(token, "sub") != 0) {
         snprintf(body, sizeof body, "%s<s:Fault><s:Reason><s:Text>no profile '%s'</s:Text></s:Reason></s:Fault>%s",
                  ENVELOPE_START, token, ENVELOPE_END);
@@ -180,21 +182,6 @@ static void serve(int fd, char *buf) {
     }
 }
 
-/* The text of <...MessageID>TEXT</...MessageID> of a probe, or "" when there is none. */
-static void message_id(const char *probe, char *id, size_t size) {
-    id[0] = '\0';
-    const char *at = strstr(probe, "MessageID>");
-    if (at != NULL) {
-        at += strlen("MessageID>");
-        size_t n = strcspn(at, "<");
-        if (n >= size) {
-            n = size - 1;
-        }
-        memcpy(id, at, n);
-        id[n] = '\0';
-    }
-}
-
 /* One WS-Discovery datagram: a Probe is answered, to its sender, with this camera's ProbeMatches. */
 static void discover(int udp, int port) {
     char probe[4096];
@@ -210,7 +197,7 @@ static void discover(int udp, int port) {
     if (strstr(probe, "Probe") == NULL) {
         return;
     }
-    message_id(probe, id, sizeof id);
+    tag_text(probe, "MessageID", id, sizeof id);
     int m = snprintf(match, sizeof match, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
         " xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\""

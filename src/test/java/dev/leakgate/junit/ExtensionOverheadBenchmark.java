@@ -63,41 +63,34 @@ public final class ExtensionOverheadBenchmark {
         }
     }
 
+    /** Three tests of a pool's class: the classes below differ only in name, so that the pool has classes to lease. */
+    abstract static class PoolCase {
+        @RepeatedTest(3)
+        void startStream(Harness onvif) {
+            onvif.run("onvifStartStream", 20);
+        }
+    }
+
     /** Two classes of three tests each, for the pool of boards: run in parallel on one board, then on two. */
     @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
             libs = "target/test-programs/onvif/fixed/libonvif_server.so")
-    static class PoolFirstCase {
-        @RepeatedTest(3)
-        void startStream(Harness onvif) {
-            onvif.run("onvifStartStream", 20);
-        }
+    static class PoolFirstCase extends PoolCase {
     }
 
     @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
             libs = "target/test-programs/onvif/fixed/libonvif_server.so")
-    static class PoolSecondCase {
-        @RepeatedTest(3)
-        void startStream(Harness onvif) {
-            onvif.run("onvifStartStream", 20);
-        }
+    static class PoolSecondCase extends PoolCase {
+    }
+
+    /** Two more, for the capped pools of up to four boards. */
+    @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
+            libs = "target/test-programs/onvif/fixed/libonvif_server.so")
+    static class PoolThirdCase extends PoolCase {
     }
 
     @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
             libs = "target/test-programs/onvif/fixed/libonvif_server.so")
-    static class PoolThirdCase {
-        @RepeatedTest(3)
-        void startStream(Harness onvif) {
-            onvif.run("onvifStartStream", 20);
-        }
-    }
-
-    @ValgrindOnBoard(harness = "target/test-programs/onvif/fixed/onvif_harness",
-            libs = "target/test-programs/onvif/fixed/libonvif_server.so")
-    static class PoolFourthCase {
-        @RepeatedTest(3)
-        void startStream(Harness onvif) {
-            onvif.run("onvifStartStream", 20);
-        }
+    static class PoolFourthCase extends PoolCase {
     }
 
     /**

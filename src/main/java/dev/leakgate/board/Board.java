@@ -91,11 +91,15 @@ public interface Board extends AutoCloseable {
     boolean accepts(int port);
 
     /**
-     * Whether the program's UDP ports are reached through the kit's {@code leakgate_udp_relay} on the
-     * board (SSH forwards TCP only); false where they are reached directly.
+     * Throws a {@link BoardException} that says what to build when the program's UDP ports cannot be
+     * reached: on a board they go through the kit's {@code leakgate_udp_relay} ({@code relay}, its path
+     * there; null when none was given), since SSH forwards TCP only. Where they are reached directly,
+     * nothing is needed.
      */
-    default boolean needsUdpRelay() {
-        return true;
+    default void requireUdpRelay(List<Integer> udpPorts, String relay) {
+        if (!udpPorts.isEmpty() && relay == null) {
+            throw UdpRelay.missing(udpPorts.get(0), this);
+        }
     }
 
     /** Runs a short shell command on the board, with a timeout. */

@@ -76,8 +76,8 @@ final class LocalBoard implements Board {
     }
 
     @Override
-    public boolean needsUdpRelay() {
-        return false; // the program runs here: its UDP ports are this machine's
+    public void requireUdpRelay(List<Integer> udpPorts, String relay) {
+        // the program runs here: its UDP ports are this machine's
     }
 
     @Override

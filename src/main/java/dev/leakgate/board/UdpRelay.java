@@ -15,7 +15,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,16 +44,14 @@ final class UdpRelay implements AutoCloseable {
     private final ChannelExec channel;
     private final DatagramSocket local;
     private final OutputStream toBoard;
-    private final int boardPort;
     private final Map<SocketAddress, Integer> clients = new HashMap<>();
     private final List<SocketAddress> senders = new ArrayList<>();
     private volatile boolean closed;
 
-    private UdpRelay(ChannelExec channel, DatagramSocket local, OutputStream toBoard, int boardPort) {
+    private UdpRelay(ChannelExec channel, DatagramSocket local, OutputStream toBoard) {
         this.channel = channel;
         this.local = local;
         this.toBoard = toBoard;
-        this.boardPort = boardPort;
     }
 
     /**
@@ -76,7 +73,7 @@ final class UdpRelay implements AutoCloseable {
             InputStream fromBoard = channel.getInputStream();
             channel.connect((int) START.toMillis());
             local = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            UdpRelay relay = new UdpRelay(channel, local, toBoard, boardPort);
+            UdpRelay relay = new UdpRelay(channel, local, toBoard);
             DataInputStream in = new DataInputStream(fromBoard);
             CompletableFuture<Void> ready = new CompletableFuture<>();
             Thread down = new Thread(() -> relay.carryAnswers(in, ready), "leakgate-udp-relay " + boardPort + " answers");
@@ -114,13 +111,17 @@ final class UdpRelay implements AutoCloseable {
         }
     }
 
+    /** Why a board's UDP port cannot be reached without the relay, and what to build. */
+    static BoardException missing(int port, Object board) {
+        return new BoardException("UDP port " + port + " cannot be reached on " + board + ": SSH forwards TCP only, and"
+                + " UDP travels through leakgate's UDP relay on the board, which was not given. Build"
+                + " leakgate_udp_relay.c from leakgate's kit (java -jar leakgate-cli.jar kit) with the board's cross"
+                + " compiler and name it in udpRelay (--udp-relay on the command line)");
+    }
+
     /** The local UDP address the test sends to; answers come back to the sender. */
     InetSocketAddress address() {
         return (InetSocketAddress) local.getLocalSocketAddress();
-    }
-
-    int boardPort() {
-        return boardPort;
     }
 
     /** Datagrams from local senders to the board, each under its sender's client number. */
@@ -182,10 +183,8 @@ final class UdpRelay implements AutoCloseable {
             }
         } catch (EOFException e) {
             ready.completeExceptionally(new IOException("the relay ended"));
-        } catch (SocketException e) {
-            ready.completeExceptionally(e); // closed
         } catch (IOException e) {
-            ready.completeExceptionally(e);
+            ready.completeExceptionally(e); // the local socket closed, or the channel broke
         }
     }
 

@@ -210,7 +210,8 @@ public final class LeakgateCommand implements Runnable {
                 "A daemon (--port or --ready-line): started under valgrind, ready when its first port listens or"
                     + " a line of its output matches; each --client command then runs on this machine while it"
                     + " serves, in order, with LEAKGATE_HOST, LEAKGATE_PORT_<board port> (the forwarded local"
-                    + " port) and LEAKGATE_UDP_PORT_<board port> (the local UDP port relayed to it) in its environment, followed by a leak check named after it when --probe is given;"
+                    + " port) and LEAKGATE_UDP_PORT_<board port> (the local UDP port relayed to it) in its"
+                    + " environment, followed by a leak check named after it when --probe is given;"
                     + " then the daemon is stopped (--stop-signal, or --stop-command) and the run is gated."})
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec

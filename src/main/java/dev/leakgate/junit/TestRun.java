@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,7 +131,7 @@ final class TestRun implements AutoCloseable {
             options = options.withProbe(d.pathOf(config.probe()));
         }
         if (a.udpPorts().length > 0) {
-            options = options.withUdp(java.util.Arrays.stream(a.udpPorts()).boxed().toList(),
+            options = options.withUdp(Arrays.stream(a.udpPorts()).boxed().toList(),
                     config.udpRelay() == null ? null : d.pathOf(config.udpRelay()));
         }
         return Session.start(b, command, options);

@@ -68,34 +68,24 @@ public interface MemcheckProcess extends AutoCloseable {
     boolean accepts(int port);
 
     /**
-     * Whether a TCP socket listens on this port in the program's network now, read from its
-     * {@code /proc/PID/net/tcp} and {@code tcp6} where it runs (with shell builtins only). No
-     * connection is made, so the program serves no request for it: a readiness check must not count
-     * in the first batch of a daemon's requests.
+     * Whether the program serves this port now: a TCP socket listens on it ({@code udp} false), or a
+     * UDP socket is bound to it ({@code udp} true), in the network of the process the run started
+     * ({@code pid} 0) or of process {@code pid}, read from its {@code /proc/PID/net/tcp} and
+     * {@code tcp6} (or {@code udp} and {@code udp6}) where it runs, with shell builtins only. No
+     * connection is made and no datagram sent, so the program serves no request for it: a readiness
+     * check must not count in the first batch of a daemon's requests.
      */
-    default boolean listens(int port) {
+    default boolean serves(int port, boolean udp, long pid) {
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("a TCP port is 1 to 65535, but was " + port);
+            throw new IllegalArgumentException("a port is 1 to 65535, but was " + port);
         }
-        String script = "p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid") + " 2>/dev/null; "
-                + listensScript(port);
-        return shell(script, Duration.ofSeconds(30)).stdout().contains("listening");
-    }
-
-    /**
-     * A shell script that prints "listening" when a TCP socket listens on the port in the network of
-     * the process whose pid {@code $p} holds (shell builtins only), else "none".
-     */
-    static String listensScript(int port) {
-        String hex = String.format("%04X", port);
-        return "for t in /proc/$p/net/tcp /proc/$p/net/tcp6; do [ -r \"$t\" ] || continue;"
-                + " while read -r a l r s x; do case \"$l:$s\" in *:" + hex + ":0A) echo listening; exit 0;; esac;"
-                + " done < \"$t\"; done; echo none";
-    }
-
-    /** Whether a TCP socket listens on the port in the network of this process (see {@link #listens}). */
-    default boolean listensIn(long pid, int port) {
-        return shell("p=" + pid + "; " + listensScript(port), Duration.ofSeconds(30)).stdout().contains("listening");
+        String net = udp ? "udp" : "tcp";
+        String state = udp ? "07" : "0A"; // the kernel's TCP_CLOSE for an unconnected bound UDP socket; TCP_LISTEN
+        String script = (pid > 0 ? "p=" + pid + ";" : "p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid")
+                + " 2>/dev/null;") + " for t in /proc/$p/net/" + net + " /proc/$p/net/" + net + "6; do [ -r \"$t\" ]"
+                + " || continue; while read -r a l r s x; do case \"$l:$s\" in *:" + String.format("%04X", port) + ":"
+                + state + ") echo serving; exit 0;; esac; done < \"$t\"; done; echo none";
+        return shell(script, Duration.ofSeconds(30)).stdout().contains("serving");
     }
 
     /**
@@ -129,32 +119,6 @@ public interface MemcheckProcess extends AutoCloseable {
      * Answers come back to the sender. Ended with the run.
      */
     InetSocketAddress forwardUdp(int port, String relay);
-
-    /**
-     * Whether a UDP socket is bound to this port in the program's network now, read from its
-     * {@code /proc/PID/net/udp} and {@code udp6} where it runs (shell builtins only): the readiness of a
-     * daemon that serves UDP only, without sending it a datagram.
-     */
-    default boolean boundUdp(int port) {
-        return shell("p=; read p < " + ShellQuoting.quote(runFolder() + "/.pid") + " 2>/dev/null; " + boundUdpScript(port),
-                Duration.ofSeconds(30)).stdout().contains("bound");
-    }
-
-    /** Whether a UDP socket is bound to the port in the network of this process (see {@link #boundUdp}). */
-    default boolean boundUdpIn(long pid, int port) {
-        return shell("p=" + pid + "; " + boundUdpScript(port), Duration.ofSeconds(30)).stdout().contains("bound");
-    }
-
-    /** Prints "bound" when a UDP socket is bound to the port in the network of process {@code $p}, else "none". */
-    static String boundUdpScript(int port) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("a UDP port is 1 to 65535, but was " + port);
-        }
-        String hex = String.format("%04X", port);
-        return "for t in /proc/$p/net/udp /proc/$p/net/udp6; do [ -r \"$t\" ] || continue;"
-                + " while read -r a l r s x; do case \"$l:$s\" in *:" + hex + ":07) echo bound; exit 0;; esac;"
-                + " done < \"$t\"; done; echo none";
-    }
 
     /** Ends it at once (SIGKILL) if it still runs and releases what it holds; {@link #finish} first to keep its run. */
     @Override

@@ -1,6 +1,7 @@
 package dev.leakgate.run;
 
 import dev.leakgate.board.Board;
+import dev.leakgate.board.BoardException;
 import dev.leakgate.harness.KitProtocol;
 import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -202,12 +204,10 @@ public final class Session implements AutoCloseable {
                         + " stop it, or give the program a free port");
             }
         }
-        if (!options.udpPorts().isEmpty() && options.udpRelay() == null && board.needsUdpRelay()) {
-            throw new SessionException("UDP port " + options.udpPorts().get(0) + " cannot be reached on " + board
-                    + ": SSH forwards TCP only, and UDP travels through leakgate's UDP relay on the board, which"
-                    + " was not given. Build leakgate_udp_relay.c from leakgate's kit (java -jar leakgate-cli.jar"
-                    + " kit) with the board's cross compiler and name it in udpRelay (--udp-relay on the command"
-                    + " line); nothing was started");
+        try {
+            board.requireUdpRelay(options.udpPorts(), options.udpRelay());
+        } catch (BoardException e) {
+            throw new SessionException(e.getMessage() + "; nothing was started");
         }
         String token = options.kind() == Kind.KIT ? KitProtocol.newToken() : null;
         String probeSecret = options.probe() != null ? KitProtocol.newToken() : null;
@@ -331,18 +331,12 @@ public final class Session implements AutoCloseable {
     private boolean isReady() {
         // once a second at most: each poll is a command on the board, and some SSH servers (Debian 12's
         // dropbear) can drop the whole connection as one of many short channels closes
-        if (!options.ports().isEmpty() && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
+        boolean byPort = !options.ports().isEmpty() || !options.udpPorts().isEmpty();
+        if (byPort && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
             lastPortPoll = System.nanoTime();
-            boolean listening = detached.isEmpty() ? process.listens(options.ports().get(0))
-                    : process.listensIn(detached.get(detached.size() - 1), options.ports().get(0));
-            if (listening) {
-                return true;
-            }
-        } else if (options.ports().isEmpty() && !options.udpPorts().isEmpty()
-                && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
-            lastPortPoll = System.nanoTime();
-            int udp = options.udpPorts().get(0);
-            if (detached.isEmpty() ? process.boundUdp(udp) : process.boundUdpIn(detached.get(detached.size() - 1), udp)) {
+            boolean udp = options.ports().isEmpty(); // a TCP port first; a daemon that serves UDP only, its UDP port
+            int port = udp ? options.udpPorts().get(0) : options.ports().get(0);
+            if (process.serves(port, udp, detached.isEmpty() ? 0 : detached.get(detached.size() - 1))) {
                 return true;
             }
         }
@@ -351,7 +345,7 @@ public final class Session implements AutoCloseable {
             Matcher err = options.readyLine().matcher(Tails.lastLines(process.files().stderr(), 200, 64 * 1024));
             return out.find() || err.find();
         }
-        return options.ports().isEmpty() && options.udpPorts().isEmpty() && options.readyLine() == null;
+        return !byPort; // nothing to wait for
     }
 
     private String readiness() {
@@ -666,7 +660,7 @@ public final class Session implements AutoCloseable {
             checks.add(c);
             // its result on the chart: the name (shortened) and what it found lost since the check before
             marks.add(new Mark("check " + (name.length() > 28 ? name.substring(0, 27) + "…" : name) + ": lost "
-                    + String.format(java.util.Locale.ROOT, "%,d", c.lost()) + " B", c.elapsedMillis()));
+                    + String.format(Locale.ROOT, "%,d", c.lost()) + " B", c.elapsedMillis()));
             return c;
         }
     }

@@ -358,6 +358,11 @@ public final class BoardMemcheckRunner {
             // board had already reported the program's end, what it left on the board is whole: connect
             // again and fetch it; the run identity check below still proves the files are this run's.
             // Without that report, or once leakgate had begun to end the run, a drop stays a lost board.
+            if (lost == null && remote != null && remote.droppedBeforeItsEnd()) {
+                // its own connection went down with it: what a later command of leakgate's saw over a new
+                // connection does not say how the program ended
+                lost = board.lost(null).getMessage();
+            }
             boolean endReported = remote != null && remote.endReported();
             String dropped = null;
             if (lost != null && endReported && !ending && board.reconnect()) {
@@ -468,10 +473,7 @@ public final class BoardMemcheckRunner {
         @Override
         public java.net.InetSocketAddress forwardUdp(int port, String relay) {
             if (relay == null) {
-                throw new BoardException("UDP port " + port + " on " + board + " cannot be reached: SSH forwards TCP"
-                        + " only, and UDP goes through leakgate's UDP relay on the board, which was not given."
-                        + " Build leakgate_udp_relay.c from leakgate's kit (java -jar leakgate-cli.jar kit) with the"
-                        + " board's cross compiler and name it in udpRelay (--udp-relay on the command line)");
+                throw UdpRelay.missing(port, board);
             }
             UdpRelay r = UdpRelay.start(board, relay, port, command.runId());
             synchronized (relays) {

@@ -231,6 +231,15 @@ public final class SshBoard implements AutoCloseable {
         }
     }
 
+    /** The connection a channel was opened on. */
+    private static Session sessionOf(ChannelExec channel) {
+        try {
+            return channel.getSession();
+        } catch (JSchException e) {
+            throw new IllegalStateException("a channel without its connection", e); // JSch sets it when it opens one
+        }
+    }
+
     /**
      * A new exec channel. When the connection is found down before the channel opens (some SSH servers,
      * Debian 12's dropbear among them, drop it as one of many short channels closes, more often on a busy
@@ -322,10 +331,16 @@ public final class SshBoard implements AutoCloseable {
         private final String pidFile;
         private final String endStrays;
         private final StringBuilder strays = new StringBuilder();
+        /**
+         * The connection the command runs over. Its loss is judged by it, not by the board's connection
+         * now, which a later command of leakgate's may have made anew ({@link #openExec}).
+         */
+        private final Session over;
         private boolean held;
 
         private RemoteProcess(ChannelExec channel, StdinWriter stdin, String pidFile, String endStrays) {
             this.channel = channel;
+            this.over = sessionOf(channel);
             this.stdin = stdin;
             this.pidFile = pidFile;
             this.endStrays = endStrays;
@@ -351,7 +366,7 @@ public final class SshBoard implements AutoCloseable {
             long deadline = System.nanoTime() + wait.toNanos();
             long exitedAt = 0;
             while (!channel.isClosed()) {
-                if (!session.isConnected()) {
+                if (!over.isConnected()) {
                     throw lost(null);
                 }
                 long now = System.nanoTime();
@@ -370,6 +385,22 @@ public final class SshBoard implements AutoCloseable {
                 sleep(20);
             }
             return true;
+        }
+
+        /**
+         * Whether the connection the command ran over dropped before the board said how it ended: its
+         * channel then closed without an exit status or signal. A dropped connection closes its channels
+         * before it says it is down, so this waits a moment for it to say so.
+         */
+        public boolean droppedBeforeItsEnd() {
+            if (endReported() || !channel.isClosed()) {
+                return false;
+            }
+            long until = System.nanoTime() + DRAIN.toNanos();
+            while (over.isConnected() && System.nanoTime() < until) {
+                sleep(20);
+            }
+            return !over.isConnected();
         }
 
         /** Whether the board reported the command's own process's end: its exit status or signal arrived. */
@@ -437,8 +468,9 @@ public final class SshBoard implements AutoCloseable {
 
     private boolean waitClosed(ChannelExec channel, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
+        Session over = sessionOf(channel);
         while (!channel.isClosed()) {
-            if (!session.isConnected()) {
+            if (!over.isConnected()) {
                 throw lost(null);
             }
             if (System.nanoTime() > deadline) {
@@ -612,7 +644,7 @@ public final class SshBoard implements AutoCloseable {
                 + " '%s %Y' " + stored + " 2>/dev/null)\""), CHANNEL_TIMEOUT);
         String[] lines = seen.stdout().split("\n", -1);
         String recorded = lines.length > 0 ? lines[0].trim() : "";
-        String now = lines.length > 1 && !lines[1].startsWith("store=") ? lines[1].trim() : "";
+        String now = lines.length > 1 ? lines[1].trim() : "";
         if (!now.isEmpty() && recorded.equals(localHash + " " + now)) {
             return Placed.UNCHANGED;
         }

@@ -96,4 +96,34 @@ class BoardLostTests {
             }
         }
     }
+
+    @Test
+    void aDroppedConnectionIsMadeAnewForTheNextCommandButTheRunItCarriedStaysLost() throws Exception {
+        ScheduledExecutorService dropper = Executors.newSingleThreadScheduledExecutor();
+        try (EmulatedBoard emulated = EmulatedBoard.start()) {
+            SshBoard ssh = emulated.board();
+            BoardMemcheckRunner runner = new BoardMemcheckRunner(ssh);
+            String program = runner.deploy("dropped", List.of(TestPrograms.aarch64Program("hang"))).paths().get(0);
+            java.util.concurrent.ScheduledFuture<String> again = dropper.schedule(() -> {
+                try { // the connection's own server process ends: the connection drops, the board lives on
+                    ssh.run("kill -s KILL $PPID", Duration.ofSeconds(10));
+                } catch (BoardException expected) {
+                    // the command went down with its connection
+                }
+                // the next command of leakgate's own goes over a new connection, while the run still waits
+                return ssh.run("echo again", Duration.ofSeconds(30)).stdout();
+            }, 6, TimeUnit.SECONDS);
+
+            MemcheckRun run = runner.run(MemcheckCommand.builder(program).args("pause").build(),
+                    LocalMemcheckRunner.Options.named("board-dropped").withTimeout(Duration.ofSeconds(60)));
+
+            assertThat(again.get(60, TimeUnit.SECONDS)).as("a new connection while the run waited").isEqualTo("again\n");
+            assertThat(run.termination()).as("the run's own connection dropped: it was not seen to end")
+                    .isEqualTo(Termination.BOARD_LOST);
+            assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+            assertThat(ssh.run("echo still", Duration.ofSeconds(30)).stdout()).isEqualTo("still\n");
+        } finally {
+            dropper.shutdownNow();
+        }
+    }
 }

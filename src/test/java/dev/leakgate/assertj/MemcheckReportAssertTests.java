@@ -10,8 +10,10 @@ import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.testing.TestPrograms;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("valgrind")
 class MemcheckReportAssertTests {
 
     private static final LocalMemcheckRunner RUNNER = new LocalMemcheckRunner();

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * arm-linux-gnueabihf-gcc are gated with the same code as on aarch64, and binaries for the other
  * ARM CPU or ABI are refused before anything runs, naming the toolchain to use.
  */
+@Tag("board")
 class ArmhfBoardTests {
 
     private static EmulatedBoard emulated;

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * read-only root with a 160 MB tmpfs /tmp, no valgrind): leakgate brings valgrind and the loader's debug file, files
  * travel as a checked stream, and each way this goes wrong on such a board says the fix.
  */
+@Tag("board")
 class BareBoardTests {
 
     /** Made by scripts/setup-board.sh (scripts/valgrind-prefix.sh arm64 ...). */

@@ -20,9 +20,11 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A board that goes away mid-run: a clear, inconclusive result within the timeout, never a hang. */
+@Tag("board")
 class BoardLostTests {
 
     @Test

@@ -15,12 +15,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The same test code on boards chosen by configuration only. */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class BoardSessionTests {
 
     private final EmulatedBoard emulated;

@@ -18,12 +18,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The real emulated board: real sshd, real aarch64 valgrind, real cross-compiled programs. */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class EmulatedBoardTests {
 
     private final EmulatedBoard emulated;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file is told apart, a deployment places files atomically and skips unchanged ones on every path.
  */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class FileTransferTests {
 
     private final SshBoard board;

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * on the real emulated board: the run sees the unstripped library, and the original always comes back.
  */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class InPlaceLibrariesTests {
 
     private static final String ROOT = "/tmp/leakgate";

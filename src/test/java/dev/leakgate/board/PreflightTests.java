@@ -18,12 +18,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each preflight check against the real emulated board, with the message a user would get. */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class PreflightTests {
 
     private static final String ROOT = "/tmp/leakgate";

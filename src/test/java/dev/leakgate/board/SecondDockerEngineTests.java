@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * into it; leakgate's command line tool, in a JVM of its own with DOCKER_HOST set, starts the board
  * there and gates a leaky program on it.
  */
+@Tag("board")
 class SecondDockerEngineTests {
 
     static final Path HOME = Path.of("/run/leakgate-docker2");

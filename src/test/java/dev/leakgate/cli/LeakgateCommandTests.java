@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ class LeakgateCommandTests {
         return err.toString(StandardCharsets.UTF_8);
     }
 
+    @Tag("valgrind")
     @Test
     void runFailsOnALeakyProgramAndPassesOnACleanOneWithTheVerdictOnStdout(@TempDir Path runs) {
         assertThat(execute("run", "--runs-dir", runs.toString(), "--", TestPrograms.program("leaky").toString()))
@@ -46,6 +48,7 @@ class LeakgateCommandTests {
         assertThat(out()).startsWith("leakgate: PASS: ");
     }
 
+    @Tag("valgrind")
     @Test
     void runDrivesAKitHarnessScenarioByScenario(@TempDir Path runs) {
         int status = execute("run", "--runs-dir", runs.toString(), "--scenario", "frees=3", "--scenario", "leaks",
@@ -69,6 +72,7 @@ class LeakgateCommandTests {
                 + "\" >&3; cat <&3'";
     }
 
+    @Tag("valgrind")
     @Test
     void runServesADaemonToClientCommandsWithALeakCheckAfterEachAndGatesIt(@TempDir Path runs) throws Exception {
         int port = freePort();
@@ -85,6 +89,7 @@ class LeakgateCommandTests {
                 "leakgate: FAIL: definitely lost: 40 bytes in 1 blocks");
     }
 
+    @Tag("valgrind")
     @Test
     void runServesAUdpDaemonToAClientThatSendsDatagramsAndWaitsForTheAnswer(@TempDir Path runs) throws Exception {
         int port;
@@ -103,6 +108,7 @@ class LeakgateCommandTests {
         assertThat(out()).contains("at lose (udp_daemon.c:", "leakgate: FAIL: definitely lost: 44 bytes in 1 blocks");
     }
 
+    @Tag("valgrind")
     @Test
     void aClientThatFailsIsQuotedAndTheDaemonIsStillStoppedAndJudged(@TempDir Path runs) throws Exception {
         int port = freePort();
@@ -198,6 +204,7 @@ class LeakgateCommandTests {
                 .doesNotContain("Usage:");
     }
 
+    @Tag("valgrind")
     @Test
     void runTakesDataFilesEnvironmentAndAWorkingFolderNamedThroughThePlaceholders(@TempDir Path runs) throws Exception {
         Path files = Path.of("src/test/resources/appconfig").toAbsolutePath();

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * or without space, hostile file names, and the leftovers of a JVM killed with SIGKILL.
  */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class BoardFaultTests {
 
     private final EmulatedBoard emulated;

@@ -17,11 +17,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The fault matrix, errors that must say their real cause, on this machine. */
 class ErrorMessageFaultTests {
 
+    @Tag("valgrind")
     @Test
     void brokenSuppressionFileQuotesValgrindsFatalLine() {
         MemcheckRun run = LocalRuns.RUNNER.run(command("leaky")
@@ -37,6 +39,7 @@ class ErrorMessageFaultTests {
                 + "    exiting now. (fix the suppression file it names, or remove it from suppressions)");
     }
 
+    @Tag("valgrind")
     @Test
     void programThatExecsAnotherIsFollowedIntoItAndSaysSo() {
         MemcheckRun run = LocalRuns.run("execs");
@@ -50,6 +53,7 @@ class ErrorMessageFaultTests {
                 + " followed: the report is that program's");
     }
 
+    @Tag("valgrind")
     @Test
     void bytesThatAreNotUtf8OnTheHarnessesStdoutDoNotHideItsReplies() {
         LocalRuns.KitRun k = kit("run binary 2\nquit\n", 60);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
@@ -65,6 +66,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void aSharedProcessWhoseErrorNoTestWasGatedOnFailsTheClass() {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -89,6 +91,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void scenarioThatBlocksUntilTheTimeoutFailsTheBodyAndItsRunIsInconclusive() {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -112,6 +115,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void scenarioThatPrintsAForgedReplyStillFailsOnItsLeak() {
         String message = failure(ForgingScenarioTestCase.class);
@@ -194,6 +198,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void runFoldersAreNamedByTheFullClassNameSoSameSimpleNamesCannotCollide() throws Exception {
         String message = failure(NamedByFullClassNameTestCase.class);
@@ -216,6 +221,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void daemonIsStoppedAndItsReportKeptWhenTheBodyThrows() throws Exception {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -245,6 +251,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void daemonThatLosesNothingPassesAndIsStoppedAsPlanned() {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -267,6 +274,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void aProgramReadsItsConfigFileThroughThePlaceholdersAndItsLeakIsCaught() throws Exception {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -335,6 +343,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void aTestWhoseBodyErredIsRecordedAsAnErrorNotAsThePassOfItsRun() throws Exception {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -359,6 +368,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void aHarnessThatDiesMidRequestSaysOfWhatAndWhereInTheMessage() {
         String message = failure(CrashingScenarioTestCase.class);
@@ -386,6 +396,7 @@ class ExtensionFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void aThreadThatOutlivesItsTestIsNamedOnItAndOnTheTestItsLeakIsBlamedOn() {
         System.setProperty("leakgate.progress.seconds", "1");

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FalseGreenFaultTests {
 
+    @Tag("valgrind")
     @Test
     void plainProgramThatReturnsFromMainOnTheTimeoutsSigtermIsInconclusive() {
         MemcheckRun run = LocalRuns.RUNNER.run(command("handles_term").build(), quick("handles-term", 2));
@@ -48,6 +50,7 @@ class FalseGreenFaultTests {
                 + " input), or raise the timeout");
     }
 
+    @Tag("valgrind")
     @Test
     void kitScenarioBlockedUntilTheTimeoutIsInconclusiveAndItsReplyCountsOnlyWhatRan() {
         LocalRuns.KitRun k = kit("run blocks 3\nquit\n", 2);
@@ -64,6 +67,7 @@ class FalseGreenFaultTests {
                 "the harness was stopped by SIGTERM before it read 'quit': the run was cut short");
     }
 
+    @Tag("valgrind")
     @Test
     void programThatKillsItselfWithSigkillIsInconclusiveThoughItsReportLooksWhole() {
         MemcheckRun run = LocalRuns.run("selfkill");
@@ -79,6 +83,7 @@ class FalseGreenFaultTests {
                 + " the program return from main");
     }
 
+    @Tag("valgrind")
     @Test
     void forkedChildWritingASecondReportIntoTheSameFileIsInconclusive(@TempDir Path dir) throws Exception {
         // valgrind run by hand with one XML file for all processes (no %p): the child's report follows the parent's
@@ -93,6 +98,7 @@ class FalseGreenFaultTests {
                 .contains("a second root element", "leakgate puts %p only in the XML file's name");
     }
 
+    @Tag("valgrind")
     @Test
     void reportFollowedByGarbageOrByAnotherErrorIsInconclusive() {
         String whole = LocalRuns.text(LocalRuns.run("leaky").files().xml());
@@ -107,6 +113,7 @@ class FalseGreenFaultTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void valgrindAbortingInsideTheFinalLeakCheckIsInconclusiveAndQuotesValgrind() {
         MemcheckRun run = LocalRuns.run("overlap");
@@ -125,6 +132,7 @@ class FalseGreenFaultTests {
                 + " log");
     }
 
+    @Tag("valgrind")
     @Test
     void xtreeLeakIsRefusedByTheBuilderAndAReportWrittenWithItIsInconclusive(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> MemcheckCommand.builder("p").options("--xtree-leak=yes"))
@@ -140,6 +148,7 @@ class FalseGreenFaultTests {
                 + " --xtree-leak");
     }
 
+    @Tag("valgrind")
     @Test
     void reportOfAnotherRunIsNotTakenForThisRunsOwn() {
         MemcheckRun clean = LocalRuns.run("clean");
@@ -154,6 +163,7 @@ class FalseGreenFaultTests {
                         + leaky.report().pid());
     }
 
+    @Tag("valgrind")
     @Test
     void scenarioOutputThatForgesTheKitsRepliesCannotHideItsLeak() {
         LocalRuns.KitRun k = kit("run forges 1\nquit\n", 60);
@@ -174,6 +184,7 @@ class FalseGreenFaultTests {
                         + " the kinds are: InvalidFree, MismatchedFree, InvalidRead");
     }
 
+    @Tag("valgrind")
     @Test
     void everyRunLeavesItsIdentityInTheReportAndInItsCommand() throws Exception {
         MemcheckRun run = LocalRuns.run("clean");
@@ -184,6 +195,7 @@ class FalseGreenFaultTests {
         assertThat(verdict(run).outcome()).isEqualTo(Outcome.PASS);
     }
 
+    @Tag("valgrind")
     @Test
     void codeUnderTestCannotReadTheKitsTokenBackSoItsForgedReplyIsNotTaken() throws Exception {
         LocalRuns.KitRun k = kit("run steals_token 1\nquit\n", 120);
@@ -199,6 +211,7 @@ class FalseGreenFaultTests {
         assertThat(k.run().files().folder().resolve(".secret-LEAKGATE_KIT_TOKEN_FILE")).doesNotExist();
     }
 
+    @Tag("valgrind")
     @Test
     void aProgramThatReplacesItsReportWithACleanOneCarryingItsRunIdIsCaughtAndItsLeakStillShown() {
         MemcheckRun run = LocalRuns.run("forges_report");
@@ -215,6 +228,7 @@ class FalseGreenFaultTests {
         assertThat(run.files().folder().resolve("memcheck.replaced.xml")).exists();
     }
 
+    @Tag("valgrind")
     @Test
     void aProgramThatAlsoRemovesTheSecondNameOfItsReportIsInconclusive() {
         MemcheckRun run = LocalRuns.run("forges_report", "kept");

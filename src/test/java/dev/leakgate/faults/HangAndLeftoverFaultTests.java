@@ -22,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The fault matrix, hangs and leftovers on this machine: bounded waits, bounded memory, nothing left running. */
+@Tag("valgrind")
 class HangAndLeftoverFaultTests {
 
     private static final byte[] EIGHT_MB = new byte[8 << 20];

@@ -15,6 +15,7 @@ import dev.leakgate.testing.TestPrograms;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * running. Each runs for real under the host's valgrind, which follows every process and writes each
  * a report of its own; each process is judged on it and named by pid, command and parent.
  */
+@Tag("valgrind")
 class ProcessTreeFaultTests {
 
     @Test

@@ -25,10 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fault matrix, wrong results: what leakgate read differently from what valgrind wrote. */
+@Tag("valgrind")
 class WrongResultFaultTests {
 
     @Test

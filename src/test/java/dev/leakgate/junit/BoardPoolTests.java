@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
@@ -83,6 +84,7 @@ class BoardPoolTests {
                 .flatMap(TestExecutionResult::getThrowable).map(Throwable::getMessage).orElse("");
     }
 
+    @Tag("valgrind")
     @Test
     void twoClassesInParallelEachLeaseABoardOfTheirOwn() {
         EngineExecutionResults results = inParallel(null, "2", FirstClassTestCase.class, SecondClassTestCase.class);
@@ -92,6 +94,7 @@ class BoardPoolTests {
                 .allMatch(b -> b.startsWith("emulated aarch64 board (container "));
     }
 
+    @Tag("valgrind")
     @Test
     void aLabBoardThatIsDownIsSkippedAndTheOtherServesBothClassesInTurn() {
         EngineExecutionResults results = inParallel(null, "ssh://root@127.0.0.1:1,emulated",
@@ -117,6 +120,7 @@ class BoardPoolTests {
                         + " leakgate.boards=ssh://root@camera-1,ssh://root@camera-2");
     }
 
+    @Tag("board")
     @Test
     void aPoolBoardThatDiesBetweenClassesIsRetiredAtTheNextLeaseAndAnotherServes() throws Exception {
         List<String> said = new CopyOnWriteArrayList<>();

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** leakgate_harness.h on its own: natively, under the host's valgrind, and when signalled. */
@@ -50,6 +51,7 @@ class HarnessKitTests {
                 "error unknown-scenario nothing", "bye");
     }
 
+    @Tag("valgrind")
     @Test
     void underValgrindEachScenarioReportsItsOwnLeaksWithMarkersInTheReport() throws IOException {
         String token = KitProtocol.newToken();
@@ -101,6 +103,7 @@ class HarnessKitTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void sigtermMakesItReturnFromMainSoValgrindWritesTheWholeLeakCheckThoughTheRunIsInconclusive() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(

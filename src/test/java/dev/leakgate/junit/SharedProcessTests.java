@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.platform.engine.TestExecutionResult;
@@ -113,6 +114,7 @@ class SharedProcessTests {
 
     // ---- tests --------------------------------------------------------------------------------
 
+    @Tag("valgrind")
     @Test
     void oneProcessServesTheClassAndEachTestIsGatedOnItsOwnScenariosWithTheirStacks() {
         EngineExecutionResults results = run(SharedTestCase.class);
@@ -133,6 +135,7 @@ class SharedProcessTests {
                 .contains("; leaks x3: lost 900 bytes (definitely and indirectly)");
     }
 
+    @Tag("valgrind")
     @Test
     void aCrashFailsOnlyItsTestAndTheNextTestGetsANewProcess() {
         EngineExecutionResults results = run(CrashTestCase.class);
@@ -150,6 +153,7 @@ class SharedProcessTests {
                 .contains("SIGSEGV");
     }
 
+    @Tag("valgrind")
     @Test
     void whatNoScenarioShowedFailsTheClass() {
         EngineExecutionResults results = run(LeakAtExitTestCase.class);

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -200,6 +201,7 @@ class ValgrindOnBoardExtensionTests {
 
     // ---- tests --------------------------------------------------------------------------------
 
+    @Tag("board")
     @Test
     void leakyLibraryFailsNamingTheFunctionFileAndLineAndTheScenario() {
         EngineExecutionResults results = run(LeakyOnvifTestCase.class);
@@ -217,6 +219,7 @@ class ValgrindOnBoardExtensionTests {
                 .contains("raw XML: ");
     }
 
+    @Tag("valgrind")
     @Test
     void fixedLibraryPassesWithNestedParameterizedAndRepeatedTests() {
         EngineExecutionResults results = run(FixedOnvifTestCase.class);
@@ -232,6 +235,7 @@ class ValgrindOnBoardExtensionTests {
         assertThat(results.testEvents().reportingEntryPublished().list()).isNotEmpty();
     }
 
+    @Tag("valgrind")
     @Test
     void testsRunInParallelOnOneBoardEachWithItsOwnFiles() {
         EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
@@ -247,6 +251,7 @@ class ValgrindOnBoardExtensionTests {
                 .contains("at onvifStartStream (onvif_server.c:51)");
     }
 
+    @Tag("valgrind")
     @Test
     void growthGateFailsACacheThatGrowsWhileNothingIsLostAndNamesTheScenario() {
         EngineExecutionResults results = run(GrowthTestCase.class);
@@ -274,6 +279,7 @@ class ValgrindOnBoardExtensionTests {
         }
     }
 
+    @Tag("valgrind")
     @Test
     void knownLeaksPassWithinBudgetAndFailBeyondItWithSuppressionsInTheRenderedReport() throws Exception {
         EngineExecutionResults results = run(KnownLeakTestCase.class);
@@ -300,6 +306,7 @@ class ValgrindOnBoardExtensionTests {
         assertThat(reportEntries(results, "leakgate.report")).hasSize(2);
     }
 
+    @Tag("valgrind")
     @Test
     void progressIsReportedWhileTheHarnessRunsUnderValgrind() {
         EngineExecutionResults results;
@@ -318,6 +325,7 @@ class ValgrindOnBoardExtensionTests {
                 .anyMatch(l -> l.endsWith(", running onvifStartStream x3000 (request 1)"));
     }
 
+    @Tag("valgrind")
     @Test
     void plainProgramsRunOnceAndAreGatedAsAWhole() {
         EngineExecutionResults results = run(PlainProgramTestCase.class);
@@ -329,6 +337,7 @@ class ValgrindOnBoardExtensionTests {
                 .doesNotContain("Scenarios");
     }
 
+    @Tag("board")
     @Test
     void dataFilesTravelToTheBoardKeepingTheirFoldersAndThePlaceholdersNameWhereTheyAre() throws Exception {
         EngineExecutionResults results = run(ConfigFileOnTheBoardTestCase.class);

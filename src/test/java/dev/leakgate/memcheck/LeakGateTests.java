@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.leakgate.testing.TestPrograms;
 
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The gate and its message, on real runs of real programs. */
@@ -18,6 +19,7 @@ class LeakGateTests {
                 LocalMemcheckRunner.Options.named(program).withTimeout(Duration.ofSeconds(60)));
     }
 
+    @Tag("valgrind")
     @Test
     void leakyProgramFailsWithTheLeakStacksLargestFirstAndTheRawFiles() {
         MemcheckRun run = run("leaky");
@@ -45,6 +47,7 @@ class LeakGateTests {
                   program stderr: %2$s/stderr.txt""".formatted(malloc, run.files().folder()));
     }
 
+    @Tag("valgrind")
     @Test
     void cleanProgramPasses() {
         Verdict verdict = LeakGate.defaults().evaluate(run("clean"));
@@ -55,6 +58,7 @@ class LeakGateTests {
                 + "Raw files (kept):");
     }
 
+    @Tag("valgrind")
     @Test
     void limitsPerKindAreHonoured() {
         MemcheckRun run = run("interior");
@@ -71,6 +75,7 @@ class LeakGateTests {
         assertThat(LeakGate.defaults().ungated(LeakKind.DEFINITELY_LOST).evaluate(run("leaky")).passed()).isTrue();
     }
 
+    @Tag("valgrind")
     @Test
     void memcheckErrorsFailOnlyWhenAsked() {
         MemcheckRun run = run("invalid_read");
@@ -86,6 +91,7 @@ class LeakGateTests {
         assertThat(LeakGate.defaults().failOnAnyError().evaluate(run).violations()).hasSize(2);
     }
 
+    @Tag("valgrind")
     @Test
     void crashIsInconclusiveAndSaysWhyAndWhatWasSeen() {
         MemcheckRun run = run("crash", "segv");
@@ -103,6 +109,7 @@ class LeakGateTests {
                  bytes)""");
     }
 
+    @Tag("valgrind")
     @Test
     void limitOnATotalTheReportDoesNotGiveIsInconclusiveNotPassed() {
         Verdict verdict = LeakGate.defaults().limit(LeakKind.SUPPRESSED, 0).evaluate(run("clean"));

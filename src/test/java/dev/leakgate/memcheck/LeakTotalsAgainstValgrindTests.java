@@ -13,11 +13,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Tag;
 
 /**
  * leakgate's totals, read from valgrind's XML, against valgrind's own text LEAK SUMMARY for the
  * same program: they must be equal, kind by kind, bytes and blocks.
  */
+@Tag("valgrind")
 class LeakTotalsAgainstValgrindTests {
 
     private final LocalMemcheckRunner runner = new LocalMemcheckRunner();

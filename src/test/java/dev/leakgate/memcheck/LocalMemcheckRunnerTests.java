@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ class LocalMemcheckRunnerTests {
                 .withGrace(Duration.ofSeconds(3), Duration.ofSeconds(5));
     }
 
+    @Tag("valgrind")
     @Test
     void programThatEndsByItselfIsConclusiveAndKeepsEveryRawFile() throws Exception {
         MemcheckRun run = runner.run(command("leaky"), LocalMemcheckRunner.Options.named("leaky"));
@@ -44,6 +46,7 @@ class LocalMemcheckRunnerTests {
         assertThat(Files.isSymbolicLink(files.xml())).as("the own report is put in place of the link").isFalse();
     }
 
+    @Tag("valgrind")
     @Test
     void timeoutClosesStdinFirstAndEvenAProgramThatThenReturnsFromMainIsInconclusive() {
         MemcheckRun run = runner.run(command("hang", "stdin"), quick("hang-stdin").withStdinKeptOpen());
@@ -57,6 +60,7 @@ class LocalMemcheckRunnerTests {
                 + " the timeout (a harness: quit, or end of input), or raise the timeout");
     }
 
+    @Tag("valgrind")
     @Test
     void timeoutThenSigtermGivesALeakCheckButAnInconclusiveRun() {
         MemcheckRun run = runner.run(command("hang", "pause"), quick("hang-pause"));
@@ -72,6 +76,7 @@ class LocalMemcheckRunnerTests {
                 .contains("make the program return from main");
     }
 
+    @Tag("valgrind")
     @Test
     void programThatIgnoresSigtermIsKilledAndTheRunSaysSo() {
         long start = System.nanoTime();
@@ -91,6 +96,7 @@ class LocalMemcheckRunnerTests {
                 .as("no process of the run is left").isEmpty();
     }
 
+    @Tag("valgrind")
     @Test
     void segfaultIsInconclusiveAndNamesTheSignalAndWhere() {
         MemcheckRun run = runner.run(command("crash", "segv"), LocalMemcheckRunner.Options.named("segv"));
@@ -103,6 +109,7 @@ class LocalMemcheckRunnerTests {
                 + " it died count as leaks); make the program return from main");
     }
 
+    @Tag("valgrind")
     @Test
     void abortIsInconclusive() {
         MemcheckRun run = runner.run(command("crash", "abort"), LocalMemcheckRunner.Options.named("abort"));
@@ -112,6 +119,7 @@ class LocalMemcheckRunnerTests {
         assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
     }
 
+    @Tag("valgrind")
     @Test
     void forkedChildStaysOutOfTheParentsReport() {
         MemcheckRun run = runner.run(command("forks"), LocalMemcheckRunner.Options.named("forks"));
@@ -121,6 +129,7 @@ class LocalMemcheckRunnerTests {
                 .containsExactly("parent_leak");
     }
 
+    @Tag("valgrind")
     @Test
     void leaksInThreadsAreCounted() {
         MemcheckRun run = runner.run(command("threads"), LocalMemcheckRunner.Options.named("threads"));
@@ -147,6 +156,7 @@ class LocalMemcheckRunnerTests {
         assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
     }
 
+    @Tag("valgrind")
     @Test
     void valgrindThatRefusesItsOptionsIsInconclusiveAndShowsWhatValgrindSaid() {
         MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("clean").toString())
@@ -160,6 +170,7 @@ class LocalMemcheckRunnerTests {
                 .startsWith("valgrind wrote no report; its stderr ends with:").contains("--no-such-option=1"));
     }
 
+    @Tag("valgrind")
     @Test
     void argumentsEnvironmentAndStdinReachTheProgramUnchanged(@TempDir Path dir) throws Exception {
         String hostile = "it's a \"test\"; $(touch " + dir.resolve("pwned") + ") `id` %p";
@@ -176,6 +187,7 @@ class LocalMemcheckRunnerTests {
         assertThat(dir.resolve("pwned")).doesNotExist();
     }
 
+    @Tag("valgrind")
     @Test
     void programAndRunFolderWithSpacesQuotesAndSemicolonsWork(@TempDir Path dir) throws Exception {
         Path odd = Files.createDirectories(dir.resolve("it's; a $(dir) %p"));

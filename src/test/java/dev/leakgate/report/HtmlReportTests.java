@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ class HtmlReportTests {
         return Chromium.render(page);
     }
 
+    @Tag("valgrind")
     @Test
     void pageOfARealLeakShowsVerdictFramesSourceLinesTimelineAndRawFiles() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
@@ -85,6 +87,7 @@ class HtmlReportTests {
                 "<span class=\"badge pass\">PASS</span>", "<span class=\"badge fail\">FAIL</span>");
     }
 
+    @Tag("valgrind")
     @Test
     void inconclusivePageShowsEveryReasonInFullAndWhatTheRunWroteLast() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
@@ -101,6 +104,7 @@ class HtmlReportTests {
         assertThat(dom).as("the reasons wrap instead of running off the page").contains("white-space:pre-wrap");
     }
 
+    @Tag("valgrind")
     @Test
     void lostTreeHeadlineCountsWhatItHoldsAndTheKitsFramesAreFolded() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
@@ -117,6 +121,7 @@ class HtmlReportTests {
                         + "\\s*<div>at leakgate_run_scenario \\(leakgate_harness.h:\\d+\\)</div>");
     }
 
+    @Tag("valgrind")
     @Test
     void scenariosAreDrawnWithTheHeapAfterEach() throws Exception {
         try (dev.leakgate.board.Board local = dev.leakgate.board.Board.open(

@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * checks through the aarch64 probe, and stopped as planned.
  */
 @ExtendWith(SharedEmulatedBoard.class)
+@Tag("board")
 class BoardLiveSessionTests {
 
     private final Board board;

@@ -24,12 +24,14 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Live sessions on this machine's valgrind: a kit harness answering each request at once, a daemon
  * driven over TCP with leak checks through the probe, and what goes wrong with them.
  */
+@Tag("valgrind")
 class SessionTests {
 
     private static Board local;

@@ -18,10 +18,12 @@ import dev.leakgate.report.MemoryTimeline;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ public final class BoardMemcheckRunner {
     public record Deployment(String folder, Map<Path, String> byLocal, List<Path> copied, List<Path> linked) {
 
         public Deployment {
-            byLocal = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byLocal));
+            byLocal = Collections.unmodifiableMap(new LinkedHashMap<>(byLocal));
             copied = List.copyOf(copied);
             linked = List.copyOf(linked);
         }
@@ -464,14 +466,14 @@ public final class BoardMemcheckRunner {
         }
 
         @Override
-        public java.net.InetSocketAddress forward(int port) {
-            java.net.InetSocketAddress a = board.forward(port);
+        public InetSocketAddress forward(int port) {
+            InetSocketAddress a = board.forward(port);
             forwarded.add(a.getPort());
             return a;
         }
 
         @Override
-        public java.net.InetSocketAddress forwardUdp(int port, String relay) {
+        public InetSocketAddress forwardUdp(int port, String relay) {
             if (relay == null) {
                 throw UdpRelay.missing(port, board);
             }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import net.fornwall.jelf.ElfFile;
@@ -189,7 +190,7 @@ final class BroughtValgrind {
     }
 
     private static String mb(long kb) {
-        return String.format(java.util.Locale.ROOT, "%.1f MB", kb / 1024.0);
+        return String.format(Locale.ROOT, "%.1f MB", kb / 1024.0);
     }
 
     private static int machine(Path file) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * The checksum tools a board may have, computed the same way here: coreutils' or busybox's
@@ -19,7 +20,7 @@ enum Checksum {
 
     /** The tool's name on the board. */
     String tool() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** The checksum as the tool prints it first on its line (for cksum: "CRC SIZE"). */

@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
@@ -16,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,8 +77,8 @@ final class DockerEngine {
         } catch (TimeoutException e) {
             throw silent(where, fix, e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
-            if (cause instanceof java.net.SocketTimeoutException) { // the socket's own timeout came first
+            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+            if (cause instanceof SocketTimeoutException) { // the socket's own timeout came first
                 throw silent(where, fix, cause);
             }
             throw new BoardException(explain(uri, cause) + fix, cause);
@@ -98,7 +102,7 @@ final class DockerEngine {
                         + " or systemctl start docker; scripts/setup-board.sh installs docker.io and starts it), or set"
                         + " DOCKER_HOST to the engine you use";
             }
-            if (m.contains("ermission denied") || cause instanceof java.nio.file.AccessDeniedException) {
+            if (m.contains("ermission denied") || cause instanceof AccessDeniedException) {
                 return "this user may not use the Docker engine's socket " + socket + " (permission denied): add the"
                         + " user to the docker group (then log in again), or run as root";
             }
@@ -134,7 +138,7 @@ final class DockerEngine {
             }
             return "HTTP/1.0 200 OK\r\n\r\nOK"; // another transport (ssh://, TLS): Testcontainers asks it itself
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -215,7 +219,7 @@ final class DockerEngine {
         try {
             Class<?> factoryClass = Class.forName("org.testcontainers.DockerClientFactory");
             Object factory = factoryClass.getMethod("instance").invoke(null);
-            java.lang.reflect.Method init = factoryClass.getDeclaredMethod("getOrInitializeStrategy");
+            Method init = factoryClass.getDeclaredMethod("getOrInitializeStrategy");
             init.setAccessible(true);
             Object strategy = init.invoke(factory);
             Field ip = Class.forName("org.testcontainers.dockerclient.DockerClientProviderStrategy")

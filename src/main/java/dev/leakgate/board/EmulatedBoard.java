@@ -7,11 +7,15 @@ import com.jcraft.jsch.KeyPair;
 import dev.leakgate.memcheck.RunIdentity;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.testcontainers.DockerClientFactory;
@@ -78,7 +82,7 @@ public final class EmulatedBoard implements AutoCloseable {
         DockerEngine.requireAnswering(); // within seconds, with the cause
         DockerEngine.configureTestcontainers(); // no reaper container, no checks: nothing is pulled
         checkDocker();
-        java.util.Map<String, String> labels = imageLabels(image);
+        Map<String, String> labels = imageLabels(image);
         String flavour = labels.getOrDefault(FLAVOUR_LABEL, "aarch64");
         Cpu cpu = Cpu.of(flavour);
         checkBinfmt(cpu);
@@ -123,7 +127,7 @@ public final class EmulatedBoard implements AutoCloseable {
                             "/run/leakgate/password");
         }
         // a camera's /tmp is a small RAM disk: the image says which folders are, and how big ("PATH=OPTIONS;...")
-        java.util.Map<String, String> tmpfs = new java.util.LinkedHashMap<>();
+        Map<String, String> tmpfs = new LinkedHashMap<>();
         for (String mount : labels.getOrDefault(TMPFS_LABEL, "").split(";")) {
             if (mount.contains("=")) {
                 tmpfs.put(mount.substring(0, mount.indexOf('=')).strip(), mount.substring(mount.indexOf('=') + 1).strip());
@@ -188,7 +192,7 @@ public final class EmulatedBoard implements AutoCloseable {
         try {
             var docker = DockerClientFactory.instance().client();
             for (var c : docker.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(java.util.List.of(OWNER_LABEL)).exec()) {
+                    .withLabelFilter(List.of(OWNER_LABEL)).exec()) {
                 String owner = c.getLabels() == null ? null : c.getLabels().get(OWNER_LABEL);
                 if (owner != null && RunIdentity.isDeadLocalOwner(owner)) {
                     docker.removeContainerCmd(c.getId()).withForce(true).exec();
@@ -251,7 +255,7 @@ public final class EmulatedBoard implements AutoCloseable {
             if (Files.isRegularFile(entry) && Files.readString(entry).contains("enabled")) {
                 return;
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // unreadable: treat as missing
         }
         throw new BoardException("this machine cannot run " + cpu.javaArch + " programs: there is no binfmt entry"
@@ -261,10 +265,10 @@ public final class EmulatedBoard implements AutoCloseable {
     }
 
     /** The labels of the board image; fails with the fix when the engine has no such image. */
-    private static java.util.Map<String, String> imageLabels(String image) {
+    private static Map<String, String> imageLabels(String image) {
         try {
             var config = DockerClientFactory.instance().client().inspectImageCmd(image).exec().getConfig();
-            return config == null || config.getLabels() == null ? java.util.Map.of() : config.getLabels();
+            return config == null || config.getLabels() == null ? Map.of() : config.getLabels();
         } catch (NotFoundException e) {
             String variant = image.contains("-bare") ? " bare" : "";
             throw new BoardException("there is no board image " + image + " in the Docker engine: build it with"

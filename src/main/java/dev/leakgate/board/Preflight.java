@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import net.fornwall.jelf.ElfFile;
 
 /**
@@ -35,8 +36,8 @@ public final class Preflight {
      * that fills the board still reports by itself (valgrind's report is then cut off).
      */
     public static final class FactsCache {
-        private final java.util.concurrent.ConcurrentHashMap<String, BoardFacts> facts =
-                new java.util.concurrent.ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, BoardFacts> facts =
+                new ConcurrentHashMap<>();
 
         private BoardFacts of(SshBoard board, MemcheckCommand command, String deployRoot) {
             String key = command.valgrind() + "\0" + command.environment().get("VALGRIND_LIB") + "\0" + deployRoot;

@@ -6,6 +6,7 @@ import dev.leakgate.memcheck.MemcheckProcess;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -76,7 +77,7 @@ final class RemoteBoard implements Board {
     @Override
     public void preflight(Path program, List<Path> libraries, MemcheckCommand command) {
         valgrind.deploy(ssh);
-        List<String> problems = new java.util.ArrayList<>(Preflight.problems(ssh, program, libraries, command, root(),
+        List<String> problems = new ArrayList<>(Preflight.problems(ssh, program, libraries, command, root(),
                 facts));
         if (problems.isEmpty()) {
             // the loader's symbols matter only once valgrind itself runs

@@ -1,5 +1,6 @@
 package dev.leakgate.board;
 
+import com.jcraft.jsch.ChannelDirectTCPIP;
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchChangedHostKeyException;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +27,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -527,10 +532,10 @@ public final class SshBoard implements AutoCloseable {
      * connection (a free local port is chosen). Undone by {@link #unforward} or when the connection
      * closes.
      */
-    public java.net.InetSocketAddress forward(int boardPort) {
+    public InetSocketAddress forward(int boardPort) {
         try {
             int local = session.setPortForwardingL("127.0.0.1", 0, "127.0.0.1", boardPort);
-            return new java.net.InetSocketAddress("127.0.0.1", local);
+            return new InetSocketAddress("127.0.0.1", local);
         } catch (JSchException e) {
             if (!session.isConnected()) {
                 throw lost(e);
@@ -554,9 +559,9 @@ public final class SshBoard implements AutoCloseable {
      * connection (no tool on the board is needed); the connection is closed at once.
      */
     public boolean accepts(int boardPort) {
-        com.jcraft.jsch.ChannelDirectTCPIP channel = null;
+        ChannelDirectTCPIP channel = null;
         try {
-            channel = (com.jcraft.jsch.ChannelDirectTCPIP) session.openChannel("direct-tcpip");
+            channel = (ChannelDirectTCPIP) session.openChannel("direct-tcpip");
             channel.setHost("127.0.0.1");
             channel.setPort(boardPort);
             // no input stream: then connect() waits for the server to confirm or refuse the channel
@@ -723,8 +728,8 @@ public final class SshBoard implements AutoCloseable {
     }
 
     /** Copies board files to local files; for each, whether it existed (a missing one writes nothing). */
-    public java.util.Map<String, Boolean> download(java.util.Map<String, Path> remoteToLocal) {
-        java.util.Map<String, Boolean> found = new java.util.LinkedHashMap<>();
+    public Map<String, Boolean> download(Map<String, Path> remoteToLocal) {
+        Map<String, Boolean> found = new LinkedHashMap<>();
         remoteToLocal.forEach((remote, local) -> found.put(remote, files().get(remote, local)));
         return found;
     }
@@ -741,7 +746,7 @@ public final class SshBoard implements AutoCloseable {
         private record Key(Path path, long size, long modified) {
         }
 
-        private final java.util.Map<Key, String> known = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Key, String> known = new ConcurrentHashMap<>();
 
         String of(Path file) {
             try {

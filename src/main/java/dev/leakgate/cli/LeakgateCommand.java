@@ -18,10 +18,12 @@ import dev.leakgate.run.SessionException;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -467,7 +469,7 @@ public final class LeakgateCommand implements Runnable {
                 }
                 return v.outcome() != Outcome.PASS || clientFailure == null ? exitCode(v.outcome()) : CLIENT_FAILED;
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 
@@ -512,7 +514,7 @@ public final class LeakgateCommand implements Runnable {
             err.println("leakgate: client: " + client);
             try {
                 ProcessBuilder pb = new ProcessBuilder("sh", "-c", client).redirectErrorStream(true)
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 pb.environment().putAll(env);
                 Process p = pb.start();
                 String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -4,6 +4,8 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,9 +130,9 @@ public final class KitProtocol {
         /** The replies completed since the last call, in order; empty when none (or no file yet). */
         public List<String> poll() {
             List<String> out = new ArrayList<>();
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(stdout)) {
+            try (FileChannel ch = FileChannel.open(stdout)) {
                 long size = ch.size();
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+                ByteBuffer buf = ByteBuffer.allocate(1 << 16);
                 while (position < size) {
                     buf.clear();
                     int n = ch.read(buf, position);

@@ -11,6 +11,7 @@ import dev.leakgate.run.SessionReport;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
@@ -24,7 +25,7 @@ final class SharedSession implements AutoCloseable {
 
     private final String name;
     /** One test at a time talks to the process, even when JUnit runs the class's methods concurrently. */
-    private final java.util.concurrent.Semaphore turn = new java.util.concurrent.Semaphore(1, true);
+    private final Semaphore turn = new Semaphore(1, true);
     private Session current;
     private final List<SessionReport> retired = new ArrayList<>();
     /** The process's threads after the last test's turn (at its greeting before the first), -1 unknown. */

@@ -11,6 +11,7 @@ import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.report.HtmlReport;
 import dev.leakgate.run.Placeholders;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -224,16 +226,16 @@ final class TestRun implements AutoCloseable {
                 lost.append("\nNote: ").append(threads[1]).append(", and a thread of it may have lost these bytes"
                         + " while this test ran: a thread that outlives its test is blamed on the tests after it");
             }
-            dev.leakgate.memcheck.Outcome outcome = lost.length() > 0 ? dev.leakgate.memcheck.Outcome.FAIL
-                    : ended ? dev.leakgate.memcheck.Outcome.INCONCLUSIVE : dev.leakgate.memcheck.Outcome.PASS;
+            Outcome outcome = lost.length() > 0 ? Outcome.FAIL
+                    : ended ? Outcome.INCONCLUSIVE : Outcome.PASS;
             Map<String, String> entry = new LinkedHashMap<>();
             entry.put("leakgate.verdict", outcome.name());
             entry.put("leakgate.scenarios", String.join("; ", lines));
             entry.put("leakgate.shared", s.folder().toString());
             context.publishReportEntry(entry);
-            if (outcome == dev.leakgate.memcheck.Outcome.FAIL) {
+            if (outcome == Outcome.FAIL) {
                 failures.add("leakgate: FAIL: this test's scenarios lost bytes while they ran" + where + lost);
-            } else if (outcome == dev.leakgate.memcheck.Outcome.INCONCLUSIVE) {
+            } else if (outcome == Outcome.INCONCLUSIVE) {
                 failures.add("leakgate: INCONCLUSIVE: the harness process this class shares ended during this test"
                         + " (a crash, or the class's timeout of " + config.annotation().timeoutSeconds() + " s), so its"
                         + " answers cannot be trusted; the next test starts a new process. Its report: " + s.folder());
@@ -264,7 +266,7 @@ final class TestRun implements AutoCloseable {
             SessionGate.SessionVerdict verdict = new SessionGate(config.gate(), false).judge(report, board);
             SessionGate.SessionVerdict failing = SharedSession.judge(report, verdict, config.gate(), board);
             String failure = failing == null ? null : failing.message();
-            dev.leakgate.memcheck.Outcome outcome = failing == null ? dev.leakgate.memcheck.Outcome.PASS
+            Outcome outcome = failing == null ? Outcome.PASS
                     : failing.outcome();
             long shown = report.results().stream().mapToLong(KitReplies.ScenarioResult::lost).filter(n -> n > 0).sum();
             // the class's words never contradict its numbers: the whole run's verdict is given as what it is,
@@ -277,9 +279,9 @@ final class TestRun implements AutoCloseable {
             List<String> lines = new ArrayList<>();
             report.results().forEach(r -> lines.add(r.toString()));
             String title = classContext.getRequiredTestClass().getSimpleName() + " (the process its tests shared)";
-            java.nio.file.Path page = HtmlReport.writeRunPage(title, outcome, message, verdict.verdict(),
+            Path page = HtmlReport.writeRunPage(title, outcome, message, verdict.verdict(),
                     report.run().files(), lines);
-            java.nio.file.Path index = ValgrindOnBoardExtension.reportIndex(classContext).add(new HtmlReport.Entry(
+            Path index = ValgrindOnBoardExtension.reportIndex(classContext).add(new HtmlReport.Entry(
                     title, outcome.name(), firstLine(message), page, verdict.verdict().notes()));
             classContext.publishReportEntry("leakgate.report", page.toString());
             if (failure != null) {
@@ -377,7 +379,7 @@ final class TestRun implements AutoCloseable {
         List<String> failures = new ArrayList<>();
         List<String> messages = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        dev.leakgate.memcheck.Outcome outcome = dev.leakgate.memcheck.Outcome.PASS;
+        Outcome outcome = Outcome.PASS;
         for (Harness.SoakCall call : harness.soaks()) {
             GrowthSeries series = GrowthSeries.parse(out, call.scenario(), call.runs());
             if (run.termination() != Termination.EXITED) {
@@ -388,13 +390,13 @@ final class TestRun implements AutoCloseable {
             context.publishReportEntry("leakgate.growth." + call.scenario(), csv.toString());
             messages.add(result.message());
             if (result.conclusive()) {
-                notes.add(String.format(java.util.Locale.ROOT, "growth of %s: %.1f bytes per run (limit %d)",
+                notes.add(String.format(Locale.ROOT, "growth of %s: %.1f bytes per run (limit %d)",
                         call.scenario(), result.heapSlope(), call.maxBytesPerRun()));
             }
             if (!result.passed()) {
                 failures.add(result.message() + "\n  (natively on " + b + "; series: " + csv + cut + ")");
-                outcome = !result.conclusive() ? dev.leakgate.memcheck.Outcome.INCONCLUSIVE
-                        : outcome == dev.leakgate.memcheck.Outcome.INCONCLUSIVE ? outcome : dev.leakgate.memcheck.Outcome.FAIL;
+                outcome = !result.conclusive() ? Outcome.INCONCLUSIVE
+                        : outcome == Outcome.INCONCLUSIVE ? outcome : Outcome.FAIL;
             }
         }
         Path page = HtmlReport.writeSoakPage(title(), outcome, messages, run.files(), 0.2);

@@ -10,7 +10,10 @@ import dev.leakgate.run.SessionException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -122,7 +125,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         record Entry(TestConfig config, SharedSession session) {
         }
 
-        private final java.util.Map<String, Entry> byKey = new java.util.LinkedHashMap<>();
+        private final Map<String, Entry> byKey = new LinkedHashMap<>();
 
         synchronized SharedSession of(TestConfig config, String name) {
             String key = config.files() + " " + List.of(config.annotation().args());
@@ -193,7 +196,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
     static final class Closing<T extends AutoCloseable> implements ExtensionContext.Store.CloseableResource,
             AutoCloseable {
         private final T value;
-        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         Closing(T value) {
             this.value = value;

@@ -1,5 +1,7 @@
 package dev.leakgate.memcheck;
 
+import java.util.Locale;
+
 /**
  * The kinds of memcheck errors other than leaks, as named by the {@code <kind>} element of
  * valgrind's XML. A kind this version of leakgate does not know is {@link #UNKNOWN}; its name is
@@ -60,8 +62,8 @@ public enum ErrorKind {
                 continue;
             }
             known.append(known.length() == 0 ? "" : ", ").append(e.xmlName);
-            int d = distance(String.valueOf(name).toLowerCase(java.util.Locale.ROOT),
-                    e.xmlName.toLowerCase(java.util.Locale.ROOT));
+            int d = distance(String.valueOf(name).toLowerCase(Locale.ROOT),
+                    e.xmlName.toLowerCase(Locale.ROOT));
             if (d < best) {
                 best = d;
                 nearest = e.xmlName;

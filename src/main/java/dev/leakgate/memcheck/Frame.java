@@ -1,5 +1,7 @@
 package dev.leakgate.memcheck;
 
+import java.util.Locale;
+
 /**
  * One frame of a valgrind stack trace. Every field but {@code ip} may be absent (null, or 0 for
  * {@code line}): a stripped library has no {@code file}/{@code line}, an unknown function no
@@ -11,7 +13,7 @@ public record Frame(long ip, String obj, String fn, String dir, String file, int
 
     /** The instruction address as valgrind writes it, e.g. {@code 0x48417B4}. */
     public String ipHex() {
-        return "0x" + Long.toHexString(ip).toUpperCase(java.util.Locale.ROOT);
+        return "0x" + Long.toHexString(ip).toUpperCase(Locale.ROOT);
     }
 
     /** Whether this frame has a source location (the library was built with debug info). */

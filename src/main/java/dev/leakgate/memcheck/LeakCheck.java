@@ -1,6 +1,7 @@
 package dev.leakgate.memcheck;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,7 +24,7 @@ import java.util.Optional;
  *                            indirect)"), over every record, also those not retained
  */
 public record LeakCheck(List<LeakRecord> records, long omittedRecords, LeakTotals totals,
-                        int clientMessagesBefore, Mode mode, java.util.Map<LeakKind, Long> held) {
+                        int clientMessagesBefore, Mode mode, Map<LeakKind, Long> held) {
 
     /** How much of the heap's loss records a check lists. */
     public enum Mode {
@@ -35,7 +36,7 @@ public record LeakCheck(List<LeakRecord> records, long omittedRecords, LeakTotal
 
     public LeakCheck {
         records = List.copyOf(records);
-        held = java.util.Map.copyOf(held);
+        held = Map.copyOf(held);
     }
 
     /** Bytes the records of this kind hold indirectly (a lost tree: what hangs off its lost roots). */

@@ -3,6 +3,7 @@ package dev.leakgate.memcheck;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -197,7 +198,7 @@ public final class LeakGate {
             known.stale().forEach(entry -> notes.add("stale known leak (matches nothing; remove it from "
                     + knownLeaks.file() + "): " + entry));
         }
-        Map<String, List<MemcheckError>> failing = new java.util.LinkedHashMap<>();
+        Map<String, List<MemcheckError>> failing = new LinkedHashMap<>();
         for (MemcheckError e : report.errors()) {
             if (failOnAnyError || failingErrorKinds.contains(e.kindName())) {
                 failing.computeIfAbsent(e.kindName(), k -> new ArrayList<>()).add(e);

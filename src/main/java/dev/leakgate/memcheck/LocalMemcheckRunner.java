@@ -3,7 +3,9 @@ package dev.leakgate.memcheck;
 import dev.leakgate.report.MemorySampler;
 import dev.leakgate.report.MemoryTimeline;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +19,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Runs a program under the host's valgrind as a local process: the fast development loop, and
@@ -59,7 +63,7 @@ public final class LocalMemcheckRunner {
     /** Settings of one run; immutable, each {@code with...} returns a changed copy. */
     public record Options(String name, byte[] stdin, boolean keepStdinOpen, Duration timeout,
                           Duration stdinGrace, Duration termGrace, Duration sampleInterval,
-                          java.util.function.Consumer<RunFiles> onStart) {
+                          Consumer<RunFiles> onStart) {
 
         public Options {
             stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -78,7 +82,7 @@ public final class LocalMemcheckRunner {
         }
 
         /** Called with the run's files when its folder exists, just before the program starts (for progress). */
-        public Options withOnStart(java.util.function.Consumer<RunFiles> callback) {
+        public Options withOnStart(Consumer<RunFiles> callback) {
             return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, sampleInterval, callback);
         }
 
@@ -431,9 +435,9 @@ public final class LocalMemcheckRunner {
     public static MemcheckProcess.ShellResult shellHere(String command, Duration timeout) {
         try {
             Process p = new ProcessBuilder("sh", "-c", command).redirectInput(ProcessBuilder.Redirect.from(
-                    new java.io.File("/dev/null"))).start();
-            var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-            var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+                    new File("/dev/null"))).start();
+            var out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            var err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("'" + command + "' did not finish within " + timeout.toSeconds() + " s");
@@ -447,7 +451,7 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    private static String readAll(java.io.InputStream in) {
+    private static String readAll(InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

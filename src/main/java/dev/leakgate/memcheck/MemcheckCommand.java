@@ -177,7 +177,7 @@ public final class MemcheckCommand {
         if (valgrindLib != null) {
             env.put("VALGRIND_LIB", valgrindLib);
         }
-        env.putAll(new java.util.TreeMap<>(programEnvironment));
+        env.putAll(new TreeMap<>(programEnvironment));
         new TreeMap<>(secrets).keySet().forEach(v -> env.put(v, secretFile(v)));
         if (runId != null) {
             env.put(RUN_ID_VARIABLE, runId);

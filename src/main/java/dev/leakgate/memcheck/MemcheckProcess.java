@@ -1,6 +1,8 @@
 package dev.leakgate.memcheck;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,10 +128,10 @@ public interface MemcheckProcess extends AutoCloseable {
 
     /** Whether a TCP port on this machine's loopback accepts a connection now. */
     static boolean acceptsHere(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
+        try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

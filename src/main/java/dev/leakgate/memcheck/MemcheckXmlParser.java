@@ -2,10 +2,12 @@ package dev.leakgate.memcheck;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +107,7 @@ public final class MemcheckXmlParser {
         };
     }
 
-    private static final byte[] FRAME_END = "</frame>".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] FRAME_END = "</frame>".getBytes(StandardCharsets.US_ASCII);
 
     /** One pass over one document. */
     private static final class Reading {
@@ -368,7 +370,7 @@ public final class MemcheckXmlParser {
         private void addToSignature(char tag) {
             int needed = signatureLength + textLength + 2;
             if (needed > signature.length) {
-                signature = java.util.Arrays.copyOf(signature, Math.max(signature.length * 2, needed));
+                signature = Arrays.copyOf(signature, Math.max(signature.length * 2, needed));
             }
             signature[signatureLength++] = tag;
             System.arraycopy(text, 0, signature, signatureLength, textLength);

@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * A strict pull reader for the XML that valgrind writes: UTF-8, elements with text or children,
@@ -495,7 +497,7 @@ final class XmlScanner {
             return;
         }
         String rest = declaration.substring(at + 8).replaceFirst("^\\s*=\\s*['\"]", "");
-        String encoding = rest.replaceFirst("['\"].*", "").trim().toUpperCase(java.util.Locale.ROOT);
+        String encoding = rest.replaceFirst("['\"].*", "").trim().toUpperCase(Locale.ROOT);
         if (!encoding.equals("UTF-8") && !encoding.equals("UTF8") && !encoding.equals("US-ASCII")
                 && !encoding.equals("ASCII")) {
             throw malformed("the document is in " + encoding + "; valgrind writes UTF-8");
@@ -835,7 +837,7 @@ final class XmlScanner {
             for (int slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
                 byte[] k = keys[slot];
                 if (k == null) {
-                    String s = new String(b, from, length, java.nio.charset.StandardCharsets.UTF_8).intern();
+                    String s = new String(b, from, length, StandardCharsets.UTF_8).intern();
                     lastBytes = Arrays.copyOfRange(b, from, from + length);
                     if (size < 4096) {
                         keys[slot] = lastBytes;

@@ -6,6 +6,7 @@ import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.RunFiles;
+import dev.leakgate.memcheck.Tails;
 import dev.leakgate.memcheck.Verdict;
 
 import java.io.IOException;
@@ -14,8 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The HTML report a person opens instead of reading logs: a page per run ({@code report.html} in
@@ -98,7 +102,7 @@ public final class HtmlReport {
 
     /** Writes the index of runs into {@code dir/index.html} and returns it. */
     public static Path writeIndex(Path dir, List<Entry> entries) {
-        return writeIndex(dir, entries, java.util.Map.of());
+        return writeIndex(dir, entries, Map.of());
     }
 
     /**
@@ -106,10 +110,10 @@ public final class HtmlReport {
      * with its earlier outcomes ({@code history}: by title, oldest first), a change marked, and its
      * notes; returns the file.
      */
-    public static Path writeIndex(Path dir, List<Entry> entries, java.util.Map<String, List<String>> history) {
+    public static Path writeIndex(Path dir, List<Entry> entries, Map<String, List<String>> history) {
         StringBuilder h = new StringBuilder();
         head(h, "leakgate report");
-        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        Map<String, Long> counts = new TreeMap<>();
         entries.forEach(e -> counts.merge(e.outcome(), 1L, Long::sum));
         long notes = entries.stream().mapToLong(e -> e.notes().size()).sum();
         h.append("<h1>leakgate report</h1>\n<p class=\"summary\">").append(entries.size())
@@ -279,7 +283,7 @@ public final class HtmlReport {
     }
 
     private static void tail(StringBuilder h, String what, Path file) {
-        String text = dev.leakgate.memcheck.Tails.lastLines(file, 20, 32 * 1024).replaceAll("@[0-9a-f]{16} ", "");
+        String text = Tails.lastLines(file, 20, 32 * 1024).replaceAll("@[0-9a-f]{16} ", "");
         h.append("<h3>").append(esc(what)).append(" (").append(esc(file.getFileName().toString())).append(")</h3>\n");
         h.append(text.isBlank() ? "<p>(empty)</p>\n"
                 : "<pre class=\"tail\">" + esc(text) + "</pre>\n");
@@ -378,7 +382,7 @@ public final class HtmlReport {
             return marks;
         }
         try {
-            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 int comma = line.indexOf(',');
                 if (comma < 0) {
@@ -484,7 +488,7 @@ public final class HtmlReport {
 
     private static String firstLines(String text, int n) {
         String[] lines = text.split("\n", -1);
-        return lines.length <= n ? text : String.join("\n", java.util.Arrays.copyOf(lines, n)) + "\n...";
+        return lines.length <= n ? text : String.join("\n", Arrays.copyOf(lines, n)) + "\n...";
     }
 
     /** Text for an HTML element: {@code & < > " '} escaped. */

@@ -7,12 +7,16 @@ import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.memcheck.ShellQuoting;
 import dev.leakgate.memcheck.Tails;
 import dev.leakgate.memcheck.Termination;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +24,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -242,7 +249,7 @@ public final class Session implements AutoCloseable {
      * deployed to the board (unchanged ones are not copied again), as a path there.
      */
     private static String probeSuppressions(Board board) {
-        try (java.io.InputStream in = Session.class.getResourceAsStream("/leakgate/leakgate_probe.supp")) {
+        try (InputStream in = Session.class.getResourceAsStream("/leakgate/leakgate_probe.supp")) {
             if (in == null) {
                 throw new IllegalStateException("leakgate/leakgate_probe.supp is missing from the leakgate jar");
             }
@@ -250,7 +257,7 @@ public final class Session implements AutoCloseable {
                     + System.getProperty("user.name", "user")));
             Path supp = dir.resolve("leakgate_probe.supp");
             byte[] text = in.readAllBytes();
-            if (!Files.exists(supp) || !java.util.Arrays.equals(Files.readAllBytes(supp), text)) {
+            if (!Files.exists(supp) || !Arrays.equals(Files.readAllBytes(supp), text)) {
                 Files.write(supp, text);
             }
             return board.deploy("leakgate-probe", List.of(supp)).pathOf(supp);
@@ -481,7 +488,7 @@ public final class Session implements AutoCloseable {
     }
 
     /** The next reply that matches, waiting while the program runs and the session's time lasts. */
-    private String awaitReply(java.util.function.Predicate<String> wanted, String what) {
+    private String awaitReply(Predicate<String> wanted, String what) {
         while (true) {
             synchronized (pending) {
                 pending.addAll(replies.poll());
@@ -797,7 +804,7 @@ public final class Session implements AutoCloseable {
         return Duration.ofMillis(Math.max(left, 0));
     }
 
-    private Termination endOnce(java.util.function.Supplier<Termination> how) {
+    private Termination endOnce(Supplier<Termination> how) {
         synchronized (ending) {
             if (endedBy == null) {
                 endedBy = how.get();
@@ -823,8 +830,8 @@ public final class Session implements AutoCloseable {
         if (!now.ok() || now.stdout().isEmpty()) {
             return asked.stream().map(r -> "").toList();
         }
-        dev.leakgate.memcheck.MemcheckReport soFar = new dev.leakgate.memcheck.MemcheckXmlParser().parse(
-                new java.io.ByteArrayInputStream(now.stdout().getBytes(StandardCharsets.UTF_8)), xml + " (so far)");
+        MemcheckReport soFar = new MemcheckXmlParser().parse(
+                new ByteArrayInputStream(now.stdout().getBytes(StandardCharsets.UTF_8)), xml + " (so far)");
         List<String> stacks = new ArrayList<>();
         for (KitReplies.ScenarioResult result : asked) {
             int occurrence = 0; // the how-manieth run of its scenario in this session
@@ -899,7 +906,7 @@ public final class Session implements AutoCloseable {
     private void requireKit(String what) {
         if (options.kind() != Kind.KIT) {
             throw new IllegalStateException(what + "(..) is for kit harnesses (built with leakgate_harness.h); this"
-                    + " session runs a " + options.kind().name().toLowerCase(java.util.Locale.ROOT) + " program");
+                    + " session runs a " + options.kind().name().toLowerCase(Locale.ROOT) + " program");
         }
     }
 

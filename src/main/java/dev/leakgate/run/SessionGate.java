@@ -13,6 +13,7 @@ import dev.leakgate.memcheck.Verdict;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Judges a {@link SessionReport}: the whole run by its {@link LeakGate} (the final leak check,
@@ -107,7 +108,7 @@ public final class SessionGate {
      * The definitely lost records of the delta leak check that follows a client message: the
      * {@code occurrence}-th (from 1) message the predicate accepts, or the last one (-1).
      */
-    static String stacksAfter(MemcheckReport report, java.util.function.Predicate<String> marker, int occurrence) {
+    static String stacksAfter(MemcheckReport report, Predicate<String> marker, int occurrence) {
         List<ClientMessage> messages = report.clientMessages();
         int at = -1;
         int seen = 0;

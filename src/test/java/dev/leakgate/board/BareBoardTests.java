@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -36,7 +37,7 @@ class BareBoardTests {
 
     /** Made by scripts/setup-board.sh (scripts/valgrind-prefix.sh arm64 ...). */
     static final Path PREFIX = Path.of(System.getProperty("leakgate.test.valgrindPrefix",
-            java.util.Objects.requireNonNullElse(System.getenv("LEAKGATE_CACHE"), "/var/cache/leakgate")
+            Objects.requireNonNullElse(System.getenv("LEAKGATE_CACHE"), "/var/cache/leakgate")
                     + "/valgrind-arm64"));
     static final Path DEBUGINFO = Path.of(PREFIX + "-debuginfo");
     /** Made by scripts/test.sh (scripts/cross-build-valgrind.sh aarch64-linux-gnu ...). */

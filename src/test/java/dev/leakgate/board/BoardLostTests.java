@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -106,7 +107,7 @@ class BoardLostTests {
             SshBoard ssh = emulated.board();
             BoardMemcheckRunner runner = new BoardMemcheckRunner(ssh);
             String program = runner.deploy("dropped", List.of(TestPrograms.aarch64Program("hang"))).paths().get(0);
-            java.util.concurrent.ScheduledFuture<String> again = dropper.schedule(() -> {
+            ScheduledFuture<String> again = dropper.schedule(() -> {
                 try { // the connection's own server process ends: the connection drops, the board lives on
                     ssh.run("kill -s KILL $PPID", Duration.ofSeconds(10));
                 } catch (BoardException expected) {

@@ -12,6 +12,7 @@ import dev.leakgate.testing.TestPrograms;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -103,7 +104,7 @@ class BoardSessionTests {
 
             assertThat(inspect.waitFor()).as(nano).isZero();
             assertThat(nano).isEqualTo("500000000");
-            assertThat(board.shell("echo up", java.time.Duration.ofSeconds(60)).stdout()).isEqualTo("up\n");
+            assertThat(board.shell("echo up", Duration.ofSeconds(60)).stdout()).isEqualTo("up\n");
         }
     }
 }

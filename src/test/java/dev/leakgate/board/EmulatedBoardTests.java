@@ -11,6 +11,7 @@ import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.report.MemoryTimeline;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
@@ -158,7 +159,7 @@ class EmulatedBoardTests {
                 .startsWith("the program did not end by itself: leakgate ended it at the timeout after 8 s");
         assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(16);
         // sampled over a second channel while it waited: VmData/VmRSS (of QEMU, under emulation), MemAvailable
-        var memory = dev.leakgate.report.MemoryTimeline.readCsv(run.files().memory()).points();
+        var memory = MemoryTimeline.readCsv(run.files().memory()).points();
         assertThat(memory).hasSizeGreaterThanOrEqualTo(3)
                 .allSatisfy(p -> assertThat(p.vmRssKb()).isPositive())
                 .allSatisfy(p -> assertThat(p.vmDataKb()).isPositive())

@@ -3,6 +3,7 @@ package dev.leakgate.board;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class SettingsTests {
 
     @Test
     void leakgatePropertiesComeBeforeJunitPlatformProperties() {
-        Map<String, Properties> files = new java.util.LinkedHashMap<>();
+        Map<String, Properties> files = new LinkedHashMap<>();
         files.put("leakgate.properties", props("leakgate.valgrind", "/opt/vg/bin/valgrind"));
         files.put("junit-platform.properties", props("leakgate.valgrind", "/usr/bin/valgrind", "leakgate.board", "local"));
 

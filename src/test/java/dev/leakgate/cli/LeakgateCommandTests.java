@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,8 +63,8 @@ class LeakgateCommandTests {
                 + " limit 0)\nleakgate: FAIL: definitely lost: 300 bytes in 1 blocks");
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
@@ -93,7 +96,7 @@ class LeakgateCommandTests {
     @Test
     void runServesAUdpDaemonToAClientThatSendsDatagramsAndWaitsForTheAnswer(@TempDir Path runs) throws Exception {
         int port;
-        try (java.net.DatagramSocket free = new java.net.DatagramSocket(0)) {
+        try (DatagramSocket free = new DatagramSocket(0)) {
             port = free.getLocalPort();
         }
         // bash's /dev/udp: a connected UDP socket, so the answer is read back from it (one whole datagram: dd)

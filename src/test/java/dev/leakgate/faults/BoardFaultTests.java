@@ -2,11 +2,13 @@ package dev.leakgate.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.dockerjava.api.exception.NotFoundException;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.BoardReaper;
 import dev.leakgate.board.EmulatedBoard;
 import dev.leakgate.board.SshBoard;
 import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckRun;
@@ -17,16 +19,23 @@ import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.DockerClientFactory;
 
 /**
  * The fault matrix on the real emulated board (sshd, aarch64 valgrind under QEMU): runs that share
@@ -149,7 +158,7 @@ class BoardFaultTests {
         // as two JVMs would: connections and runners of their own, the same file, the same folder, at once
         Path file = dir.resolve("shared.bin");
         byte[] bytes = new byte[4 << 20];
-        new java.util.Random(7).nextBytes(bytes);
+        new Random(7).nextBytes(bytes);
         Files.write(file, bytes);
         try (SshBoard other = SshBoard.connect(board.target(), "the emulated aarch64 board (second connection)")) {
             BoardMemcheckRunner first = new BoardMemcheckRunner(board, dir.resolve("a"), "/tmp/leakgate");
@@ -165,7 +174,7 @@ class BoardFaultTests {
                 assertThat(two.get(120, TimeUnit.SECONDS).paths().get(0)).isEqualTo(placed);
                 assertThat(board.run("sha256sum < '" + placed + "'; ls '" + placed.substring(0, placed.lastIndexOf('/'))
                         + "'", Duration.ofSeconds(30)).stdout()).as("round " + round)
-                        .startsWith(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .startsWith(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                                 .digest(bytes))).doesNotContain(".partial");
             }
         }
@@ -181,7 +190,7 @@ class BoardFaultTests {
         assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.INCONCLUSIVE);
         assertThat(v.reasons().get(0)).startsWith("the program's report file on the emulated aarch64 board was replaced"
                 + " while the run ran");
-        assertThat(run.report().totals().bytes(dev.leakgate.memcheck.LeakKind.DEFINITELY_LOST)).isEqualTo(100);
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(100);
         assertThat(run.files().folder().resolve("memcheck.replaced.xml")).exists();
 
         MemcheckRun both = runner.run(MemcheckCommand.builder(deployed("forges_report")).args("kept").build(),
@@ -295,8 +304,8 @@ class BoardFaultTests {
     void boardContainerLeftByAKilledJvmIsRemovedByTheNextStart() throws Exception {
         Process owner = DyingOwner.start("container");
         String container = null;
-        var out = new java.io.BufferedReader(new java.io.InputStreamReader(owner.getInputStream(),
-                java.nio.charset.StandardCharsets.UTF_8));
+        var out = new BufferedReader(new InputStreamReader(owner.getInputStream(),
+                StandardCharsets.UTF_8));
         for (String line; container == null && (line = out.readLine()) != null; ) {
             if (line.startsWith("container ")) {
                 container = line.substring("container ".length()).strip();
@@ -314,9 +323,9 @@ class BoardFaultTests {
 
     private static boolean containerExists(String id) {
         try {
-            org.testcontainers.DockerClientFactory.instance().client().inspectContainerCmd(id).exec();
+            DockerClientFactory.instance().client().inspectContainerCmd(id).exec();
             return true;
-        } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+        } catch (NotFoundException e) {
             return false;
         }
     }

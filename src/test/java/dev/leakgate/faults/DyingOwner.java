@@ -7,9 +7,13 @@ import dev.leakgate.board.SshTarget;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * A JVM that starts leakgate work and is then killed with SIGKILL by a fault-matrix test, so that
@@ -29,7 +33,7 @@ public final class DyingOwner {
         System.out.println("owner started");
         switch (args[0]) {
             case "local" -> new LocalMemcheckRunner().run(MemcheckCommand.builder(args[1])
-                            .args(java.util.Arrays.copyOfRange(args, 2, args.length)).build(),
+                            .args(Arrays.copyOfRange(args, 2, args.length)).build(),
                     LocalMemcheckRunner.Options.named("dying-owner").withTimeout(Duration.ofMinutes(5)));
             case "container" -> {
                 EmulatedBoard board = EmulatedBoard.start();
@@ -50,11 +54,11 @@ public final class DyingOwner {
     }
 
     /** Starts a JVM in this mode with the test's own class path. */
-    static Process start(String... args) throws java.io.IOException {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+    static Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), DyingOwner.class.getName()));
-        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 }

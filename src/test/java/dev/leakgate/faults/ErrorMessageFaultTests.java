@@ -5,6 +5,7 @@ import static dev.leakgate.faults.LocalRuns.kit;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.cli.LeakgateCommandAccess;
 import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckRun;
@@ -71,7 +72,7 @@ class ErrorMessageFaultTests {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Path unwritable = Path.of("/proc/leakgate-runs");
 
-        int status = dev.leakgate.cli.LeakgateCommandAccess.execute(new String[] {"run", "--runs-dir",
+        int status = LeakgateCommandAccess.execute(new String[] {"run", "--runs-dir",
                         unwritable.toString(), "--", TestPrograms.program("clean").toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
 

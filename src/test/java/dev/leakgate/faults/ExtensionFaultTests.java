@@ -4,21 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.leakgate.assertj.LeakgateAssertions;
 import dev.leakgate.junit.Daemon;
 import dev.leakgate.junit.Harness;
 import dev.leakgate.junit.ValgrindOnBoard;
+import dev.leakgate.testing.LineClient;
 import dev.leakgate.testing.TestPrograms;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
+import org.junit.platform.testkit.engine.Events;
 
 /**
  * The fault matrix through {@code @ValgrindOnBoard} on this machine's valgrind (board = "local"):
@@ -41,10 +52,10 @@ class ExtensionFaultTests {
     }
 
     /** The values of one report entry key the events published, in order. */
-    private static List<String> entries(org.junit.platform.testkit.engine.Events events, String key) {
+    private static List<String> entries(Events events, String key) {
         return events.reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(r -> r.getKeyValuePairs().get(key)).filter(java.util.Objects::nonNull).toList();
+                .map(e -> e.getPayload(ReportEntry.class).orElseThrow())
+                .map(r -> r.getKeyValuePairs().get(key)).filter(Objects::nonNull).toList();
     }
 
     private static String failure(Class<?> testCase) {
@@ -215,7 +226,7 @@ class ExtensionFaultTests {
     static class DaemonBodyThrowsTestCase {
         @Test
         void bodyFails(Daemon daemon) throws Exception {
-            dev.leakgate.testing.LineClient.request(daemon.address(18471), "leak 64");
+            LineClient.request(daemon.address(18471), "leak 64");
             daemon.leakCheck("after one leak");
             throw new IllegalStateException("the client under test failed");
         }
@@ -233,9 +244,9 @@ class ExtensionFaultTests {
         String page = entries(results.testEvents(), "leakgate.report").get(0);
         assertThat(LocalRuns.text(Path.of(page))).contains("badge fail", "definitely lost: 64 bytes in 1 blocks",
                 "after one leak");
-        try (java.net.Socket s = new java.net.Socket()) {
-            assertThatThrownBy(() -> s.connect(new java.net.InetSocketAddress("127.0.0.1", 18471), 1000))
-                    .as("the daemon was stopped").isInstanceOf(java.io.IOException.class);
+        try (Socket s = new Socket()) {
+            assertThatThrownBy(() -> s.connect(new InetSocketAddress("127.0.0.1", 18471), 1000))
+                    .as("the daemon was stopped").isInstanceOf(IOException.class);
         }
     }
 
@@ -244,10 +255,10 @@ class ExtensionFaultTests {
         @Test
         void cacheButNoLeak(Daemon daemon) throws Exception {
             for (int i = 0; i < 3; i++) {
-                dev.leakgate.testing.LineClient.request(daemon.address(18472), "keep 32");
+                LineClient.request(daemon.address(18472), "keep 32");
             }
             daemon.mark("3 cached");
-            dev.leakgate.assertj.LeakgateAssertions.assertThat(daemon.leakCheck("after 3 keep")).hasLostNothing();
+            LeakgateAssertions.assertThat(daemon.leakCheck("after 3 keep")).hasLostNothing();
         }
     }
 
@@ -294,7 +305,7 @@ class ExtensionFaultTests {
     @ValgrindOnBoard(board = "local", harness = KIT, ports = 8080, udpPorts = 70000, udpRelay = "build/no-such-relay")
     static class WrongUdpTestCase {
         @Test
-        void test(dev.leakgate.junit.Daemon daemon) {
+        void test(Daemon daemon) {
         }
     }
 
@@ -338,7 +349,7 @@ class ExtensionFaultTests {
     static class CleanDaemonBodyErrsTestCase {
         @Test
         void bodyErrs(Daemon daemon) throws Exception {
-            dev.leakgate.testing.LineClient.request(daemon.address(18473), "ping");
+            LineClient.request(daemon.address(18473), "ping");
             throw new IllegalStateException("the camera's client crashed");
         }
     }
@@ -381,16 +392,16 @@ class ExtensionFaultTests {
     /** The first test starts a thread that loses 77 bytes a second later, while the second test runs. */
     @ValgrindOnBoard(board = "local", harness = "target/test-programs/kit_shared",
             lifecycle = ValgrindOnBoard.Lifecycle.PER_CLASS)
-    @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     static class ThreadOutlivesItsTestTestCase {
         @Test
-        @org.junit.jupiter.api.Order(1)
+        @Order(1)
         void startsAThread(Harness kit) {
             kit.run("starts_thread", 1);
         }
 
         @Test
-        @org.junit.jupiter.api.Order(2)
+        @Order(2)
         void waits(Harness kit) {
             kit.run("waits", 1);
         }

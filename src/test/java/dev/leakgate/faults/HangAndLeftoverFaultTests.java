@@ -19,7 +19,9 @@ import dev.leakgate.testing.TestPrograms;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -53,7 +55,7 @@ class HangAndLeftoverFaultTests {
     @Test
     void hundredsOfMegabytesOfStderrOnOneLineNeedNoMoreMemoryThanAnyOtherRun() throws Exception {
         // the command line tool in a JVM of 32 MB heap: an unbounded tail would die of OutOfMemoryError
-        Process cli = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx32m", "-cp", System.getProperty("java.class.path"), "dev.leakgate.cli.LeakgateCommand", "run",
                 "--", TestPrograms.program("spew").toString(), "200").redirectErrorStream(true).start();
         String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -145,7 +147,7 @@ class HangAndLeftoverFaultTests {
     private static List<Long> runsOf(String ownerKey) throws Exception {
         Process p = new ProcessBuilder("sh", "-c", "grep -ls 'LEAKGATE_OWNER=" + ownerKey + "' /proc/[0-9]*/environ")
                 .start();
-        List<Long> pids = new java.util.ArrayList<>();
+        List<Long> pids = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 String pid = line.replace("/proc/", "").replace("/environ", "");

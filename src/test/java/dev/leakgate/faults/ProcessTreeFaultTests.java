@@ -5,6 +5,7 @@ import static dev.leakgate.faults.LocalRuns.quick;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.ProcessReport;
@@ -38,7 +39,7 @@ class ProcessTreeFaultTests {
             assertThat(c.command()).endsWith("workers leak");
             assertThat(Files.exists(run.files().folder().resolve("memcheck." + c.pid() + ".xml"))).isTrue();
         });
-        assertThat(run.report().totals().bytes(dev.leakgate.memcheck.LeakKind.DEFINITELY_LOST)).isZero();
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isZero();
         assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.violations()).hasSize(3).allSatisfy(violation -> assertThat(violation)
                 .isInstanceOfSatisfying(Violation.InProcess.class, in -> assertThat(in.describe())

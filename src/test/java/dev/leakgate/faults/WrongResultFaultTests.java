@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.Amount;
+import dev.leakgate.memcheck.KnownLeaks;
 import dev.leakgate.memcheck.LeakCheck;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
@@ -22,9 +23,11 @@ import dev.leakgate.testing.ValgrindTextSummary;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +82,7 @@ class WrongResultFaultTests {
         assertThat(report.intermediateLeakChecks().get(3).records()).extracting(LeakRecord::change)
                 .containsExactly(new LeakRecord.Change(-10, -1));
         assertThat(report.finalLeakCheck().orElseThrow().mode()).isEqualTo(LeakCheck.Mode.FULL);
-        assertThat(report.totals().of(LeakKind.DEFINITELY_LOST)).isEqualTo(java.util.Optional.of(
+        assertThat(report.totals().of(LeakKind.DEFINITELY_LOST)).isEqualTo(Optional.of(
                 ValgrindTextSummary.of(List.of(), List.of(TestPrograms.program("checks").toString()), Map.of())
                         .get(LeakKind.DEFINITELY_LOST)));
     }
@@ -174,12 +177,12 @@ class WrongResultFaultTests {
     @Test
     void aOneFunctionKnownLeakLineIsNamedAsBroadAndALineWithItsCallerIsNot(@TempDir Path dir) throws Exception {
         MemcheckRun run = LocalRuns.run("leaky");
-        Path broad = java.nio.file.Files.writeString(dir.resolve("broad.txt"), "definitely_lost 200 make_buffer\n");
-        Path narrow = java.nio.file.Files.writeString(dir.resolve("narrow.txt"),
+        Path broad = Files.writeString(dir.resolve("broad.txt"), "definitely_lost 200 make_buffer\n");
+        Path narrow = Files.writeString(dir.resolve("narrow.txt"),
                 "definitely_lost 200 make_buffer < main\n");
 
-        Verdict wide = LeakGate.defaults().withKnownLeaks(dev.leakgate.memcheck.KnownLeaks.read(broad)).evaluate(run);
-        Verdict exact = LeakGate.defaults().withKnownLeaks(dev.leakgate.memcheck.KnownLeaks.read(narrow)).evaluate(run);
+        Verdict wide = LeakGate.defaults().withKnownLeaks(KnownLeaks.read(broad)).evaluate(run);
+        Verdict exact = LeakGate.defaults().withKnownLeaks(KnownLeaks.read(narrow)).evaluate(run);
 
         assertThat(wide.outcome()).isEqualTo(Outcome.PASS);
         assertThat(wide.notes()).contains("the known leak line 'definitely_lost 200 make_buffer' names one function"

@@ -2,21 +2,36 @@ package dev.leakgate.junit;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.EmulatedBoard;
+import dev.leakgate.board.Settings;
 import dev.leakgate.board.SshBoard;
+import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionGate;
+import dev.leakgate.run.SessionReport;
+import dev.leakgate.testing.LineClient;
 import dev.leakgate.testing.OpenSshAccess;
 import dev.leakgate.testing.TestPrograms;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 
@@ -104,15 +119,15 @@ public final class ExtensionOverheadBenchmark {
         long start = System.nanoTime();
         EngineExecutionResults results;
         try {
-            results = org.junit.platform.testkit.engine.EngineTestKit.engine("junit-jupiter")
+            results = EngineTestKit.engine("junit-jupiter")
                     .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
                     .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
                     .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
                     .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "4")
-                    .selectors(java.util.stream.Stream.of(PoolFirstCase.class, PoolSecondCase.class,
+                    .selectors(Stream.of(PoolFirstCase.class, PoolSecondCase.class,
                             PoolThirdCase.class, PoolFourthCase.class)
-                            .map(org.junit.platform.engine.discovery.DiscoverySelectors::selectClass)
-                            .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                            .map(DiscoverySelectors::selectClass)
+                            .toArray(DiscoverySelector[]::new))
                     .execute();
         } finally {
             System.clearProperty("leakgate.boards");
@@ -245,8 +260,8 @@ public final class ExtensionOverheadBenchmark {
         ssh.addAll(access.options());
         ssh.addAll(List.of("-p", String.valueOf(t.port()), "root@" + t.host(), "mkdir -p /tmp/bare-daemon && "
                 + bare.shellCommand()));
-        dev.leakgate.board.Board session = dev.leakgate.board.Board.over(board,
-                dev.leakgate.board.Settings.of(java.util.Map.of()));
+        Board session = Board.over(board,
+                Settings.of(Map.of()));
         MemcheckCommand live = session.command(d.pathOf(daemon)).args("8091").env("LD_LIBRARY_PATH", d.folder()).build();
 
         List<Double> bareReady = new ArrayList<>();
@@ -255,8 +270,8 @@ public final class ExtensionOverheadBenchmark {
         bareReady.add(bareDaemon(ssh, board));
         for (int i = 0; i < 3; i++) {
             long start = System.nanoTime();
-            dev.leakgate.run.Session s = dev.leakgate.run.Session.start(session, live,
-                    dev.leakgate.run.Session.Options.daemon("bench-daemon", 8091).withProbe(d.pathOf(probe)));
+            Session s = Session.start(session, live,
+                    Session.Options.daemon("bench-daemon", 8091).withProbe(d.pathOf(probe)));
             s.awaitReady();
             liveReady.add((System.nanoTime() - start) / 1e9);
             for (int c = 0; c < 3; c++) {
@@ -285,8 +300,8 @@ public final class ExtensionOverheadBenchmark {
      * the ratio.
      */
     private static double workers(EmulatedBoard emulated) throws Exception {
-        dev.leakgate.board.Board board = dev.leakgate.board.Board.over(emulated.board(),
-                dev.leakgate.board.Settings.of(java.util.Map.of()));
+        Board board = Board.over(emulated.board(),
+                Settings.of(Map.of()));
         Path daemon = TestPrograms.aarch64Program("daemon");
         BoardMemcheckRunner.Deployment d = board.deploy("bench-workers", List.of(daemon));
         List<Double> none = new ArrayList<>();
@@ -302,22 +317,22 @@ public final class ExtensionOverheadBenchmark {
         return f / n;
     }
 
-    private static double daemonTest(dev.leakgate.board.Board board, String daemon, int port, String mode)
+    private static double daemonTest(Board board, String daemon, int port, String mode)
             throws Exception {
         long start = System.nanoTime();
         MemcheckCommand.Builder b = board.command(daemon).args(String.valueOf(port));
         if (mode != null) {
             b.args(mode);
         }
-        dev.leakgate.run.Session s = dev.leakgate.run.Session.start(board, b.build(),
-                dev.leakgate.run.Session.Options.daemon("bench-" + (mode == null ? "plain" : mode), port));
+        Session s = Session.start(board, b.build(),
+                Session.Options.daemon("bench-" + (mode == null ? "plain" : mode), port));
         s.awaitReady();
-        java.net.InetSocketAddress a = s.address(port);
+        InetSocketAddress a = s.address(port);
         for (int r = 0; r < 3; r++) {
-            dev.leakgate.testing.LineClient.request(a, "keep 10");
+            LineClient.request(a, "keep 10");
         }
-        dev.leakgate.run.SessionReport report = s.stop();
-        new dev.leakgate.run.SessionGate(dev.leakgate.memcheck.LeakGate.defaults(), true).judge(report, board.toString());
+        SessionReport report = s.stop();
+        new SessionGate(LeakGate.defaults(), true).judge(report, board.toString());
         if (mode != null && report.run().children().size() != 3) {
             throw new IllegalStateException("expected 3 workers' reports, got " + report.run().children().size());
         }
@@ -336,7 +351,7 @@ public final class ExtensionOverheadBenchmark {
         long start = System.nanoTime();
         Process p = new ProcessBuilder(ssh).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        var in = new BufferedReader(new InputStreamReader(p.getInputStream()));
         double ready = -1;
         for (String line; (line = in.readLine()) != null; ) {
             if (line.contains("listening on port")) {
@@ -344,7 +359,7 @@ public final class ExtensionOverheadBenchmark {
                 break;
             }
         }
-        board.run("pkill -TERM -f '[o]nvif_daemon 8090'", java.time.Duration.ofSeconds(30));
+        board.run("pkill -TERM -f '[o]nvif_daemon 8090'", Duration.ofSeconds(30));
         if (!p.waitFor(120, TimeUnit.SECONDS) || ready < 0) {
             p.destroyForcibly();
             throw new IllegalStateException("the bare daemon did not start");

@@ -17,9 +17,12 @@ import dev.leakgate.soak.GrowthSeries;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -82,12 +85,12 @@ class HarnessKitTests {
 
     @Test
     void nativeSoakShowsACacheThatGrowsWhileNothingIsLost() {
-        Settings local = Settings.of(java.util.Map.of("leakgate.board", "local"));
+        Settings local = Settings.of(Map.of("leakgate.board", "local"));
         try (Board board = Board.open(local, "local")) {
             BoardMemcheckRunner.NativeRun run = board.runNative(TestPrograms.kitProgram("kit_demo").toString(),
-                    List.of(), java.util.Map.of(), "kit-soak",
+                    List.of(), Map.of(), "kit-soak",
                     "soak grows 4000 200\nsoak frees 4000 200\nquit\n".getBytes(StandardCharsets.US_ASCII),
-                    java.time.Duration.ofSeconds(60));
+                    Duration.ofSeconds(60));
             List<String> out = Files.readAllLines(run.files().stdout());
 
             GrowthGate.Result grows = new GrowthGate(16, 0.2).evaluate(GrowthSeries.parse(out, "grows", 4000));
@@ -99,7 +102,7 @@ class HarnessKitTests {
             assertThat(frees.passed()).isTrue();
             assertThat(frees.heapSlope()).isZero();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -109,8 +112,8 @@ class HarnessKitTests {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString()).build(),
                 LocalMemcheckRunner.Options.named("kit-term").withStdin("run leaks 1\n").withStdinKeptOpen()
-                        .withTimeout(java.time.Duration.ofSeconds(3))
-                        .withGrace(java.time.Duration.ofMillis(1), java.time.Duration.ofSeconds(20)));
+                        .withTimeout(Duration.ofSeconds(3))
+                        .withGrace(Duration.ofMillis(1), Duration.ofSeconds(20)));
         Process p = new ProcessBuilder(TestPrograms.kitProgram("kit_demo").toString()).start();
         Thread.sleep(300);
         new ProcessBuilder("kill", "-TERM", String.valueOf(p.pid())).start().waitFor();

@@ -6,6 +6,10 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 import dev.leakgate.testing.Chromium;
 import dev.leakgate.testing.TestPrograms;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -14,7 +18,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
@@ -40,15 +46,15 @@ class ValgrindOnBoardExtensionTests {
 
     private static EngineExecutionResults run(Class<?>... testCases) {
         return EngineTestKit.engine("junit-jupiter")
-                .selectors(java.util.Arrays.stream(testCases).map(c -> selectClass(c))
-                        .toArray(org.junit.platform.engine.DiscoverySelector[]::new))
+                .selectors(Arrays.stream(testCases).map(c -> selectClass(c))
+                        .toArray(DiscoverySelector[]::new))
                 .execute();
     }
 
     /** The values published under a key as report entries, in order. */
     private static List<String> reportEntries(EngineExecutionResults results, String key) {
         return results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
+                .map(e -> e.getPayload(ReportEntry.class).orElseThrow())
                 .filter(r -> r.getKeyValuePairs().containsKey(key))
                 .map(r -> r.getKeyValuePairs().get(key)).toList();
     }
@@ -271,10 +277,10 @@ class ValgrindOnBoardExtensionTests {
         // each soak has its page: the growth series drawn, the warm-up shaded
         String page = reportEntries(results, "leakgate.growth.report").get(0);
         try {
-            assertThat(Chromium.render(java.nio.file.Path.of(page))).contains("<span class=\"badge fail\">FAIL</span>",
+            assertThat(Chromium.render(Path.of(page))).contains("<span class=\"badge fail\">FAIL</span>",
                     "(growth, natively)", "<svg class=\"growth\"", "<rect class=\"warmup\"")
                     .containsPattern("<polyline class=\"heap\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,");
-        } catch (java.io.IOException | InterruptedException e) {
+        } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -292,11 +298,11 @@ class ValgrindOnBoardExtensionTests {
                 .contains("at read_profile_xml (onvif_server.c:20)");
         // the report of a real run on the emulated board, as a browser renders it
         String passingPage = results.testEvents().reportingEntryPublished().list().stream()
-                .map(e -> e.getPayload(org.junit.platform.engine.reporting.ReportEntry.class).orElseThrow())
-                .map(org.junit.platform.engine.reporting.ReportEntry::getKeyValuePairs)
+                .map(e -> e.getPayload(ReportEntry.class).orElseThrow())
+                .map(ReportEntry::getKeyValuePairs)
                 .filter(m -> "PASS".equals(m.get("leakgate.verdict"))).map(m -> m.get("leakgate.report"))
                 .findFirst().orElseThrow();
-        String dom = Chromium.render(java.nio.file.Path.of(passingPage));
+        String dom = Chromium.render(Path.of(passingPage));
         assertThat(dom).contains("<span class=\"badge pass\">PASS</span>", "known leak accepted: definitely_lost"
                         + " 100000 read_profile_xml &lt; onvifStartStream", "at read_profile_xml (onvif_server.c:20)",
                 "valgrind suppression for this leak", "fun:read_profile_xml", "fun:onvifStartStream",
@@ -346,7 +352,7 @@ class ValgrindOnBoardExtensionTests {
         String message = failureMessage(results.testEvents().failed().list().get(0));
         assertThat(message).startsWith("leakgate: FAIL: definitely lost: 64 bytes in 1 blocks (limit 0 bytes)")
                 .contains("at apply_config (reads_config.c:12)");
-        String stdout = java.nio.file.Files.readString(java.nio.file.Path.of(message.lines()
+        String stdout = Files.readString(Path.of(message.lines()
                 .filter(l -> l.contains("program stdout: ")).findFirst().orElseThrow()
                 .replaceFirst(".*program stdout: ", "")));
         String files = stdout.lines().filter(l -> l.startsWith("APP_HOME=")).findFirst().orElseThrow()

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.testing.TestPrograms;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -141,7 +143,7 @@ class LeakGateTests {
         }
         many.append(xml.substring(xml.indexOf("<errorcounts>")));
         MemcheckReport report = new MemcheckXmlParser().parse(
-                new java.io.ByteArrayInputStream(many.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ByteArrayInputStream(many.toString().getBytes(StandardCharsets.UTF_8)),
                 "many.xml");
 
         String message = LeakGate.defaults().evaluate(report).message();

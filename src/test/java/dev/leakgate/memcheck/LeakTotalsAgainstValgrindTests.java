@@ -10,6 +10,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -52,7 +53,7 @@ class LeakTotalsAgainstValgrindTests {
         assertTotalsEqual(run.report().totals(), expected);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void totalsEqualValgrindsLeakSummaryWithGeneratedSuppressions() throws Exception {
         // --gen-suppressions=all puts a <suppression> between the loss records (the extension uses it)
         Path program = TestPrograms.program("structures");
@@ -64,7 +65,7 @@ class LeakTotalsAgainstValgrindTests {
         assertThat(run.report().leakRecords()).allSatisfy(r -> assertThat(r.suppression()).contains("Memcheck:Leak"));
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void totalsEqualValgrindsLeakSummaryForLeaksInASharedLibrary() throws Exception {
         Path program = TestPrograms.programUsing("uses_lib", "stream");
         Map<String, String> env = Map.of("LD_LIBRARY_PATH", TestPrograms.OUT.toString());

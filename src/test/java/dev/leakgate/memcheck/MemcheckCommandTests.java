@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +42,7 @@ class MemcheckCommandTests {
         MemcheckCommand c = MemcheckCommand.builder("onvif_test").valgrindPrefix("/opt/valgrind/").build();
 
         assertThat(c.argv().get(0)).isEqualTo("/opt/valgrind/bin/valgrind");
-        assertThat(c.environment()).containsExactly(java.util.Map.entry("VALGRIND_LIB", "/opt/valgrind/libexec/valgrind"));
+        assertThat(c.environment()).containsExactly(Map.entry("VALGRIND_LIB", "/opt/valgrind/libexec/valgrind"));
         assertThat(c.shellCommand()).startsWith("export VALGRIND_LIB=/opt/valgrind/libexec/valgrind && exec"
                 + " /opt/valgrind/bin/valgrind --tool=memcheck ");
     }

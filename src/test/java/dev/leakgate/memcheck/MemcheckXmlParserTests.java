@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,8 +84,8 @@ class MemcheckXmlParserTests {
         @Test
         void unknownErrorKindsAndElementsAreKept() {
             assertThat(report.errors()).extracting(MemcheckError::kind, MemcheckError::kindName).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple(ErrorKind.INVALID_SIZE_AND_ALIGNMENT, "InvalidSizeAndAlignment"),
-                    org.assertj.core.groups.Tuple.tuple(ErrorKind.UNKNOWN, "FutureErrorKind"));
+                    Tuple.tuple(ErrorKind.INVALID_SIZE_AND_ALIGNMENT, "InvalidSizeAndAlignment"),
+                    Tuple.tuple(ErrorKind.UNKNOWN, "FutureErrorKind"));
             assertThat(report.errors().get(0).tid()).isEqualTo(2);
             assertThat(report.unknownElements()).extracting(XmlElement::path).containsExactly(
                     "valgrindoutput/tool",
@@ -96,15 +98,15 @@ class MemcheckXmlParserTests {
                     "valgrindoutput/leak_summary/still_reachable/reachable_heuristic");
             XmlElement newThing = report.unknownElements().get(3);
             assertThat(newThing.children()).extracting(XmlElement::name, XmlElement::text).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("value", "42"),
-                    org.assertj.core.groups.Tuple.tuple("label", "a top-level element from a later protocol"));
+                    Tuple.tuple("value", "42"),
+                    Tuple.tuple("label", "a top-level element from a later protocol"));
             assertThat(report.unknownElements().get(2).text()).isEqualTo("kept & not dropped");
         }
 
         @Test
         void countsAndArgumentsAreRead() {
             assertThat(report.errorCounts()).containsEntry("0x0", 3L).containsEntry("0x1", 1L);
-            assertThat(report.suppressionCounts()).containsExactly(java.util.Map.entry("vendor_sdk_cache", 7L));
+            assertThat(report.suppressionCounts()).containsExactly(Map.entry("vendor_sdk_cache", 7L));
             assertThat(report.programArgs()).containsExactly("/app/bin/onvif_test", "--profile");
             assertThat(report.valgrindArgs()).contains("--leak-check=full", "--show-leak-kinds=definite");
             assertThat(report.pid()).isEqualTo(812);

@@ -2,6 +2,8 @@ package dev.leakgate.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.board.Board;
+import dev.leakgate.board.Settings;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
@@ -10,6 +12,8 @@ import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.memcheck.RunFiles;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.Chromium;
 import dev.leakgate.testing.TestPrograms;
 
@@ -19,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,14 +129,14 @@ class HtmlReportTests {
     @Tag("valgrind")
     @Test
     void scenariosAreDrawnWithTheHeapAfterEach() throws Exception {
-        try (dev.leakgate.board.Board local = dev.leakgate.board.Board.open(
-                dev.leakgate.board.Settings.of(java.util.Map.of("leakgate.board", "local")), "local")) {
-            dev.leakgate.run.Session session = dev.leakgate.run.Session.start(local, MemcheckCommand.builder(
-                    TestPrograms.kitProgram("kit_demo").toString()).build(), dev.leakgate.run.Session.Options.kit("plot"));
+        try (Board local = Board.open(
+                Settings.of(Map.of("leakgate.board", "local")), "local")) {
+            Session session = Session.start(local, MemcheckCommand.builder(
+                    TestPrograms.kitProgram("kit_demo").toString()).build(), Session.Options.kit("plot"));
             session.run("frees", 2);
             session.run("leaks", 1);
             session.run("grows", 5);
-            dev.leakgate.run.SessionReport report = session.stop();
+            SessionReport report = session.stop();
             Verdict verdict = LeakGate.defaults().evaluate(report.run());
 
             String dom = render(HtmlReport.writeRunPage("plot (ReportTests)", verdict, report.run().files(),

@@ -17,6 +17,7 @@ import dev.leakgate.memcheck.Termination;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -99,8 +100,8 @@ class BoardLiveSessionTests {
                 .withUdp(List.of(7090), deployed.pathOf(TestPrograms.aarch64UdpRelay())));
         session.awaitReady(); // once UDP port 7090 is bound on the board
         InetSocketAddress address = session.udpAddress(7090);
-        try (java.net.DatagramSocket one = new java.net.DatagramSocket();
-             java.net.DatagramSocket two = new java.net.DatagramSocket()) {
+        try (DatagramSocket one = new DatagramSocket();
+             DatagramSocket two = new DatagramSocket()) {
             assertThat(udpRequest(one, address, "leak 70")).isEqualTo("ok leak 70");
             assertThat(udpRequest(two, address, "from two")).as("the answer goes to its own sender")
                     .isEqualTo("ok from two");

@@ -7,19 +7,27 @@ import dev.leakgate.board.Board;
 import dev.leakgate.board.Settings;
 import dev.leakgate.harness.KitReplies;
 import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.LocalProcesses;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.testing.LineClient;
 import dev.leakgate.testing.TestPrograms;
 import static dev.leakgate.testing.LineClient.request;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -117,7 +125,7 @@ class SessionTests {
         assertThat(report.run().report().fatalSignal()).hasValueSatisfying(s -> assertThat(s.signame())
                 .isEqualTo("SIGTERM"));
         assertThat(report.run().problems()).as("a planned SIGTERM is conclusive").isEmpty();
-        assertThat(report.run().report().totals().bytes(dev.leakgate.memcheck.LeakKind.POSSIBLY_LOST))
+        assertThat(report.run().report().totals().bytes(LeakKind.POSSIBLY_LOST))
                 .as("the probe's own thread is suppressed").isZero();
         assertThat(report.run().report().suppressionCounts()).containsKey("leakgate_probe_thread");
         assertThat(report.marks()).extracting(Mark::label).containsExactly("check started: lost 0 B",
@@ -174,7 +182,7 @@ class SessionTests {
     }
 
     private static int freeUdpPort() throws IOException {
-        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+        try (DatagramSocket s = new DatagramSocket(0)) {
             return s.getLocalPort();
         }
     }
@@ -185,13 +193,13 @@ class SessionTests {
         MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("udp_daemon").toString())
                 .args(String.valueOf(port), "late").build();
         Session session = Session.start(local, command, Session.Options.daemon("live-udp")
-                .withUdp(java.util.List.of(port), null)); // here: no relay
+                .withUdp(List.of(port), null)); // here: no relay
         session.awaitReady(); // binds after 3 s: ready only then, without a datagram sent
         InetSocketAddress address = session.udpAddress(port);
-        try (java.net.DatagramSocket one = new java.net.DatagramSocket();
-             java.net.DatagramSocket two = new java.net.DatagramSocket()) {
-            assertThat(dev.leakgate.testing.LineClient.udpRequest(one, address, "leak 60")).isEqualTo("ok leak 60");
-            assertThat(dev.leakgate.testing.LineClient.udpRequest(two, address, "hello")).isEqualTo("ok hello");
+        try (DatagramSocket one = new DatagramSocket();
+             DatagramSocket two = new DatagramSocket()) {
+            assertThat(LineClient.udpRequest(one, address, "leak 60")).isEqualTo("ok leak 60");
+            assertThat(LineClient.udpRequest(two, address, "hello")).isEqualTo("ok hello");
         }
         SessionReport report = session.stop();
 
@@ -270,7 +278,7 @@ class SessionTests {
         SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
         assertThat(v.outcome()).as(v.message()).isEqualTo(Outcome.FAIL);
         assertThat(v.message()).contains("definitely lost: 48 bytes in 1 blocks", "at serve (daemon.c:");
-        assertThat(dev.leakgate.memcheck.LocalProcesses.ofRun(report.run().command().runId())).isEmpty();
+        assertThat(LocalProcesses.ofRun(report.run().command().runId())).isEmpty();
     }
 
     @Test
@@ -302,7 +310,7 @@ class SessionTests {
 
     @Test
     void portInUseIsRefusedBeforeAnythingStartsOrElseTheDaemonSaysWhy() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
             // a port that already accepts would pass for the daemon's: refused
             assertThatThrownBy(() -> Session.start(local, daemon(port), Session.Options.daemon("port-in-use", port)))
@@ -414,11 +422,11 @@ class SessionTests {
 
     /** A run file's text. */
     static final class LocalRunsText {
-        static String of(java.nio.file.Path file) {
+        static String of(Path file) {
             try {
                 return Files.readString(file);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }

@@ -2,6 +2,8 @@ package dev.leakgate.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -27,12 +29,12 @@ public final class LineClient {
     }
 
     /** Sends one datagram from this socket and returns the answer datagram that comes back to it. */
-    public static String udpRequest(java.net.DatagramSocket socket, InetSocketAddress to, String text)
+    public static String udpRequest(DatagramSocket socket, InetSocketAddress to, String text)
             throws IOException {
         byte[] data = text.getBytes(StandardCharsets.US_ASCII);
         socket.setSoTimeout(30_000);
-        socket.send(new java.net.DatagramPacket(data, data.length, to));
-        java.net.DatagramPacket answer = new java.net.DatagramPacket(new byte[1024], 1024);
+        socket.send(new DatagramPacket(data, data.length, to));
+        DatagramPacket answer = new DatagramPacket(new byte[1024], 1024);
         socket.receive(answer);
         return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII);
     }

@@ -1,5 +1,6 @@
 package dev.leakgate.board;
 
+import dev.leakgate.memcheck.Console;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckProcess;
@@ -147,7 +148,7 @@ public interface Board extends AutoCloseable {
             String root = settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT);
             // libraries a test overrode in place before its connection dropped come back first
             InPlaceLibraries.recover(board, root);
-            BoardReaper.reap(board, root).forEach(line -> System.out.println("leakgate: " + line));
+            BoardReaper.reap(board, root).forEach(Console::say);
             return new RemoteBoard(spec, board, settings, board::close, board.toString());
         }
         return new LocalBoard(spec, settings);

@@ -170,7 +170,7 @@ public final class BoardPool implements AutoCloseable {
                     reused.busy = false;
                     notifyAll();
                 }
-                say.accept("leakgate: board " + reused.board + " of " + Settings.BOARDS + " stopped answering (" + dead
+                say.accept("board " + reused.board + " of " + Settings.BOARDS + " stopped answering (" + dead
                         + "); retired, the other boards go on");
                 try {
                     reused.board.close();
@@ -196,7 +196,7 @@ public final class BoardPool implements AutoCloseable {
                     long now = System.nanoTime();
                     if (now - lastSaid >= PROGRESS.toNanos()) {
                         lastSaid = now;
-                        say.accept("leakgate: " + who + " waits for a free board: all " + slots.stream()
+                        say.accept(who + " waits for a free board: all " + slots.stream()
                                 .filter(s -> s.down == null).count() + " are busy (" + (now - waitingSince) / 1_000_000_000
                                 + " s so far)");
                     }
@@ -212,7 +212,7 @@ public final class BoardPool implements AutoCloseable {
             try {
                 long start = System.nanoTime();
                 Board b = Board.open(settings.with(Settings.BOARD, toOpen.spec, Settings.BOARDS), toOpen.spec);
-                say.accept(String.format("leakgate: board: %s (ready in %.1f s; %d of %d in the pool)", b,
+                say.accept(String.format("board: %s (ready in %.1f s; %d of %d in the pool)", b,
                         (System.nanoTime() - start) / 1e9, slots.indexOf(toOpen) + 1, slots.size()));
                 synchronized (this) {
                     toOpen.board = b;
@@ -224,7 +224,7 @@ public final class BoardPool implements AutoCloseable {
                     toOpen.busy = false;
                     notifyAll();
                 }
-                say.accept("leakgate: board " + toOpen.spec + " of " + Settings.BOARDS + " is down, skipped: "
+                say.accept("board " + toOpen.spec + " of " + Settings.BOARDS + " is down, skipped: "
                         + e.getMessage());
             }
         }

@@ -1,5 +1,6 @@
 package dev.leakgate.board;
 
+import dev.leakgate.memcheck.Console;
 import dev.leakgate.memcheck.MemcheckCommand;
 import dev.leakgate.memcheck.ShellQuoting;
 
@@ -155,7 +156,7 @@ final class BroughtValgrind {
             copied += board.upload(f.getKey(), f.getValue(), f.getKey().getFileName().toString()) ? 1 : 0;
         }
         deployed = true;
-        System.out.println("leakgate: valgrind (" + tool + ") from " + prefix + " on " + board.name() + " in " + remote
+        Console.say("valgrind (" + tool + ") from " + prefix + " on " + board.name() + " in " + remote
                 + ": " + copied + " of " + files.size() + " files copied, the rest unchanged");
     }
 

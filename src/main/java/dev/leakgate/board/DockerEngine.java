@@ -1,5 +1,6 @@
 package dev.leakgate.board;
 
+import dev.leakgate.memcheck.Console;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -183,7 +184,7 @@ final class DockerEngine {
                     }
                 }
             } catch (ReflectiveOperationException | RuntimeException e) {
-                System.err.println("leakgate: cannot turn off Testcontainers' reaper container (" + e
+                Console.warn("cannot turn off Testcontainers' reaper container (" + e
                         + "); if the board does not start, set TESTCONTAINERS_RYUK_DISABLED=true");
             }
         }
@@ -195,7 +196,7 @@ final class DockerEngine {
                 user.setAccessible(true);
                 ((Properties) user.get(cfg)).putIfAbsent("checks.disable", "true"); // in memory only
             } catch (ReflectiveOperationException | RuntimeException e) {
-                System.err.println("leakgate: cannot turn off Testcontainers' start-up checks (" + e
+                Console.warn("cannot turn off Testcontainers' start-up checks (" + e
                         + "); if the board does not start, set TESTCONTAINERS_CHECKS_DISABLE=true");
             }
         }
@@ -231,7 +232,7 @@ final class DockerEngine {
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
-            System.err.println("leakgate: cannot tell Testcontainers where the board's ports are (" + e
+            Console.warn("cannot tell Testcontainers where the board's ports are (" + e
                     + "); if the board does not start, set TESTCONTAINERS_HOST_OVERRIDE=" + address);
         }
     }

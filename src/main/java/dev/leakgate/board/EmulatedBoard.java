@@ -4,6 +4,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.KeyPair;
+import dev.leakgate.memcheck.Console;
 import dev.leakgate.memcheck.RunIdentity;
 
 import java.io.ByteArrayOutputStream;
@@ -196,7 +197,7 @@ public final class EmulatedBoard implements AutoCloseable {
                 String owner = c.getLabels() == null ? null : c.getLabels().get(OWNER_LABEL);
                 if (owner != null && RunIdentity.isDeadLocalOwner(owner)) {
                     docker.removeContainerCmd(c.getId()).withForce(true).exec();
-                    System.out.println("leakgate: removed the board container " + c.getId().substring(0, 12)
+                    Console.say("removed the board container " + c.getId().substring(0, 12)
                             + " left running by a leakgate that is gone (" + owner + ")");
                 }
             }

@@ -1,5 +1,6 @@
 package dev.leakgate.junit;
 
+import dev.leakgate.memcheck.Console;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -30,7 +31,7 @@ final class Progress implements AutoCloseable {
                     Thread.sleep(interval.toMillis());
                     long seconds = (System.nanoTime() - start) / 1_000_000_000L;
                     String line = what + ": " + seconds + " s under valgrind" + status.get();
-                    System.out.println("leakgate: " + line);
+                    Console.say(line);
                     sink.accept(line);
                 }
             } catch (InterruptedException e) {

@@ -6,6 +6,7 @@ import dev.leakgate.board.Preflight;
 import dev.leakgate.board.Settings;
 import dev.leakgate.harness.KitProtocol;
 import dev.leakgate.harness.KitReplies;
+import dev.leakgate.memcheck.Console;
 import dev.leakgate.memcheck.KnownLeaks;
 import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
@@ -219,7 +220,7 @@ final class TestRun implements AutoCloseable {
             if (threads[0] != null) {
                 // not a leak of its own: said on the test, so that a later test's blame can be traced here
                 context.publishReportEntry("leakgate.threads", threads[0]);
-                System.out.println("leakgate: " + threads[0] + ": a leak such a thread makes later is counted in the"
+                Console.say(threads[0] + ": a leak such a thread makes later is counted in the"
                         + " test that runs then");
             }
             if (lost.length() > 0 && threads[1] != null) {
@@ -346,9 +347,9 @@ final class TestRun implements AutoCloseable {
         context.publishReportEntry(entry);
         if (verdict.passed() && !report.checks().isEmpty()) {
             // a passing daemon's named checks, in one short block: what was checked, not only that it passed
-            StringBuilder block = new StringBuilder("leakgate: " + indexTitle() + ": PASS; its leak checks:");
+            StringBuilder block = new StringBuilder(indexTitle() + ": PASS; its leak checks:");
             report.checks().forEach(c -> block.append("\n  ").append(c));
-            System.out.println(block);
+            Console.say(block.toString());
             context.publishReportEntry("leakgate.checks", block.substring(block.indexOf("\n") + 3).replace("\n  ", "; "));
         }
         if (verdict.passed()) {
@@ -404,7 +405,7 @@ final class TestRun implements AutoCloseable {
                 .getSimpleName() + " > " + context.getDisplayName() + " (growth)", outcome.name(),
                 firstLine(messages.isEmpty() ? "" : messages.get(0)), page, notes));
         context.publishReportEntry("leakgate.growth.report", page.toString());
-        run.notes().forEach(n -> System.out.println("leakgate: " + n));
+        run.notes().forEach(Console::say);
         return failures;
     }
 
@@ -458,14 +459,14 @@ final class TestRun implements AutoCloseable {
                     return 0;
                 }
             }).sum();
-            System.out.printf("leakgate: deploying %d files (%.1f MB) for %s (files: %s)%n", files.size(), bytes / 1e6,
-                    context.getRequiredTestClass().getSimpleName(), b.fileTransfer());
+            Console.say(String.format(Locale.ROOT, "deploying %d files (%.1f MB) for %s (files: %s)", files.size(), bytes / 1e6,
+                    context.getRequiredTestClass().getSimpleName(), b.fileTransfer()));
             long start = System.nanoTime();
             BoardMemcheckRunner.Deployment dep = b.deploy(folder, files);
             int same = files.size() - dep.copied().size() - dep.linked().size();
-            System.out.printf("leakgate: deployed in %.1f s (%d copied, %s%d unchanged)%n", (System.nanoTime() - start)
+            Console.say(String.format(Locale.ROOT, "deployed in %.1f s (%d copied, %s%d unchanged)", (System.nanoTime() - start)
                     / 1e9, dep.copied().size(), dep.linked().isEmpty() ? "" : dep.linked().size()
-                    + " linked from the board's store, ", same);
+                    + " linked from the board's store, ", same));
             return dep;
         }, BoardMemcheckRunner.Deployment.class);
         return deployed;

@@ -3,6 +3,7 @@ package dev.leakgate.junit;
 import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardPool;
 import dev.leakgate.board.Settings;
+import dev.leakgate.memcheck.Console;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.report.HtmlReport;
 import dev.leakgate.report.ReportIndex;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -172,7 +174,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             ExtensionContext classContext = context.getTestMethod().isPresent() ? context.getParent().orElse(context)
                     : context;
             Closing<?> pool = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("pool:" + pooled.get(),
-                    k -> new Closing<>(BoardPool.of(settings, defaultBoard, System.out::println)), Closing.class);
+                    k -> new Closing<>(BoardPool.of(settings, defaultBoard, Console::say)), Closing.class);
             Closing<?> lease = classContext.getStore(NAMESPACE).getOrComputeIfAbsent(BoardPool.Lease.class,
                     k -> new Closing<>(((BoardPool) pool.value()).lease(classContext.getRequiredTestClass()
                             .getSimpleName())), Closing.class);
@@ -182,7 +184,7 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         Closing<?> open = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> {
             long start = System.nanoTime();
             Board board = Board.open(settings, defaultBoard);
-            System.out.printf("leakgate: board: %s (ready in %.1f s)%n", board, (System.nanoTime() - start) / 1e9);
+            Console.say(String.format(Locale.ROOT, "board: %s (ready in %.1f s)", board, (System.nanoTime() - start) / 1e9));
             return new Closing<>(board);
         }, Closing.class);
         return (Board) open.value();

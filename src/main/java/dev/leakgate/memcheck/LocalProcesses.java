@@ -94,7 +94,7 @@ public final class LocalProcesses {
     /** Once per JVM: {@link #reapDeadOwners()}, saying on the console what it ended. */
     public static void reapDeadOwnersOnce() {
         if (REAPED.compareAndSet(false, true)) {
-            reapDeadOwners().forEach(line -> System.out.println("leakgate: " + line));
+            reapDeadOwners().forEach(Console::say);
         }
     }
 

@@ -139,7 +139,7 @@ class BoardPoolTests {
                 assertThat(b.board().toString()).isNotEqualTo(first).startsWith("emulated aarch64 board (container ");
                 assertThat(b.board().shell("echo ok", Duration.ofSeconds(30)).stdout()).contains("ok");
             }
-            assertThat(said).anySatisfy(l -> assertThat(l).startsWith("leakgate: board " + first + " of leakgate.boards"
+            assertThat(said).anySatisfy(l -> assertThat(l).startsWith("board " + first + " of leakgate.boards"
                     + " stopped answering (").endsWith("); retired, the other boards go on"));
         }
     }

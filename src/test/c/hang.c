@@ -13,6 +13,9 @@ int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "stdin";
     char *lost = malloc(16);
     lost = NULL;
+    if (strcmp(mode, "stubborn") == 0) {
+        signal(SIGTERM, SIG_IGN); /* before it says it is ready: a test ends it only after this */
+    }
     printf("ready %s\n", mode);
     fflush(stdout);
     if (strcmp(mode, "stdin") == 0) {
@@ -24,9 +27,6 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "sleep") == 0) {
         sleep(argc > 2 ? (unsigned) atoi(argv[2]) : 1);
         return 0;
-    }
-    if (strcmp(mode, "stubborn") == 0) {
-        signal(SIGTERM, SIG_IGN);
     }
     for (;;) {
         pause();

@@ -60,8 +60,10 @@ class BoardLostTests {
             String harness = board.deploy("lost-kit", List.of(TestPrograms.aarch64KitProgram("kit_faults")))
                     .paths().get(0);
             Session session = Session.start(board, board.command(harness).build(),
-                    Session.Options.kit("board-lost-kit").withTimeout(Duration.ofSeconds(120)));
-            killer.schedule(emulated::kill, 8, TimeUnit.SECONDS);
+                    Session.Options.kit("board-lost-kit").withTimeout(Duration.ofSeconds(300)));
+            assertThat(session.run("binary", 1).times()).isEqualTo(1); // it answers while the board runs
+            // killed once the harness has greeted and answered, so that the kill comes while it blocks
+            killer.schedule(emulated::kill, 3, TimeUnit.SECONDS);
 
             // blocks: the scenario pauses for good, so only the board's end can end the request
             assertThatThrownBy(() -> session.run("blocks", 1)).isInstanceOf(SessionException.class)

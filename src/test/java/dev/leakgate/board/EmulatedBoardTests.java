@@ -7,11 +7,13 @@ import dev.leakgate.memcheck.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.memcheck.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckRun;
 import dev.leakgate.memcheck.Outcome;
 import dev.leakgate.memcheck.Termination;
 import dev.leakgate.memcheck.Verdict;
 import dev.leakgate.report.MemoryTimeline;
+import dev.leakgate.testing.EndAfter;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
@@ -168,9 +170,13 @@ class EmulatedBoardTests {
 
     @Test
     void programThatIgnoresSigtermIsKilledWithItsGroupAndNothingIsLeftRunning() {
-        MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("stubborn").build(),
-                LocalMemcheckRunner.Options.named("board-hang-stubborn").withTimeout(Duration.ofSeconds(8))
-                        .withGrace(Duration.ofSeconds(1), Duration.ofSeconds(3)));
+        MemcheckRun run;
+        try (MemcheckProcess p = runner.start(MemcheckCommand.builder(deployed("hang")).args("stubborn").build(),
+                LocalMemcheckRunner.Options.named("board-hang-stubborn").withTimeout(Duration.ofSeconds(120)))) {
+            // ended once it ignores SIGTERM, however long a busy machine takes to get it there
+            run = EndAfter.line(p, "ready stubborn", Duration.ofSeconds(110), Duration.ofSeconds(1),
+                    Duration.ofSeconds(3));
+        }
 
         assertThat(run.termination()).isEqualTo(Termination.KILLED);
         assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);

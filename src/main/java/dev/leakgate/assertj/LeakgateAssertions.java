@@ -1,6 +1,6 @@
 package dev.leakgate.assertj;
 
-import dev.leakgate.harness.KitReplies;
+import dev.leakgate.kit.KitReplies;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.run.CheckResult;
 

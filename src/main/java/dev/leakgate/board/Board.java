@@ -1,11 +1,16 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.Console;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckProcess;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshTarget;
+import dev.leakgate.config.Settings;
+import dev.leakgate.process.Console;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.Termination;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

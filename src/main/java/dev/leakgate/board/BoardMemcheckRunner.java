@@ -1,19 +1,21 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.memcheck.ProcessReport;
-import dev.leakgate.memcheck.RunIdentity;
-import dev.leakgate.memcheck.ValgrindLog;
-import dev.leakgate.memcheck.RunFiles;
-import dev.leakgate.memcheck.ShellQuoting;
-import dev.leakgate.memcheck.Termination;
-import dev.leakgate.report.MemorySampler;
-import dev.leakgate.report.MemoryTimeline;
+import dev.leakgate.process.ProcessReport;
+import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.ValgrindLog;
+import dev.leakgate.process.RunFiles;
+import dev.leakgate.process.ShellQuoting;
+import dev.leakgate.process.Termination;
+import dev.leakgate.process.MemorySampler;
+import dev.leakgate.process.MemoryTimeline;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,6 +1,8 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.config.Settings;
+import dev.leakgate.process.MemcheckProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,8 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.RunIdentity;
-import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.ShellQuoting;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,8 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.process.ShellQuoting;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;

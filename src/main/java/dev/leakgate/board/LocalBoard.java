@@ -1,13 +1,15 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.LocalProcesses;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckProcess;
-import dev.leakgate.memcheck.RunFiles;
-import dev.leakgate.memcheck.RunIdentity;
-import dev.leakgate.memcheck.ShellQuoting;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.config.Settings;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.LocalProcesses;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.RunFiles;
+import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.ShellQuoting;
+import dev.leakgate.process.Termination;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,9 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.ShellQuoting;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,10 @@
 package dev.leakgate.board;
 
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.config.Settings;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckProcess;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,9 @@ package dev.leakgate.board;
 
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSchException;
-import dev.leakgate.memcheck.ShellQuoting;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.process.ShellQuoting;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -66,7 +68,7 @@ final class UdpRelay implements AutoCloseable {
         ChannelExec channel = null;
         DatagramSocket local = null;
         try {
-            channel = (ChannelExec) board.session().openChannel("exec");
+            channel = board.openExec();
             channel.setCommand(command);
             channel.setErrStream(err, true);
             OutputStream toBoard = channel.getOutputStream();

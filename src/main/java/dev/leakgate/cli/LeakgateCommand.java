@@ -1,17 +1,17 @@
 package dev.leakgate.cli;
 
-import dev.leakgate.board.BoardException;
+import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
 import dev.leakgate.board.Preflight;
-import dev.leakgate.board.Settings;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.config.Settings;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;

@@ -1,6 +1,6 @@
 package dev.leakgate.junit;
 
-import dev.leakgate.harness.KitReplies;
+import dev.leakgate.kit.KitReplies;
 import dev.leakgate.run.CheckResult;
 import dev.leakgate.run.Session;
 

@@ -1,6 +1,6 @@
 package dev.leakgate.junit;
 
-import dev.leakgate.memcheck.Console;
+import dev.leakgate.process.Console;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;

@@ -1,10 +1,10 @@
 package dev.leakgate.junit;
 
-import dev.leakgate.harness.KitReplies;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakTotals;
-import dev.leakgate.memcheck.Outcome;
+import dev.leakgate.gate.Outcome;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;

@@ -1,8 +1,8 @@
 package dev.leakgate.junit;
 
-import dev.leakgate.board.Settings;
+import dev.leakgate.config.Settings;
 import dev.leakgate.memcheck.ErrorKind;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.run.Placeholders;
 

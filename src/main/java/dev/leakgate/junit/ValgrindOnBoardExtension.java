@@ -2,9 +2,9 @@ package dev.leakgate.junit;
 
 import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardPool;
-import dev.leakgate.board.Settings;
-import dev.leakgate.memcheck.Console;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.config.Settings;
+import dev.leakgate.process.Console;
+import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.report.HtmlReport;
 import dev.leakgate.report.ReportIndex;
 import dev.leakgate.run.SessionException;

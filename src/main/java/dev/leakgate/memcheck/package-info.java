@@ -1,14 +1,12 @@
 /**
- * valgrind memcheck and its results: the command leakgate builds ({@link dev.leakgate.memcheck.MemcheckCommand}),
- * running it on this machine ({@link dev.leakgate.memcheck.LocalMemcheckRunner}) and the processes a run
- * leaves behind, the XML protocol read safely into a report model
- * ({@link dev.leakgate.memcheck.MemcheckXmlParser}, {@link dev.leakgate.memcheck.MemcheckReport}), the
- * run's identity and files, and the gate that judges a run ({@link dev.leakgate.memcheck.LeakGate}) with
- * its failure text.
+ * valgrind's XML and the model read from it: the protocol read safely and fast
+ * ({@link dev.leakgate.memcheck.MemcheckXmlParser} over {@link dev.leakgate.memcheck.XmlScanner}, no
+ * DOCTYPE, bounded memory), the report ({@link dev.leakgate.memcheck.MemcheckReport}: errors, loss
+ * records, stacks, mid-run leak checks, totals added up as valgrind's own LEAK SUMMARY does) and what
+ * the report says about itself (complete, cut off, of another tool or protocol). Nothing here runs a
+ * program or judges a report.
  *
- * <p>Audience: runners and tools built on leakgate's core (the {@code run} package, the command line
- * tool, other test frameworks). A JUnit test author touches only {@code MemcheckReport},
- * {@code LeakKind} and the {@code Outcome} of a verdict, usually through the AssertJ assertions.
- * Issue 18 splits it by role (running processes, valgrind's XML and model, judging).
+ * <p>Audience: every other package; a test author meets {@code MemcheckReport}, {@code LeakKind} and
+ * {@code LeakRecord}, usually through the AssertJ assertions.
  */
 package dev.leakgate.memcheck;

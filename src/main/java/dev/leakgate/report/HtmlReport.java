@@ -4,10 +4,11 @@ import dev.leakgate.memcheck.Frame;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.RunFiles;
-import dev.leakgate.memcheck.Tails;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.MemoryTimeline;
+import dev.leakgate.process.RunFiles;
+import dev.leakgate.process.Tails;
+import dev.leakgate.gate.Verdict;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,18 +1,18 @@
 package dev.leakgate.run;
 
 import dev.leakgate.board.Board;
-import dev.leakgate.board.BoardException;
-import dev.leakgate.harness.KitProtocol;
-import dev.leakgate.harness.KitReplies;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckProcess;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.kit.KitProtocol;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.memcheck.ShellQuoting;
-import dev.leakgate.memcheck.Tails;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.process.ShellQuoting;
+import dev.leakgate.process.Tails;
+import dev.leakgate.process.Termination;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,15 +1,15 @@
 package dev.leakgate.run;
 
-import dev.leakgate.harness.KitReplies;
+import dev.leakgate.kit.KitReplies;
 import dev.leakgate.memcheck.ClientMessage;
-import dev.leakgate.memcheck.FailureMessage;
+import dev.leakgate.gate.FailureMessage;
 import dev.leakgate.memcheck.LeakCheck;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 
 import java.util.ArrayList;
 import java.util.List;

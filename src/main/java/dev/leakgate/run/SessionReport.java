@@ -1,7 +1,7 @@
 package dev.leakgate.run;
 
-import dev.leakgate.harness.KitReplies;
-import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.process.MemcheckRun;
 
 import java.util.List;
 

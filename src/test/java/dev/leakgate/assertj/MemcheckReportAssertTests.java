@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.memcheck.ErrorKind;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.testing.TestPrograms;
 

@@ -3,11 +3,14 @@ package dev.leakgate.board;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakgate.memcheck.LeakGate;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.config.Settings;
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.TestPrograms;
 
 import java.nio.ByteBuffer;

@@ -1,5 +1,8 @@
 package dev.leakgate.board;
 
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.testing.OpenSshAccess;
 
 import java.io.IOException;

@@ -3,12 +3,15 @@ package dev.leakgate.board;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.memcheck.RunFiles;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.process.RunFiles;
+import dev.leakgate.process.Termination;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 

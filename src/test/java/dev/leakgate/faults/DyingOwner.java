@@ -1,11 +1,11 @@
 package dev.leakgate.faults;
 
 import dev.leakgate.board.BoardMemcheckRunner;
-import dev.leakgate.board.EmulatedBoard;
-import dev.leakgate.board.SshBoard;
-import dev.leakgate.board.SshTarget;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshTarget;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,11 +6,11 @@ import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakgate.cli.LeakgateCommandAccess;
-import dev.leakgate.harness.KitReplies;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.ByteArrayOutputStream;

@@ -7,16 +7,16 @@ import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakgate.harness.KitReplies;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.RunIdentity;
-import dev.leakgate.memcheck.Termination;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.Termination;
+import dev.leakgate.gate.Verdict;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

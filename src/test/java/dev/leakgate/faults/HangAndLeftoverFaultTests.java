@@ -5,15 +5,15 @@ import static dev.leakgate.faults.LocalRuns.quick;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakgate.harness.KitReplies;
-import dev.leakgate.memcheck.LocalProcesses;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.ProcessReport;
-import dev.leakgate.memcheck.Verdict;
-import dev.leakgate.memcheck.RunIdentity;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.process.LocalProcesses;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.ProcessReport;
+import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.Termination;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.BufferedReader;

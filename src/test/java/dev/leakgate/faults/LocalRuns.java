@@ -1,12 +1,12 @@
 package dev.leakgate.faults;
 
-import dev.leakgate.harness.KitProtocol;
-import dev.leakgate.memcheck.LeakGate;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckRun;
+import dev.leakgate.kit.KitProtocol;
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.IOException;

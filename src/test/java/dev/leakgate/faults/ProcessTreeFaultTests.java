@@ -6,11 +6,11 @@ import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.ProcessReport;
-import dev.leakgate.memcheck.Verdict;
-import dev.leakgate.memcheck.Violation;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.ProcessReport;
+import dev.leakgate.gate.Verdict;
+import dev.leakgate.gate.Violation;
 
 import dev.leakgate.testing.TestPrograms;
 import java.nio.file.Files;

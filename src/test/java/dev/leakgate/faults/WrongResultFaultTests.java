@@ -5,19 +5,19 @@ import static dev.leakgate.faults.LocalRuns.kit;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.leakgate.harness.KitReplies;
+import dev.leakgate.kit.KitReplies;
 import dev.leakgate.memcheck.Amount;
-import dev.leakgate.memcheck.KnownLeaks;
+import dev.leakgate.gate.KnownLeaks;
 import dev.leakgate.memcheck.LeakCheck;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
-import dev.leakgate.memcheck.LocalMemcheckRunner;
+import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.Verdict;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.TestPrograms;
 import dev.leakgate.testing.ValgrindTextSummary;
 

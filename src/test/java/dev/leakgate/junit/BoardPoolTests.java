@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.leakgate.board.BoardPool;
-import dev.leakgate.board.Settings;
+import dev.leakgate.config.Settings;
 import dev.leakgate.testing.TestPrograms;
 
 import java.time.Duration;

@@ -4,11 +4,11 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardMemcheckRunner;
-import dev.leakgate.board.EmulatedBoard;
-import dev.leakgate.board.Settings;
-import dev.leakgate.board.SshBoard;
-import dev.leakgate.memcheck.LeakGate;
-import dev.leakgate.memcheck.MemcheckCommand;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.config.Settings;
+import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;

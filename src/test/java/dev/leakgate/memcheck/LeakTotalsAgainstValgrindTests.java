@@ -2,6 +2,9 @@ package dev.leakgate.memcheck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.testing.TestPrograms;
 import dev.leakgate.testing.ValgrindTextSummary;
 

@@ -2,6 +2,10 @@ package dev.leakgate.memcheck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.testing.StoredReports;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,11 +23,7 @@ class MemcheckXmlParserTests {
     private final MemcheckXmlParser parser = new MemcheckXmlParser();
 
     static String resource(String name) {
-        try (InputStream in = MemcheckXmlParserTests.class.getResourceAsStream("/xml/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return StoredReports.text(name);
     }
 
     MemcheckReport parse(String xml) {

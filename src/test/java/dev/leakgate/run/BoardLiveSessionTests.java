@@ -7,13 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
-import dev.leakgate.board.EmulatedBoard;
-import dev.leakgate.board.Settings;
-import dev.leakgate.memcheck.LeakGate;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.config.Settings;
+import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.memcheck.MemcheckCommand;
-import dev.leakgate.memcheck.Outcome;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.Termination;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 

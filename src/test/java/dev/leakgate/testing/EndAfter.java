@@ -1,8 +1,8 @@
 package dev.leakgate.testing;
 
-import dev.leakgate.memcheck.MemcheckProcess;
-import dev.leakgate.memcheck.MemcheckRun;
-import dev.leakgate.memcheck.Termination;
+import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.Termination;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

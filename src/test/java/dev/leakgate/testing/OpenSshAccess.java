@@ -1,7 +1,7 @@
 package dev.leakgate.testing;
 
-import dev.leakgate.board.EmulatedBoard;
-import dev.leakgate.board.SshTarget;
+import dev.leakgate.board.emulated.EmulatedBoard;
+import dev.leakgate.board.ssh.SshTarget;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.leakgate.testing;
 
-import dev.leakgate.board.EmulatedBoard;
+import dev.leakgate.board.emulated.EmulatedBoard;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;

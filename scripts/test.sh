@@ -4,6 +4,7 @@
 # cross-compiled from Debian's valgrind source for aarch64 (scripts/cross-build-valgrind.sh: about 4 minutes
 # on two cores), which a test brings to the bare board; then, in
 # a full run, a fresh project built from the README's pom snippet (scripts/fresh-project.sh).
+# mvn verify: the tests, the CLI jar and the style check (config/checkstyle.xml).
 # Extra arguments go to Maven, e.g. scripts/test.sh -Dtest=LeakGateTests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ if [[ ! -f $cross/libexec/valgrind/memcheck-arm64-linux ]]; then
   echo "leakgate set-up: cross-compiling valgrind for aarch64 into $cross (once, about 4 minutes)"
   scripts/cross-build-valgrind.sh aarch64-linux-gnu "$cross"
 fi
-mvn -B -ntp test "$@"
+mvn -B -ntp verify "$@"
 if (($# == 0)); then
   scripts/fresh-project.sh
 fi

@@ -3,7 +3,6 @@ package dev.leakgate.cli;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
-import dev.leakgate.board.Preflight;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;

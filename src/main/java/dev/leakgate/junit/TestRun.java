@@ -2,14 +2,11 @@ package dev.leakgate.junit;
 
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
-import dev.leakgate.board.Preflight;
-import dev.leakgate.config.Settings;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.Console;
 import dev.leakgate.gate.KnownLeaks;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;

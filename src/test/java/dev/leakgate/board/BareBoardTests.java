@@ -329,7 +329,8 @@ class BareBoardTests {
             String xml = ShellQuoting.quote(folder + "/memcheck.xml");
             assertThat(watcher.run("n=0; until grep -q '</valgrindoutput>' " + xml + " 2>/dev/null || [ $n -ge 120 ];"
                     + " do sleep 0.5; n=$((n+1)); done; tail -c 200 " + xml, Duration.ofMinutes(2)).stdout())
-                    .as(watcher.run("ls -la " + ShellQuoting.quote(folder) + "; cat " + ShellQuoting.quote(folder + "/memcheck.log") + "; ps", Duration.ofSeconds(30)).toString())
+                    .as(watcher.run("ls -la " + ShellQuoting.quote(folder) + "; cat "
+                            + ShellQuoting.quote(folder + "/memcheck.log") + "; ps", Duration.ofSeconds(30)).toString())
                     .contains("</valgrindoutput>");
         } finally {
             emulated.board().reconnect();

@@ -7,11 +7,6 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.process.RunFiles;
-import dev.leakgate.process.Termination;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 

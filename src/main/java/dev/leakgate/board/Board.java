@@ -6,10 +6,11 @@ import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.config.Settings;
 import dev.leakgate.process.Console;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.NativeRun;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
 
 import java.io.IOException;
@@ -42,7 +43,7 @@ public interface Board extends AutoCloseable {
      * Makes files available on the board: deployed into {@code <board dir>/deploy/<name>} (skipping
      * unchanged ones) on a remote board, used where they are on this machine.
      */
-    BoardMemcheckRunner.Deployment deploy(String name, List<Path> files);
+    Deployment deploy(String name, List<Path> files);
 
     /**
      * Makes a local folder of data files (config, certificates, profiles) available on the board,
@@ -62,10 +63,10 @@ public interface Board extends AutoCloseable {
      * Starts the command under memcheck on the board and returns at once, with the program running
      * (a live session talks to it, then stops it).
      */
-    MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options);
+    MemcheckProcess start(MemcheckCommand command, RunOptions options);
 
     /** Runs the command under memcheck to its end, or to its timeout and the steps after it. */
-    default MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+    default MemcheckRun run(MemcheckCommand command, RunOptions options) {
         try (MemcheckProcess p = start(command, options)) {
             return toEnd(p, options);
         }
@@ -75,7 +76,7 @@ public interface Board extends AutoCloseable {
      * Waits for a started run's end, or ends it in steps at its timeout, and gives the run; a board
      * lost on the way gives a run that says so.
      */
-    static MemcheckRun toEnd(MemcheckProcess p, LocalMemcheckRunner.Options options) {
+    static MemcheckRun toEnd(MemcheckProcess p, RunOptions options) {
         Termination t;
         try {
             t = p.awaitEnd(options.timeout()) ? Termination.EXITED
@@ -90,7 +91,7 @@ public interface Board extends AutoCloseable {
      * Runs a program without valgrind on this board (a soak: real memory behaviour at full speed),
      * keeping its output in a run folder.
      */
-    BoardMemcheckRunner.NativeRun runNative(String program, List<String> args, Map<String, String> env, String name,
+    NativeRun runNative(String program, List<String> args, Map<String, String> env, String name,
                                             byte[] stdin, Duration timeout);
 
     /** Whether a TCP port on the board's loopback accepts connections now. */

@@ -2,30 +2,26 @@ package dev.leakgate.board;
 
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
-import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.process.ProcessReport;
-import dev.leakgate.process.RunIdentity;
-import dev.leakgate.process.ValgrindLog;
+import dev.leakgate.process.MemorySampler;
+import dev.leakgate.process.NativeRun;
 import dev.leakgate.process.RunFiles;
+import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
 import dev.leakgate.process.Termination;
-import dev.leakgate.process.MemorySampler;
-import dev.leakgate.process.MemoryTimeline;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,51 +41,23 @@ public final class BoardMemcheckRunner {
 
     private final SshBoard board;
     private final Path localRunsRoot;
-    private final String remoteRoot;
-    private final MemcheckXmlParser parser = new MemcheckXmlParser();
+    final String remoteRoot;
+    final MemcheckXmlParser parser = new MemcheckXmlParser();
 
     public BoardMemcheckRunner(SshBoard board) {
         this(board, Path.of(System.getProperty(LocalMemcheckRunner.RUNS_DIR_PROPERTY, "target/leakgate"))
                 .resolve("runs"), DEFAULT_REMOTE_ROOT);
     }
 
+    /** The board this runner runs on. */
+    SshBoard board() {
+        return board;
+    }
+
     public BoardMemcheckRunner(SshBoard board, Path localRunsRoot, String remoteRoot) {
         this.board = board;
         this.localRunsRoot = localRunsRoot.toAbsolutePath();
         this.remoteRoot = remoteRoot;
-    }
-
-    /**
-     * Files made available on the board: where each went (by its local path), which were copied
-     * rather than already there, which were linked from the board's store of deployed content
-     * (copied once already, for another folder), and the folder to put on {@code LD_LIBRARY_PATH}
-     * (for the local board: the files' own folders, joined with ':').
-     */
-    public record Deployment(String folder, Map<Path, String> byLocal, List<Path> copied, List<Path> linked) {
-
-        public Deployment {
-            byLocal = Collections.unmodifiableMap(new LinkedHashMap<>(byLocal));
-            copied = List.copyOf(copied);
-            linked = List.copyOf(linked);
-        }
-
-        public Deployment(String folder, Map<Path, String> byLocal, List<Path> copied) {
-            this(folder, byLocal, copied, List.of());
-        }
-
-        /** The board paths, in the order the files were given. */
-        public List<String> paths() {
-            return List.copyOf(byLocal.values());
-        }
-
-        /** The board path of a deployed local file. */
-        public String pathOf(Path local) {
-            String path = byLocal.get(local.toAbsolutePath().normalize());
-            if (path == null) {
-                throw new IllegalArgumentException(local + " was not deployed; deployed: " + byLocal.keySet());
-            }
-            return path;
-        }
     }
 
     /** Whether this runner has pruned the board's store of deployed content yet (once per runner). */
@@ -169,7 +137,7 @@ public final class BoardMemcheckRunner {
      * {@link #start}). Never throws for what the program, valgrind or the board did: a lost board
      * gives a run that says so.
      */
-    public MemcheckRun run(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+    public MemcheckRun run(MemcheckCommand command, RunOptions options) {
         try (MemcheckProcess p = start(command, options)) {
             return Board.toEnd(p, options);
         }
@@ -182,7 +150,7 @@ public final class BoardMemcheckRunner {
      * can remove it if this JVM dies first; they come back to a local run folder when the run is
      * finished, and the board's folder is removed.
      */
-    public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+    public MemcheckProcess start(MemcheckCommand command, RunOptions options) {
         RunFiles files = RunFiles.create(localRunsRoot, options.name());
         String runId = command.runId() != null ? command.runId() : RunIdentity.newId();
         String remoteRun = remoteRun(files, runId);
@@ -223,11 +191,11 @@ public final class BoardMemcheckRunner {
             }
             MemorySampler sampler = MemorySampler.start(options.sampleInterval(),
                     () -> board.run(probe, Duration.ofSeconds(10)).stdout().lines().toList());
-            return new BoardProcess(placed, files, remoteRun, remote, sampler, out, err, start, options.timeout(), null);
+            return new BoardProcess(this, placed, files, remoteRun, remote, sampler, out, err, start, options.timeout(), null);
         } catch (BoardException e) {
             closeQuietly(out);
             closeQuietly(err);
-            return new BoardProcess(placed, files, remoteRun, null, MemorySampler.start(Duration.ZERO, List::of),
+            return new BoardProcess(this, placed, files, remoteRun, null, MemorySampler.start(Duration.ZERO, List::of),
                     null, null, start, options.timeout(), e.getMessage());
         } catch (IOException e) {
             closeQuietly(out);
@@ -236,7 +204,7 @@ public final class BoardMemcheckRunner {
         }
     }
 
-    private static void closeQuietly(OutputStream out) {
+    static void closeQuietly(OutputStream out) {
         if (out != null) {
             try {
                 out.close();
@@ -246,281 +214,12 @@ public final class BoardMemcheckRunner {
         }
     }
 
-    /** A program running under valgrind on the board. */
-    private final class BoardProcess implements MemcheckProcess {
-        private final MemcheckCommand command;
-        private final RunFiles files;
-        private final String remoteRun;
-        private final SshBoard.RemoteProcess remote;
-        private final MemorySampler sampler;
-        private final OutputStream out;
-        private final OutputStream err;
-        private final long startNanos;
-        private final Duration timeout;
-        private final List<Integer> forwarded = new ArrayList<>();
-        private final List<UdpRelay> relays = new ArrayList<>();
-        private String lost;
-        private boolean ending;
-        private MemcheckRun finished;
-
-        BoardProcess(MemcheckCommand command, RunFiles files, String remoteRun, SshBoard.RemoteProcess remote,
-                     MemorySampler sampler, OutputStream out, OutputStream err, long startNanos, Duration timeout,
-                     String lost) {
-            this.command = command;
-            this.files = files;
-            this.remoteRun = remoteRun;
-            this.remote = remote;
-            this.sampler = sampler;
-            this.out = out;
-            this.err = err;
-            this.startNanos = startNanos;
-            this.timeout = timeout;
-            this.lost = lost;
-        }
-
-        @Override
-        public RunFiles files() {
-            return files;
-        }
-
-        @Override
-        public MemcheckCommand command() {
-            return command;
-        }
-
-        @Override
-        public String runFolder() {
-            return remoteRun;
-        }
-
-        @Override
-        public String where() {
-            return board.name();
-        }
-
-        @Override
-        public void send(byte[] input) {
-            if (remote != null) {
-                remote.write(input);
-            }
-        }
-
-        @Override
-        public void closeStdin() {
-            if (remote != null) {
-                remote.closeStdin();
-            }
-        }
-
-        @Override
-        public boolean awaitEnd(Duration wait) {
-            if (remote == null) {
-                return true;
-            }
-            try {
-                return remote.awaitEnd(wait);
-            } catch (BoardException e) {
-                lost = e.getMessage();
-                throw e;
-            }
-        }
-
-        @Override
-        public boolean hasExited() {
-            return remote == null || remote.hasExited();
-        }
-
-        @Override
-        public void signal(String signalName) {
-            if (remote != null) {
-                remote.signal(signalName);
-            }
-        }
-
-        @Override
-        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
-            if (remote == null) {
-                return Termination.BOARD_LOST;
-            }
-            ending = true;
-            try {
-                return remote.endInSteps(stdinGrace, termGrace);
-            } catch (BoardException e) {
-                lost = e.getMessage();
-                return Termination.BOARD_LOST;
-            }
-        }
-
-        @Override
-        public MemcheckRun finish(Termination termination, String stopSignal) {
-            if (finished != null) {
-                return finished;
-            }
-            sampler.close();
-            unforward();
-            // Some SSH servers (Debian 12's dropbear) drop the connection as a channel closes. When the
-            // board had already reported the program's end, what it left on the board is whole: connect
-            // again and fetch it; the run identity check below still proves the files are this run's.
-            // Without that report, or once leakgate had begun to end the run, a drop stays a lost board.
-            if (lost == null && remote != null && remote.droppedBeforeItsEnd()) {
-                // its own connection went down with it: what a later command of leakgate's saw over a new
-                // connection does not say how the program ended
-                lost = board.lost(null).getMessage();
-            }
-            boolean endReported = remote != null && remote.endReported();
-            String dropped = null;
-            if (lost != null && endReported && !ending && board.reconnect()) {
-                dropped = lost;
-                lost = null;
-                if (termination == Termination.BOARD_LOST) {
-                    termination = Termination.EXITED;
-                }
-            }
-            SshBoard.Outcome outcome = remote == null || lost != null ? null : remote.finish(termination);
-            if (remote != null) {
-                remote.close();
-            }
-            closeQuietly(out);
-            closeQuietly(err);
-            MemoryTimeline memory = sampler.stop();
-            if (!memory.points().isEmpty()) {
-                memory.writeCsv(files.memory());
-            }
-            List<String> runProblems = new ArrayList<>();
-            List<String> notes = new ArrayList<>();
-            long pid = -1;
-            List<ProcessReport> children = List.of();
-            if (lost == null) {
-                try { // the results first, then the clean-up; each once more after a drop the board survived
-                    Map<String, Path> fetch = new LinkedHashMap<>();
-                    fetch.put(remoteRun + "/memcheck.xml", files.xml());
-                    fetch.put(remoteRun + "/memcheck.log", files.log());
-                    try {
-                        board.download(fetch);
-                    } catch (BoardException e) {
-                        if (!endReported || !board.reconnect()) {
-                            throw e;
-                        }
-                        dropped = e.getMessage();
-                        board.download(fetch);
-                    }
-                    boolean complete = parser.parse(files.xml()).isComplete();
-                    List<String> ended = new ArrayList<>(parseStrays(outcome.strayOutput()));
-                    ended.addAll(fetchChildren(remoteRun, command, files.folder(), runProblems));
-                    Cleanup cleanup;
-                    try {
-                        cleanup = cleanUp(remoteRun, command.runId(), !complete);
-                    } catch (BoardException e) {
-                        if (!endReported || !board.reconnect()) {
-                            throw e;
-                        }
-                        dropped = e.getMessage();
-                        cleanup = cleanUp(remoteRun, command.runId(), !complete);
-                    }
-                    pid = cleanup.pid;
-                    List<String> strays = new ArrayList<>(ended);
-                    strays.addAll(cleanup.strays);
-                    children = ProcessReport.read(files.folder(), command.xmlFilePrefix(), pid,
-                            ProcessReport.pidsIn(strays), parser);
-                    if (!strays.isEmpty()) {
-                        notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
-                                + " the run left running on " + board.name() + ": " + String.join(", ", strays));
-                    }
-                    if (outcome.heldByStray()) {
-                        notes.add("a process the program started kept its output open after valgrind exited;"
-                                + " leakgate ended it instead of waiting for the timeout");
-                    }
-                    if (cleanup.freeKb >= 0 && cleanup.freeKb < 256) {
-                        runProblems.add("the board's folder " + remoteRoot + " on " + board.name() + " is full ("
-                                + cleanup.freeKb + " KB free), so valgrind could not write its whole report; free"
-                                + " space on the board, or set leakgate.board.dir to a folder with room");
-                    }
-                } catch (BoardException e) {
-                    lost = e.getMessage();
-                }
-            }
-            if (dropped != null && lost == null) {
-                notes.add("the SSH connection to " + board.name() + " dropped after the board had reported valgrind's"
-                        + " end (" + (outcome.exitSignal() != null ? "signal " + outcome.exitSignal()
-                        : "exit status " + outcome.exitStatus()) + "); leakgate connected again (host key checked)"
-                        + " and fetched the run's files, which the run identity check proves its own. The drop: "
-                        + dropped);
-            }
-            MemcheckReport report = parser.parse(files.xml());
-            runProblems.addAll(RunIdentity.problems(report, command.runId(), pid));
-            Termination t = lost != null ? Termination.BOARD_LOST : termination;
-            finished = new MemcheckRun(command, files, t, lost != null ? -1 : outcome.exitStatus(),
-                    lost != null ? null : outcome.exitSignal(), Duration.ofNanos(System.nanoTime() - startNanos),
-                    timeout, report, lost, files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes,
-                    stopSignal, children, null);
-            return finished;
-        }
-
-        @Override
-        public ShellResult shell(String shellCommand, Duration wait) {
-            SshBoard.Result r = board.run(shellCommand, wait);
-            return new ShellResult(r.exitStatus(), r.stdout(), r.stderr());
-        }
-
-        @Override
-        public boolean accepts(int port) {
-            return board.accepts(port);
-        }
-
-        @Override
-        public InetSocketAddress forward(int port) {
-            InetSocketAddress a = board.forward(port);
-            forwarded.add(a.getPort());
-            return a;
-        }
-
-        @Override
-        public InetSocketAddress forwardUdp(int port, String relay) {
-            if (relay == null) {
-                throw UdpRelay.missing(port, board);
-            }
-            UdpRelay r = UdpRelay.start(board, relay, port, command.runId());
-            synchronized (relays) {
-                relays.add(r);
-            }
-            return r.address();
-        }
-
-        private void unforward() {
-            forwarded.forEach(board::unforward);
-            forwarded.clear();
-            synchronized (relays) {
-                relays.forEach(UdpRelay::close);
-                relays.clear();
-            }
-        }
-
-        @Override
-        public void close() {
-            sampler.close();
-            unforward();
-            if (finished == null && remote != null && lost == null) {
-                try { // never finished: end what runs and remove the folder, keeping nothing
-                    remote.kill();
-                    cleanUp(remoteRun, command.runId(), false);
-                } catch (BoardException e) {
-                    // the board is gone; the next leakgate reaps what is left
-                }
-            }
-            if (remote != null) {
-                remote.close();
-            }
-            closeQuietly(out);
-            closeQuietly(err);
-        }
-    }
-
     /**
      * Ends what the run left running (each named), then fetches the reports of the processes the
      * program started ({@code memcheck.<pid>.xml} besides its own) into the local run folder; returns
      * the processes it ended.
      */
-    private List<String> fetchChildren(String remoteRun, MemcheckCommand command, Path localFolder,
+    List<String> fetchChildren(String remoteRun, MemcheckCommand command, Path localFolder,
                                        List<String> runProblems) {
         String prefix = command.xmlFilePrefix();
         String kept = command.keptXmlFile().substring(command.keptXmlFile().lastIndexOf('/') + 1);
@@ -609,7 +308,7 @@ public final class BoardMemcheckRunner {
     }
 
     /** What the clean-up after a run found: the group's pid, the strays it ended, free space (-1: not asked). */
-    private record Cleanup(long pid, List<String> strays, long freeKb) {
+    record Cleanup(long pid, List<String> strays, long freeKb) {
     }
 
     /**
@@ -618,7 +317,7 @@ public final class BoardMemcheckRunner {
      * space is left when the report came back incomplete (a full disk cuts it), and removes the
      * run folder, so that the board is left as found.
      */
-    private Cleanup cleanUp(String remoteRun, String runId, boolean askFreeSpace) {
+    Cleanup cleanUp(String remoteRun, String runId, boolean askFreeSpace) {
         String q = ShellQuoting.quote(remoteRun);
         String script = "p=; read p < " + q + "/.pid 2>/dev/null; echo \"pid=$p\"; " + endStrays(runId) + "; "
                 + "[ -n \"$p\" ] && kill -s KILL -- -$p 2>/dev/null; "
@@ -638,7 +337,7 @@ public final class BoardMemcheckRunner {
     }
 
     /** "pid 123 (sleep)" for each "stray=123 sleep" line that {@link #endStrays} printed. */
-    private static List<String> parseStrays(String output) {
+    static List<String> parseStrays(String output) {
         List<String> strays = new ArrayList<>();
         for (String l : output.split("\n")) {
             if (l.startsWith("stray=")) {
@@ -654,17 +353,6 @@ public final class BoardMemcheckRunner {
             return Long.parseLong(s.strip());
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    /**
-     * A run of a program without valgrind: where its output is kept, how it ended, and what the
-     * run left behind that leakgate ended.
-     */
-    public record NativeRun(RunFiles files, Termination termination, int exitStatus, String lostBoard,
-                            List<String> notes) {
-        public NativeRun {
-            notes = List.copyOf(notes);
         }
     }
 

@@ -6,8 +6,10 @@ import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.LocalProcesses;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.NativeRun;
 import dev.leakgate.process.RunFiles;
 import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
 import dev.leakgate.process.Termination;
 
@@ -53,7 +55,7 @@ final class LocalBoard implements Board {
     }
 
     @Override
-    public BoardMemcheckRunner.Deployment deploy(String name, List<Path> files) {
+    public Deployment deploy(String name, List<Path> files) {
         Map<Path, String> paths = new LinkedHashMap<>();
         Set<String> folders = new LinkedHashSet<>();
         for (Path f : files) {
@@ -61,7 +63,7 @@ final class LocalBoard implements Board {
             paths.put(abs, abs.toString());
             folders.add(abs.getParent().toString());
         }
-        return new BoardMemcheckRunner.Deployment(String.join(":", folders), paths, List.of());
+        return new Deployment(String.join(":", folders), paths, List.of());
     }
 
     @Override
@@ -83,7 +85,7 @@ final class LocalBoard implements Board {
     }
 
     @Override
-    public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+    public MemcheckProcess start(MemcheckCommand command, RunOptions options) {
         return runner.start(command, options);
     }
 
@@ -103,7 +105,7 @@ final class LocalBoard implements Board {
     }
 
     @Override
-    public BoardMemcheckRunner.NativeRun runNative(String program, List<String> args, Map<String, String> env,
+    public NativeRun runNative(String program, List<String> args, Map<String, String> env,
                                                    String name, byte[] stdin, Duration timeout) {
         LocalProcesses.reapDeadOwnersOnce();
         RunFiles files = RunFiles.create(runsRoot(), name);
@@ -134,7 +136,7 @@ final class LocalBoard implements Board {
             List<String> strays = LocalProcesses.killRun(runId);
             List<String> notes = strays.isEmpty() ? List.of()
                     : List.of("ended " + strays.size() + " process(es) the soak left running: " + String.join(", ", strays));
-            return new BoardMemcheckRunner.NativeRun(files, termination,
+            return new NativeRun(files, termination,
                     termination == Termination.KILLED ? -1 : p.exitValue(), null, notes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + program + " natively", e);

@@ -5,6 +5,8 @@ import dev.leakgate.config.Settings;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.NativeRun;
+import dev.leakgate.process.RunOptions;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +69,7 @@ final class RemoteBoard implements Board {
     }
 
     @Override
-    public BoardMemcheckRunner.Deployment deploy(String name, List<Path> files) {
+    public Deployment deploy(String name, List<Path> files) {
         return runner.deploy(name, files);
     }
 
@@ -89,13 +91,13 @@ final class RemoteBoard implements Board {
     }
 
     @Override
-    public MemcheckProcess start(MemcheckCommand command, LocalMemcheckRunner.Options options) {
+    public MemcheckProcess start(MemcheckCommand command, RunOptions options) {
         valgrind.deploy(ssh);
         return runner.start(valgrind.forRun(command), options);
     }
 
     @Override
-    public BoardMemcheckRunner.NativeRun runNative(String program, List<String> args, Map<String, String> env,
+    public NativeRun runNative(String program, List<String> args, Map<String, String> env,
                                                    String name, byte[] stdin, Duration timeout) {
         return runner.runNative(program, args, env, name, stdin, timeout);
     }

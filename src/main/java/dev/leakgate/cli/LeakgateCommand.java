@@ -1,7 +1,7 @@
 package dev.leakgate.cli;
 
+import dev.leakgate.board.Deployment;
 import dev.leakgate.board.ssh.BoardException;
-import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
@@ -411,7 +411,7 @@ public final class LeakgateCommand implements Runnable {
                 if (udpRelay != null) {
                     files.add(udpRelay);
                 }
-                BoardMemcheckRunner.Deployment d = b.deploy("cli-" + program.getFileName(), files);
+                Deployment d = b.deploy("cli-" + program.getFileName(), files);
                 String programPath = d.pathOf(program);
                 Placeholders where = Placeholders.of(programPath.contains("/")
                         ? programPath.substring(0, programPath.lastIndexOf('/')) : ".",

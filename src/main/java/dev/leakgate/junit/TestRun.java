@@ -1,7 +1,7 @@
 package dev.leakgate.junit;
 
-import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
+import dev.leakgate.board.Deployment;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.Console;
@@ -10,6 +10,7 @@ import dev.leakgate.gate.LeakGate;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.NativeRun;
 import dev.leakgate.process.Termination;
 import dev.leakgate.report.HtmlReport;
 import dev.leakgate.run.Placeholders;
@@ -47,7 +48,7 @@ final class TestRun implements AutoCloseable {
     private Session session;
     private Progress progress;
     private Board board;
-    private BoardMemcheckRunner.Deployment deployed;
+    private Deployment deployed;
 
     /** The class's shared process (lifecycle = PER_CLASS), else null. */
     private final SharedSession shared;
@@ -103,7 +104,7 @@ final class TestRun implements AutoCloseable {
     private Session newSession(Session.Kind kind, String name) {
         ValgrindOnBoard a = config.annotation();
         Board b = board();
-        BoardMemcheckRunner.Deployment d = deployment();
+        Deployment d = deployment();
         Placeholders where = placeholders(b, d);
         MemcheckCommand.Builder builder = b.command(d.pathOf(config.harness()))
                 .args(where.expand(List.of(a.args()), "args"))
@@ -359,14 +360,14 @@ final class TestRun implements AutoCloseable {
     private List<String> soak() {
         ValgrindOnBoard a = config.annotation();
         Board b = board();
-        BoardMemcheckRunner.Deployment d = deployment();
+        Deployment d = deployment();
         String token = KitProtocol.newToken();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LD_LIBRARY_PATH", d.folder());
         env.put(KitProtocol.TOKEN_VARIABLE, token);
         Placeholders where = placeholders(b, d);
         config.env().forEach((k, v) -> env.put(k, where.expand(v, "env")));
-        BoardMemcheckRunner.NativeRun run = b.runNative(d.pathOf(config.harness()), where.expand(List.of(a.args()),
+        NativeRun run = b.runNative(d.pathOf(config.harness()), where.expand(List.of(a.args()),
                 "args"), env,
                 runName() + "-soak", harness.soakScript().getBytes(StandardCharsets.US_ASCII),
                 Duration.ofSeconds(a.timeoutSeconds()));
@@ -429,7 +430,7 @@ final class TestRun implements AutoCloseable {
     }
 
     /** One deployment per test class and set of files, after the preflight checks. */
-    private BoardMemcheckRunner.Deployment deployment() {
+    private Deployment deployment() {
         if (deployed != null) {
             return deployed;
         }
@@ -459,13 +460,13 @@ final class TestRun implements AutoCloseable {
             Console.say(String.format(Locale.ROOT, "deploying %d files (%.1f MB) for %s (files: %s)", files.size(), bytes / 1e6,
                     context.getRequiredTestClass().getSimpleName(), b.fileTransfer()));
             long start = System.nanoTime();
-            BoardMemcheckRunner.Deployment dep = b.deploy(folder, files);
+            Deployment dep = b.deploy(folder, files);
             int same = files.size() - dep.copied().size() - dep.linked().size();
             Console.say(String.format(Locale.ROOT, "deployed in %.1f s (%d copied, %s%d unchanged)", (System.nanoTime() - start)
                     / 1e9, dep.copied().size(), dep.linked().isEmpty() ? "" : dep.linked().size()
                     + " linked from the board's store, ", same));
             return dep;
-        }, BoardMemcheckRunner.Deployment.class);
+        }, Deployment.class);
         return deployed;
     }
 
@@ -473,7 +474,7 @@ final class TestRun implements AutoCloseable {
      * Where the program's folder and its data files are on the board, for its arguments, environment,
      * working folder and stop command; the data files travel here, once per class and folder.
      */
-    private Placeholders placeholders(Board b, BoardMemcheckRunner.Deployment d) {
+    private Placeholders placeholders(Board b, Deployment d) {
         String program = d.pathOf(config.harness());
         String dir = program.contains("/") ? program.substring(0, program.lastIndexOf('/')) : ".";
         String files = null;

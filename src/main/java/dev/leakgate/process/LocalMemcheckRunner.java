@@ -1,14 +1,11 @@
 package dev.leakgate.process;
 
-
-import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Runs a program under the host's valgrind as a local process: the fast development loop, and
@@ -61,68 +57,16 @@ public final class LocalMemcheckRunner {
         this.parser = parser;
     }
 
-    /** Settings of one run; immutable, each {@code with...} returns a changed copy. */
-    public record Options(String name, byte[] stdin, boolean keepStdinOpen, Duration timeout,
-                          Duration stdinGrace, Duration termGrace, Duration sampleInterval,
-                          Consumer<RunFiles> onStart) {
-
-        public Options {
-            stdin = stdin == null ? new byte[0] : stdin.clone();
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("The timeout must be positive, but was " + timeout);
-            }
-        }
-
-        /**
-         * Defaults: no input (stdin closed at once), 5 minutes, 5 s after closing stdin, 10 s after
-         * SIGTERM, memory sampled every second.
-         */
-        public static Options named(String name) {
-            return new Options(name, new byte[0], false, Duration.ofMinutes(5), Duration.ofSeconds(5),
-                    Duration.ofSeconds(10), Duration.ofSeconds(1), files -> { });
-        }
-
-        /** Called with the run's files when its folder exists, just before the program starts (for progress). */
-        public Options withOnStart(Consumer<RunFiles> callback) {
-            return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, sampleInterval, callback);
-        }
-
-        /** How often the program's memory is sampled while it runs; zero for not at all. */
-        public Options withSampling(Duration interval) {
-            return new Options(name, stdin, keepStdinOpen, timeout, stdinGrace, termGrace, interval, onStart);
-        }
-
-        /** Input written to the program's stdin, which is then closed (unless {@link #withStdinKeptOpen}). */
-        public Options withStdin(String text) {
-            return new Options(name, text.getBytes(StandardCharsets.UTF_8), keepStdinOpen, timeout,
-                    stdinGrace, termGrace, sampleInterval, onStart);
-        }
-
-        /** Keeps stdin open after the input until the program ends or the timeout closes it. */
-        public Options withStdinKeptOpen() {
-            return new Options(name, stdin, true, timeout, stdinGrace, termGrace, sampleInterval, onStart);
-        }
-
-        public Options withTimeout(Duration t) {
-            return new Options(name, stdin, keepStdinOpen, t, stdinGrace, termGrace, sampleInterval, onStart);
-        }
-
-        /** How long each step of the timeout gets: after closing stdin, and after SIGTERM. */
-        public Options withGrace(Duration afterStdinClosed, Duration afterTerm) {
-            return new Options(name, stdin, keepStdinOpen, timeout, afterStdinClosed, afterTerm, sampleInterval, onStart);
-        }
-    }
-
     /**
      * Runs the command in a new run folder to its end, or to its timeout and the steps after it.
      * The command's XML and log files are placed in that folder whatever it named; the program runs
      * in the command's working directory, or in this process's, so relative paths mean what they
      * mean to the caller. Never throws for what the program or valgrind did: that is in the run.
      */
-    public MemcheckRun run(MemcheckCommand command, Options options) {
+    public MemcheckRun run(MemcheckCommand command, RunOptions options) {
         try (MemcheckProcess p = start(command, options)) {
             if (p instanceof NotStarted n) {
-                return n.run;
+                return n.run();
             }
             Termination t = p.awaitEnd(options.timeout()) ? Termination.EXITED
                     : p.endInSteps(options.stdinGrace(), options.termGrace());
@@ -132,11 +76,11 @@ public final class LocalMemcheckRunner {
 
     /**
      * Starts the command in a new run folder and returns at once, with the program running: its
-     * input is {@link Options#stdin()}, kept open for {@link MemcheckProcess#send} when
-     * {@link Options#keepStdinOpen()}, else given from a file (a program that never reads it blocks
+     * input is {@link RunOptions#stdin()}, kept open for {@link MemcheckProcess#send} when
+     * {@link RunOptions#keepStdinOpen()}, else given from a file (a program that never reads it blocks
      * nobody). When valgrind cannot start, the process has already ended and its run says why.
      */
-    public MemcheckProcess start(MemcheckCommand command, Options options) {
+    public MemcheckProcess start(MemcheckCommand command, RunOptions options) {
         LocalProcesses.reapDeadOwnersOnce();
         RunFiles files = RunFiles.create(runsRoot, options.name());
         String dir = command.workingDirectory() != null ? command.workingDirectory()
@@ -185,251 +129,7 @@ public final class LocalMemcheckRunner {
         StdinWriter stdin = options.keepStdinOpen()
                 ? StdinWriter.start(process.getOutputStream(), options.stdin(), true, "pid " + process.pid()) : null;
         MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> procLines(process.pid()));
-        return new LocalProcess(placed, files, process, stdin, sampler, start, options.timeout(), kept);
-    }
-
-    /** A local program running under valgrind. */
-    private final class LocalProcess implements MemcheckProcess {
-        private final MemcheckCommand command;
-        private final RunFiles files;
-        private final Process process;
-        private final StdinWriter stdin;
-        private final MemorySampler sampler;
-        private final long startNanos;
-        private final Duration timeout;
-        /** Whether the report's file got its second name (see {@link MemcheckCommand#keptXmlFile}). */
-        private final boolean kept;
-
-        LocalProcess(MemcheckCommand command, RunFiles files, Process process, StdinWriter stdin,
-                     MemorySampler sampler, long startNanos, Duration timeout, boolean kept) {
-            this.command = command;
-            this.files = files;
-            this.process = process;
-            this.stdin = stdin;
-            this.sampler = sampler;
-            this.startNanos = startNanos;
-            this.timeout = timeout;
-            this.kept = kept;
-        }
-
-        @Override
-        public RunFiles files() {
-            return files;
-        }
-
-        @Override
-        public MemcheckCommand command() {
-            return command;
-        }
-
-        @Override
-        public String runFolder() {
-            return files.folder().toString();
-        }
-
-        @Override
-        public String where() {
-            return "this machine";
-        }
-
-        @Override
-        public void send(byte[] input) {
-            if (stdin == null) {
-                throw new IllegalStateException("the program's input was given up front; start it with"
-                        + " Options.withStdinKeptOpen() to send more");
-            }
-            stdin.write(input);
-        }
-
-        @Override
-        public void closeStdin() {
-            if (stdin != null) {
-                stdin.close();
-            }
-        }
-
-        @Override
-        public boolean awaitEnd(Duration wait) {
-            try {
-                return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while the program ran under valgrind", e);
-            }
-        }
-
-        @Override
-        public boolean hasExited() {
-            return !process.isAlive();
-        }
-
-        @Override
-        public void signal(String signalName) {
-            if (!signalName.matches("[A-Z0-9]+")) {
-                throw new IllegalArgumentException("'" + signalName + "' is not a signal name such as TERM or USR1");
-            }
-            shell("kill -s " + signalName + " " + process.pid(), Duration.ofSeconds(10));
-        }
-
-        @Override
-        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
-            closeStdin(); // never blocks: a program that does not read keeps it open
-            if (awaitEnd(stdinGrace)) {
-                return Termination.STDIN_CLOSED;
-            }
-            process.destroy(); // SIGTERM
-            if (awaitEnd(termGrace)) {
-                return Termination.TERMINATED;
-            }
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly(); // SIGKILL
-            awaitEnd(Duration.ofSeconds(30));
-            return Termination.KILLED;
-        }
-
-        @Override
-        public MemcheckRun finish(Termination termination, String stopSignal) {
-            sampler.close();
-            closeStdin();
-            MemoryTimeline memory = sampler.stop();
-            if (!memory.points().isEmpty()) {
-                memory.writeCsv(files.memory());
-            }
-            int exit = termination == Termination.KILLED || process.isAlive() ? -1 : process.exitValue();
-            // whatever the run started and left running: found by the run's id in their environment
-            List<String> notes = new ArrayList<>();
-            List<String> strays = LocalProcesses.killRun(command.runId());
-            if (!strays.isEmpty()) {
-                notes.add("ended " + strays.size() + " process" + (strays.size() == 1 ? "" : "es")
-                        + " the run left running: " + String.join(", ", strays));
-            }
-            String replaced = placeOwnReport(files.xml(), Path.of(command.xmlFileOf(process.pid())),
-                    Path.of(command.keptXmlFile()), kept);
-            List<String> identity = new ArrayList<>();
-            if (replaced != null) {
-                identity.add(replaced);
-            }
-            // a secret the program did not take is not kept with the run's files
-            command.secrets().keySet().forEach(v -> deleteQuietly(Path.of(command.secretFile(v))));
-            MemcheckReport report = parser.parse(files.xml());
-            List<ProcessReport> children = ProcessReport.read(files.folder(), command.xmlFilePrefix(), process.pid(),
-                    ProcessReport.pidsIn(strays), parser);
-            return new MemcheckRun(command, files, termination, exit, null, elapsed(startNanos), timeout, report, null,
-                    files.stderrTail(15), ValgrindLog.problems(files.log()),
-                    concat(identity, RunIdentity.problems(report, command.runId(), process.pid())), notes, stopSignal,
-                    children, null);
-        }
-
-        @Override
-        public ShellResult shell(String shellCommand, Duration wait) {
-            return LocalMemcheckRunner.shellHere(shellCommand, wait);
-        }
-
-        @Override
-        public boolean accepts(int port) {
-            return MemcheckProcess.acceptsHere(port);
-        }
-
-        @Override
-        public InetSocketAddress forward(int port) {
-            return new InetSocketAddress("127.0.0.1", port);
-        }
-
-        @Override
-        public InetSocketAddress forwardUdp(int port, String relay) {
-            return new InetSocketAddress("127.0.0.1", port); // here: no relay needed
-        }
-
-        @Override
-        public void close() {
-            closeStdin();
-            sampler.close();
-            if (process.isAlive()) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-            }
-        }
-    }
-
-    /** A run whose valgrind could not start: it has ended already. */
-    private record NotStarted(MemcheckRun run) implements MemcheckProcess {
-        @Override
-        public RunFiles files() {
-            return run.files();
-        }
-
-        @Override
-        public MemcheckCommand command() {
-            return run.command();
-        }
-
-        @Override
-        public String runFolder() {
-            return run.files().folder().toString();
-        }
-
-        @Override
-        public String where() {
-            return "this machine";
-        }
-
-        @Override
-        public void send(byte[] input) {
-            // nothing runs to read it
-        }
-
-        @Override
-        public void closeStdin() {
-        }
-
-        @Override
-        public boolean awaitEnd(Duration wait) {
-            return true;
-        }
-
-        @Override
-        public boolean hasExited() {
-            return true;
-        }
-
-        @Override
-        public void signal(String signalName) {
-        }
-
-        @Override
-        public Termination endInSteps(Duration stdinGrace, Duration termGrace) {
-            return Termination.NOT_STARTED;
-        }
-
-        @Override
-        public MemcheckRun finish(Termination termination, String stopSignal) {
-            return run;
-        }
-
-        @Override
-        public ShellResult shell(String command, Duration timeout) {
-            return LocalMemcheckRunner.shellHere(command, timeout);
-        }
-
-        @Override
-        public boolean accepts(int port) {
-            return false;
-        }
-
-        @Override
-        public InetSocketAddress forward(int port) {
-            return new InetSocketAddress("127.0.0.1", port);
-        }
-
-        @Override
-        public InetSocketAddress forwardUdp(int port, String relay) {
-            return new InetSocketAddress("127.0.0.1", port); // here: no relay needed
-        }
-
-        @Override
-        public void close() {
-        }
+        return new LocalProcess(parser, placed, files, process, stdin, sampler, start, options.timeout(), kept);
     }
 
     /** A short command in {@code sh} on this machine, with a timeout. */
@@ -452,7 +152,7 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    private static String readAll(InputStream in) {
+    static String readAll(InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -460,7 +160,7 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    private static void writeBytes(Path file, byte[] bytes) {
+    static void writeBytes(Path file, byte[] bytes) {
         try {
             Files.write(file, bytes);
         } catch (IOException e) {
@@ -469,7 +169,7 @@ public final class LocalMemcheckRunner {
     }
 
     /** Writes a secret for the program into a file only its owner can read. */
-    private static void writeSecret(Path file, String value) {
+    static void writeSecret(Path file, String value) {
         try {
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -479,7 +179,7 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    private static void deleteQuietly(Path file) {
+    static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -488,7 +188,7 @@ public final class LocalMemcheckRunner {
     }
 
     /** Points the run's report name at the file valgrind writes for the program's own pid. */
-    private static void linkOwnReport(Path name, Path own) {
+    static void linkOwnReport(Path name, Path own) {
         try {
             Files.deleteIfExists(name);
             Files.createSymbolicLink(name, own.getFileName());
@@ -502,7 +202,7 @@ public final class LocalMemcheckRunner {
      * made it, before the program's own code runs (valgrind opens it while it starts, long before it
      * runs the program): see {@link MemcheckCommand#keptXmlFile}.
      */
-    private static boolean keepOwnReport(Path own, Path kept, Process process) {
+    static boolean keepOwnReport(Path own, Path kept, Process process) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
@@ -517,7 +217,7 @@ public final class LocalMemcheckRunner {
         return false;
     }
 
-    private static void sleepQuietly(long millis) {
+    static void sleepQuietly(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -530,7 +230,7 @@ public final class LocalMemcheckRunner {
      * wrote, through its kept name. Returns why the run cannot be trusted when that file was replaced
      * or its kept name removed while the run ran, else null.
      */
-    private static String placeOwnReport(Path name, Path own, Path kept, boolean keptMade) {
+    static String placeOwnReport(Path name, Path own, Path kept, boolean keptMade) {
         try {
             if (keptMade && !Files.exists(kept, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
@@ -568,14 +268,14 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    private static List<String> concat(List<String> a, List<String> b) {
+    static List<String> concat(List<String> a, List<String> b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
     }
 
     /** The /proc lines of one memory sample of a local process; empty once it is gone. */
-    private static List<String> procLines(long pid) {
+    static List<String> procLines(long pid) {
         try {
             List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("/proc/" + pid + "/status")));
             lines.addAll(Files.readAllLines(Path.of("/proc/meminfo")));
@@ -593,7 +293,7 @@ public final class LocalMemcheckRunner {
         }
     }
 
-    private static Duration elapsed(long startNanos) {
+    static Duration elapsed(long startNanos) {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 

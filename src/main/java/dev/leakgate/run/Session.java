@@ -4,12 +4,12 @@ import dev.leakgate.board.Board;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
 import dev.leakgate.process.Tails;
 import dev.leakgate.process.Termination;
@@ -227,7 +227,7 @@ public final class Session implements AutoCloseable {
             b.secret(PROBE_SECRET_FILE_VARIABLE, probeSecret);
             b.suppressions(probeSuppressions(board));
         }
-        LocalMemcheckRunner.Options run = LocalMemcheckRunner.Options.named(options.name())
+        RunOptions run = RunOptions.named(options.name())
                 .withTimeout(options.timeout()).withSampling(options.sampleInterval());
         run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
                 : run.withStdinKeptOpen();

@@ -8,6 +8,7 @@ import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.memcheck.MemcheckReport;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 
 import org.junit.jupiter.api.Tag;
@@ -20,7 +21,7 @@ class MemcheckReportAssertTests {
 
     private static MemcheckReport report(String program, String... args) {
         return RUNNER.run(MemcheckCommand.builder(TestPrograms.program(program).toString()).args(args).build(),
-                LocalMemcheckRunner.Options.named(program)).report();
+                RunOptions.named(program)).report();
     }
 
     @Test

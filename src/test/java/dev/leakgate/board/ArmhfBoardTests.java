@@ -7,10 +7,10 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 
 import java.nio.ByteBuffer;
@@ -54,10 +54,10 @@ class ArmhfBoardTests {
     }
 
     private static Verdict gate(Board board, Path program) {
-        BoardMemcheckRunner.Deployment d = board.deploy("armhf", List.of(program));
+        Deployment d = board.deploy("armhf", List.of(program));
         MemcheckCommand command = board.command(d.pathOf(program)).build();
         board.preflight(program, List.of(), command);
-        return LeakGate.defaults().evaluate(board.run(command, LocalMemcheckRunner.Options.named("armhf")));
+        return LeakGate.defaults().evaluate(board.run(command, RunOptions.named("armhf")));
     }
 
     @Test

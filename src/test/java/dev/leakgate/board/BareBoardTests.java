@@ -9,11 +9,11 @@ import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
 import dev.leakgate.process.Termination;
 import dev.leakgate.gate.Verdict;
@@ -76,12 +76,12 @@ class BareBoardTests {
 
     private static MemcheckRun leakyRun(Board board, boolean preflight) {
         Path program = TestPrograms.aarch64Program("leaky");
-        BoardMemcheckRunner.Deployment d = board.deploy("bare", List.of(program));
+        Deployment d = board.deploy("bare", List.of(program));
         MemcheckCommand command = board.command(d.pathOf(program)).build();
         if (preflight) {
             board.preflight(program, List.of(), command);
         }
-        return board.run(command, LocalMemcheckRunner.Options.named("bare-board"));
+        return board.run(command, RunOptions.named("bare-board"));
     }
 
     @Test
@@ -256,10 +256,10 @@ class BareBoardTests {
     private static MemcheckProcess startAndFindItsDropbear(Board board, SshBoard watcher, int seconds,
                                                            String[] dropbear) {
         Path program = TestPrograms.aarch64Program("hang");
-        BoardMemcheckRunner.Deployment d = board.deploy("bare", List.of(program));
+        Deployment d = board.deploy("bare", List.of(program));
         MemcheckCommand command = board.command(d.pathOf(program)).args("sleep", String.valueOf(seconds)).build();
         board.preflight(program, List.of(), command); // valgrind and the loader's debug file in place
-        MemcheckProcess p = board.start(command, LocalMemcheckRunner.Options.named("dropped"));
+        MemcheckProcess p = board.start(command, RunOptions.named("dropped"));
         String pidFile = ShellQuoting.quote(p.runFolder() + "/.pid");
         // from the run's shell up its parents to the dropbear process of its connection
         SshBoard.Result found = watcher.run("n=0; while [ ! -s " + pidFile + " ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done;"

@@ -8,10 +8,10 @@ import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
 import dev.leakgate.gate.Verdict;
 import dev.leakgate.run.Session;
@@ -42,7 +42,7 @@ class BoardLostTests {
             long start = System.nanoTime();
 
             MemcheckRun run = runner.run(MemcheckCommand.builder(program).args("pause").build(),
-                    LocalMemcheckRunner.Options.named("board-lost").withTimeout(Duration.ofSeconds(60)));
+                    RunOptions.named("board-lost").withTimeout(Duration.ofSeconds(60)));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
 
             Verdict verdict = LeakGate.defaults().evaluate(run);
@@ -124,7 +124,7 @@ class BoardLostTests {
             }, 6, TimeUnit.SECONDS);
 
             MemcheckRun run = runner.run(MemcheckCommand.builder(program).args("pause").build(),
-                    LocalMemcheckRunner.Options.named("board-dropped").withTimeout(Duration.ofSeconds(60)));
+                    RunOptions.named("board-dropped").withTimeout(Duration.ofSeconds(60)));
 
             assertThat(again.get(60, TimeUnit.SECONDS)).as("a new connection while the run waited").isEqualTo("again\n");
             assertThat(run.termination()).as("the run's own connection dropped: it was not seen to end")

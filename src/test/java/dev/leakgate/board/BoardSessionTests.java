@@ -7,9 +7,9 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
@@ -37,9 +37,9 @@ class BoardSessionTests {
 
     /** What a test does, whatever the board: deploy, run, gate. */
     private static Verdict leakyRun(Board session, Path program) {
-        BoardMemcheckRunner.Deployment d = session.deploy("session", List.of(program));
+        Deployment d = session.deploy("session", List.of(program));
         MemcheckRun run = session.run(session.command(d.paths().get(0)).build(),
-                LocalMemcheckRunner.Options.named("session-" + session.spec()));
+                RunOptions.named("session-" + session.spec()));
         return LeakGate.defaults().evaluate(run);
     }
 

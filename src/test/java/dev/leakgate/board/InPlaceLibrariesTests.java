@@ -7,10 +7,10 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
@@ -55,7 +55,7 @@ class InPlaceLibrariesTests {
         new ProcessBuilder("aarch64-linux-gnu-strip", stripped.toString()).start().waitFor();
         board.upload(stripped, "/app/lib", "libstream.so");
         originalHash = SshBoard.sha256(stripped);
-        BoardMemcheckRunner.Deployment d = runner.deploy("in-place",
+        Deployment d = runner.deploy("in-place",
                 List.of(TestPrograms.aarch64ProgramUsing("uses_lib", "stream"), lib));
         program = d.paths().get(0);
         unstripped = d.paths().get(1);
@@ -68,7 +68,7 @@ class InPlaceLibrariesTests {
 
     private MemcheckRun runFromInstalledLocation() {
         return runner.run(MemcheckCommand.builder(program).env("LD_LIBRARY_PATH", "/app/lib").build(),
-                LocalMemcheckRunner.Options.named("in-place"));
+                RunOptions.named("in-place"));
     }
 
     @Test

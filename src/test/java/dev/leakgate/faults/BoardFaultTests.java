@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.BoardReaper;
+import dev.leakgate.board.Deployment;
 import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
 import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.SharedEmulatedBoard;
@@ -60,8 +61,8 @@ class BoardFaultTests {
         return runner.deploy("faults", List.of(TestPrograms.aarch64Program(program))).paths().get(0);
     }
 
-    private static LocalMemcheckRunner.Options options(String name, int timeoutSeconds) {
-        return LocalMemcheckRunner.Options.named(name).withTimeout(Duration.ofSeconds(timeoutSeconds))
+    private static RunOptions options(String name, int timeoutSeconds) {
+        return RunOptions.named(name).withTimeout(Duration.ofSeconds(timeoutSeconds))
                 .withGrace(Duration.ofSeconds(2), Duration.ofSeconds(5));
     }
 
@@ -165,9 +166,9 @@ class BoardFaultTests {
             BoardMemcheckRunner second = new BoardMemcheckRunner(other, dir.resolve("b"), "/tmp/leakgate");
             for (int round = 0; round < 3; round++) {
                 board.run("rm -rf /tmp/leakgate/deploy/race", Duration.ofSeconds(20));
-                CompletableFuture<BoardMemcheckRunner.Deployment> one = CompletableFuture.supplyAsync(() ->
+                CompletableFuture<Deployment> one = CompletableFuture.supplyAsync(() ->
                         first.deploy("race", List.of(file)));
-                CompletableFuture<BoardMemcheckRunner.Deployment> two = CompletableFuture.supplyAsync(() ->
+                CompletableFuture<Deployment> two = CompletableFuture.supplyAsync(() ->
                         second.deploy("race", List.of(file)));
                 String placed = one.get(120, TimeUnit.SECONDS).paths().get(0);
 
@@ -266,7 +267,7 @@ class BoardFaultTests {
         Path odd = Files.copy(TestPrograms.aarch64Program("clean"), dir.resolve("we*ird?na\\me clean"));
         odd.toFile().setExecutable(true);
 
-        BoardMemcheckRunner.Deployment d = runner.deploy("odd-names", List.of(odd));
+        Deployment d = runner.deploy("odd-names", List.of(odd));
         MemcheckRun run = runner.run(MemcheckCommand.builder(d.pathOf(odd)).build(), options("odd-names", 60));
 
         assertThat(d.pathOf(odd)).endsWith("/we*ird?na\\me clean");

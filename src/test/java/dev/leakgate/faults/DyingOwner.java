@@ -6,6 +6,7 @@ import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.RunOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class DyingOwner {
         switch (args[0]) {
             case "local" -> new LocalMemcheckRunner().run(MemcheckCommand.builder(args[1])
                             .args(Arrays.copyOfRange(args, 2, args.length)).build(),
-                    LocalMemcheckRunner.Options.named("dying-owner").withTimeout(Duration.ofMinutes(5)));
+                    RunOptions.named("dying-owner").withTimeout(Duration.ofMinutes(5)));
             case "container" -> {
                 EmulatedBoard board = EmulatedBoard.start();
                 System.out.println("container " + board.containerId());
@@ -46,7 +47,7 @@ public final class DyingOwner {
                         .withPinnedHostKey(args[3]).withPrivateKey(Files.readAllBytes(Path.of(args[4])), null);
                 try (SshBoard board = SshBoard.connect(target)) {
                     new BoardMemcheckRunner(board).run(MemcheckCommand.builder(args[5]).args("pause").build(),
-                            LocalMemcheckRunner.Options.named("dying-owner").withTimeout(Duration.ofMinutes(5)));
+                            RunOptions.named("dying-owner").withTimeout(Duration.ofMinutes(5)));
                 }
             }
             default -> throw new IllegalArgumentException(args[0]);

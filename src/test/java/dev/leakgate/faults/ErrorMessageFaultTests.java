@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakgate.cli.LeakgateCommandAccess;
 import dev.leakgate.kit.KitReplies;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.ByteArrayOutputStream;
@@ -29,7 +29,7 @@ class ErrorMessageFaultTests {
     void brokenSuppressionFileQuotesValgrindsFatalLine() {
         MemcheckRun run = LocalRuns.RUNNER.run(command("leaky")
                         .suppressions(TestPrograms.SOURCES.resolve("broken.supp").toString()).build(),
-                LocalMemcheckRunner.Options.named("broken-supp"));
+                RunOptions.named("broken-supp"));
 
         Verdict v = verdict(run);
 

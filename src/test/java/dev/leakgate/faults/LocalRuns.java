@@ -7,6 +7,7 @@ import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.IOException;
@@ -29,13 +30,13 @@ final class LocalRuns {
         return MemcheckCommand.builder(TestPrograms.program(program).toString()).args(args);
     }
 
-    static LocalMemcheckRunner.Options quick(String name, int timeoutSeconds) {
-        return LocalMemcheckRunner.Options.named(name).withTimeout(Duration.ofSeconds(timeoutSeconds))
+    static RunOptions quick(String name, int timeoutSeconds) {
+        return RunOptions.named(name).withTimeout(Duration.ofSeconds(timeoutSeconds))
                 .withGrace(Duration.ofSeconds(2), Duration.ofSeconds(3));
     }
 
     static MemcheckRun run(String program, String... args) {
-        return RUNNER.run(command(program, args).build(), LocalMemcheckRunner.Options.named("fault-" + program));
+        return RUNNER.run(command(program, args).build(), RunOptions.named("fault-" + program));
     }
 
     static Verdict verdict(MemcheckRun run) {

@@ -13,11 +13,11 @@ import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 import dev.leakgate.testing.ValgrindTextSummary;
 
@@ -131,9 +131,9 @@ class WrongResultFaultTests {
     void quietReportsAreJudgedWithExactTotals() {
         for (String quiet : List.of("--quiet", "--show-error-list=no")) {
             MemcheckRun leaky = LocalRuns.RUNNER.run(command("leaky").options(quiet).build(),
-                    LocalMemcheckRunner.Options.named("quiet-leaky"));
+                    RunOptions.named("quiet-leaky"));
             MemcheckRun clean = LocalRuns.RUNNER.run(command("clean").options(quiet).build(),
-                    LocalMemcheckRunner.Options.named("quiet-clean"));
+                    RunOptions.named("quiet-clean"));
 
             assertThat(LocalRuns.text(leaky.files().xml())).as(quiet).contains("<errorcounts>")
                     .doesNotContain("<suppcounts>");

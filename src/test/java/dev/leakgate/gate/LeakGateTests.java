@@ -7,6 +7,7 @@ import dev.leakgate.memcheck.ErrorKind;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.StoredReports;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
@@ -26,7 +27,7 @@ class LeakGateTests {
 
     private static MemcheckRun run(String program, String... args) {
         return RUNNER.run(MemcheckCommand.builder(TestPrograms.program(program).toString()).args(args).build(),
-                LocalMemcheckRunner.Options.named(program).withTimeout(Duration.ofSeconds(60)));
+                RunOptions.named(program).withTimeout(Duration.ofSeconds(60)));
     }
 
     @Tag("valgrind")

@@ -4,6 +4,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardMemcheckRunner;
+import dev.leakgate.board.Deployment;
 import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.config.Settings;
 import dev.leakgate.board.ssh.SshBoard;
@@ -185,7 +186,7 @@ public final class ExtensionOverheadBenchmark {
             OpenSshAccess access = OpenSshAccess.write(emulated, Files.createTempDirectory("leakgate-bench"));
 
             // the bare run: the same options the extension uses, over OpenSSH, files deployed beforehand
-            BoardMemcheckRunner.Deployment d = new BoardMemcheckRunner(board).deploy("bare", List.of(harness, lib));
+            Deployment d = new BoardMemcheckRunner(board).deploy("bare", List.of(harness, lib));
             MemcheckCommand bare = MemcheckCommand.builder(d.pathOf(harness)).env("LD_LIBRARY_PATH", d.folder())
                     .xmlFile("/tmp/bare/memcheck.xml").logFile("/tmp/bare/memcheck.log").workingDirectory("/tmp/bare")
                     .build();
@@ -251,7 +252,7 @@ public final class ExtensionOverheadBenchmark {
         Path probe = example.getParent().resolve("leakgate_probe.so");
         SshBoard board = emulated.board();
         var t = board.target();
-        BoardMemcheckRunner.Deployment d = new BoardMemcheckRunner(board).deploy("bench-daemon",
+        Deployment d = new BoardMemcheckRunner(board).deploy("bench-daemon",
                 List.of(daemon, lib, probe));
         MemcheckCommand bare = MemcheckCommand.builder(d.pathOf(daemon)).args("8090")
                 .env("LD_LIBRARY_PATH", d.folder()).xmlFile("/tmp/bare-daemon/memcheck.xml")
@@ -303,7 +304,7 @@ public final class ExtensionOverheadBenchmark {
         Board board = Board.over(emulated.board(),
                 Settings.of(Map.of()));
         Path daemon = TestPrograms.aarch64Program("daemon");
-        BoardMemcheckRunner.Deployment d = board.deploy("bench-workers", List.of(daemon));
+        Deployment d = board.deploy("bench-workers", List.of(daemon));
         List<Double> none = new ArrayList<>();
         List<Double> forked = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

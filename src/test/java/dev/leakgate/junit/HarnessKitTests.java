@@ -8,12 +8,13 @@ import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
 import dev.leakgate.config.Settings;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.gate.GrowthGate;
 import dev.leakgate.gate.GrowthSeries;
+import dev.leakgate.process.NativeRun;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 
 import java.io.IOException;
@@ -61,7 +62,7 @@ class HarnessKitTests {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString())
                         .env(KitProtocol.TOKEN_VARIABLE, token).build(),
-                LocalMemcheckRunner.Options.named("kit").withStdin(SCRIPT));
+                RunOptions.named("kit").withStdin(SCRIPT));
 
         assertThat(run.problems()).isEmpty();
         assertThat(run.files().memory()).as("memory sampled while it ran").isRegularFile();
@@ -87,7 +88,7 @@ class HarnessKitTests {
     void nativeSoakShowsACacheThatGrowsWhileNothingIsLost() {
         Settings local = Settings.of(Map.of("leakgate.board", "local"));
         try (Board board = Board.open(local, "local")) {
-            BoardMemcheckRunner.NativeRun run = board.runNative(TestPrograms.kitProgram("kit_demo").toString(),
+            NativeRun run = board.runNative(TestPrograms.kitProgram("kit_demo").toString(),
                     List.of(), Map.of(), "kit-soak",
                     "soak grows 4000 200\nsoak frees 4000 200\nquit\n".getBytes(StandardCharsets.US_ASCII),
                     Duration.ofSeconds(60));
@@ -111,7 +112,7 @@ class HarnessKitTests {
     void sigtermMakesItReturnFromMainSoValgrindWritesTheWholeLeakCheckThoughTheRunIsInconclusive() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString()).build(),
-                LocalMemcheckRunner.Options.named("kit-term").withStdin("run leaks 1\n").withStdinKeptOpen()
+                RunOptions.named("kit-term").withStdin("run leaks 1\n").withStdinKeptOpen()
                         .withTimeout(Duration.ofSeconds(3))
                         .withGrace(Duration.ofMillis(1), Duration.ofSeconds(20)));
         Process p = new ProcessBuilder(TestPrograms.kitProgram("kit_demo").toString()).start();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 import dev.leakgate.testing.ValgrindTextSummary;
 
@@ -48,7 +49,7 @@ class LeakTotalsAgainstValgrindTests {
                 .suppressions(suppressions)
                 .build();
 
-        MemcheckRun run = runner.run(command, LocalMemcheckRunner.Options.named(name));
+        MemcheckRun run = runner.run(command, RunOptions.named(name));
         Map<LeakKind, Amount> expected = ValgrindTextSummary.of(
                 suppressions.stream().map(s -> "--suppressions=" + s).toList(), List.of(program.toString()), Map.of());
 
@@ -61,7 +62,7 @@ class LeakTotalsAgainstValgrindTests {
         // --gen-suppressions=all puts a <suppression> between the loss records (the extension uses it)
         Path program = TestPrograms.program("structures");
         MemcheckRun run = runner.run(MemcheckCommand.builder(program.toString()).options("--gen-suppressions=all").build(),
-                LocalMemcheckRunner.Options.named("gen-suppressions"));
+                RunOptions.named("gen-suppressions"));
 
         assertThat(run.problems()).isEmpty();
         assertTotalsEqual(run.report().totals(), ValgrindTextSummary.of(List.of(), List.of(program.toString()), Map.of()));
@@ -76,7 +77,7 @@ class LeakTotalsAgainstValgrindTests {
                 .env("LD_LIBRARY_PATH", TestPrograms.OUT.toString())
                 .build();
 
-        MemcheckRun run = runner.run(command, LocalMemcheckRunner.Options.named("shared-library"));
+        MemcheckRun run = runner.run(command, RunOptions.named("shared-library"));
 
         assertThat(run.problems()).isEmpty();
         assertTotalsEqual(run.report().totals(), ValgrindTextSummary.of(List.of(), List.of(program.toString()), env));

@@ -26,8 +26,8 @@ class LocalMemcheckRunnerTests {
         return MemcheckCommand.builder(TestPrograms.program(program).toString()).args(args).build();
     }
 
-    private static LocalMemcheckRunner.Options quick(String name) {
-        return LocalMemcheckRunner.Options.named(name)
+    private static RunOptions quick(String name) {
+        return RunOptions.named(name)
                 .withTimeout(Duration.ofSeconds(4))
                 .withGrace(Duration.ofSeconds(3), Duration.ofSeconds(5));
     }
@@ -35,7 +35,7 @@ class LocalMemcheckRunnerTests {
     @Tag("valgrind")
     @Test
     void programThatEndsByItselfIsConclusiveAndKeepsEveryRawFile() throws Exception {
-        MemcheckRun run = runner.run(command("leaky"), LocalMemcheckRunner.Options.named("leaky"));
+        MemcheckRun run = runner.run(command("leaky"), RunOptions.named("leaky"));
 
         assertThat(run.termination()).isEqualTo(Termination.EXITED);
         assertThat(run.exitStatus()).hasValue(0);
@@ -106,7 +106,7 @@ class LocalMemcheckRunnerTests {
     @Tag("valgrind")
     @Test
     void segfaultIsInconclusiveAndNamesTheSignalAndWhere() {
-        MemcheckRun run = runner.run(command("crash", "segv"), LocalMemcheckRunner.Options.named("segv"));
+        MemcheckRun run = runner.run(command("crash", "segv"), RunOptions.named("segv"));
 
         assertThat(run.termination()).isEqualTo(Termination.EXITED);
         assertThat(run.exitStatus()).hasValue(128 + 11);
@@ -119,7 +119,7 @@ class LocalMemcheckRunnerTests {
     @Tag("valgrind")
     @Test
     void abortIsInconclusive() {
-        MemcheckRun run = runner.run(command("crash", "abort"), LocalMemcheckRunner.Options.named("abort"));
+        MemcheckRun run = runner.run(command("crash", "abort"), RunOptions.named("abort"));
 
         assertThat(run.report().fatalSignal()).hasValueSatisfying(s -> assertThat(s.signame()).isEqualTo("SIGABRT"));
         assertThat(run.isConclusive()).isFalse();
@@ -129,7 +129,7 @@ class LocalMemcheckRunnerTests {
     @Tag("valgrind")
     @Test
     void forkedChildStaysOutOfTheParentsReport() {
-        MemcheckRun run = runner.run(command("forks"), LocalMemcheckRunner.Options.named("forks"));
+        MemcheckRun run = runner.run(command("forks"), RunOptions.named("forks"));
 
         assertThat(run.isConclusive()).isTrue();
         assertThat(run.report().leakRecords()).extracting(r -> r.allocationSite().fn())
@@ -139,7 +139,7 @@ class LocalMemcheckRunnerTests {
     @Tag("valgrind")
     @Test
     void leaksInThreadsAreCounted() {
-        MemcheckRun run = runner.run(command("threads"), LocalMemcheckRunner.Options.named("threads"));
+        MemcheckRun run = runner.run(command("threads"), RunOptions.named("threads"));
 
         assertThat(run.isConclusive()).isTrue();
         // valgrind merges the four threads' blocks into one loss record: same allocation stack
@@ -155,7 +155,7 @@ class LocalMemcheckRunnerTests {
         MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("clean").toString())
                 .valgrind("/nonexistent/bin/valgrind").build();
 
-        MemcheckRun run = runner.run(command, LocalMemcheckRunner.Options.named("no-valgrind"));
+        MemcheckRun run = runner.run(command, RunOptions.named("no-valgrind"));
 
         assertThat(run.termination()).isEqualTo(Termination.NOT_STARTED);
         assertThat(run.problems().get(0)).startsWith("could not start valgrind '/nonexistent/bin/valgrind'")
@@ -169,7 +169,7 @@ class LocalMemcheckRunnerTests {
         MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("clean").toString())
                 .options("--no-such-option=1").build();
 
-        MemcheckRun run = runner.run(command, LocalMemcheckRunner.Options.named("bad-option"));
+        MemcheckRun run = runner.run(command, RunOptions.named("bad-option"));
 
         assertThat(run.exitStatus()).hasValue(1);
         assertThat(run.problems()).anySatisfy(p -> assertThat(p).contains("there is no memcheck XML at"));
@@ -186,7 +186,7 @@ class LocalMemcheckRunnerTests {
                 .env("LEAKGATE_TEST_VALUE", hostile)
                 .build();
 
-        MemcheckRun run = runner.run(command, LocalMemcheckRunner.Options.named("echo").withStdin("line from stdin\n"));
+        MemcheckRun run = runner.run(command, RunOptions.named("echo").withStdin("line from stdin\n"));
 
         assertThat(run.isConclusive()).isTrue();
         assertThat(Files.readAllLines(run.files().stdout())).containsExactly(
@@ -202,7 +202,7 @@ class LocalMemcheckRunnerTests {
         LocalMemcheckRunner oddRunner = new LocalMemcheckRunner(odd.resolve("runs %q{HOME}"));
 
         MemcheckRun run = oddRunner.run(MemcheckCommand.builder(program.toString()).build(),
-                LocalMemcheckRunner.Options.named("odd name; $(x)"));
+                RunOptions.named("odd name; $(x)"));
 
         assertThat(run.isConclusive()).isTrue();
         assertThat(run.files().xml()).isRegularFile().startsWith(odd);

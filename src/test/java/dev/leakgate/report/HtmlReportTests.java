@@ -13,6 +13,7 @@ import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.RunFiles;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.Chromium;
@@ -41,7 +42,7 @@ class HtmlReportTests {
     void pageOfARealLeakShowsVerdictFramesSourceLinesTimelineAndRawFiles() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.program("hang").toString()).args("sleep", "2").build(),
-                LocalMemcheckRunner.Options.named("report-leaky").withTimeout(Duration.ofSeconds(60))
+                RunOptions.named("report-leaky").withTimeout(Duration.ofSeconds(60))
                         .withSampling(Duration.ofMillis(200)));
         Verdict verdict = LeakGate.defaults().evaluate(run);
 
@@ -98,7 +99,7 @@ class HtmlReportTests {
     void inconclusivePageShowsEveryReasonInFullAndWhatTheRunWroteLast() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.program("hang").toString()).args("pause").build(),
-                LocalMemcheckRunner.Options.named("report-inconclusive").withTimeout(Duration.ofSeconds(2))
+                RunOptions.named("report-inconclusive").withTimeout(Duration.ofSeconds(2))
                         .withGrace(Duration.ofSeconds(1), Duration.ofSeconds(5)));
         Verdict verdict = LeakGate.defaults().evaluate(run);
 
@@ -115,7 +116,7 @@ class HtmlReportTests {
     void lostTreeHeadlineCountsWhatItHoldsAndTheKitsFramesAreFolded() throws Exception {
         MemcheckRun run = new LocalMemcheckRunner().run(
                 MemcheckCommand.builder(TestPrograms.kitProgram("kit_faults").toString()).build(),
-                LocalMemcheckRunner.Options.named("report-tree").withStdin("run leaks_tree 1\nquit\n"));
+                RunOptions.named("report-tree").withStdin("run leaks_tree 1\nquit\n"));
         Verdict verdict = LeakGate.defaults().evaluate(run);
 
         String dom = render(HtmlReport.writeRunPage("tree (ReportTests)", verdict, run.files(), List.of()));

@@ -5,8 +5,8 @@ import static dev.leakgate.testing.LineClient.udpRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Board;
+import dev.leakgate.board.Deployment;
 import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
@@ -36,8 +36,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class BoardLiveSessionTests {
 
     private final Board board;
-    private final BoardMemcheckRunner.Deployment deployed;
-    private final BoardMemcheckRunner.Deployment x86;
+    private final Deployment deployed;
+    private final Deployment x86;
 
     BoardLiveSessionTests(EmulatedBoard emulated) {
         this.board = Board.over(emulated.board(), Settings.of(Map.of()));

@@ -4,16 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.board.BoardMemcheckRunner;
+import dev.leakgate.board.Deployment;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
 import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.MemoryTimeline;
@@ -52,7 +53,7 @@ class EmulatedBoardTests {
     @Test
     void leakIsFoundWithFunctionFileAndLine() {
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("leaky")).build(),
-                LocalMemcheckRunner.Options.named("board-leaky"));
+                RunOptions.named("board-leaky"));
 
         Verdict verdict = LeakGate.defaults().evaluate(run);
 
@@ -74,9 +75,9 @@ class EmulatedBoardTests {
         String program = deployed("clean");
 
         MemcheckRun withLib = runner.run(MemcheckCommand.builder(program).valgrindPrefix("/opt/valgrind").build(),
-                LocalMemcheckRunner.Options.named("board-prefix"));
+                RunOptions.named("board-prefix"));
         MemcheckRun withoutLib = runner.run(MemcheckCommand.builder(program).valgrind("/opt/valgrind/bin/valgrind")
-                .build(), LocalMemcheckRunner.Options.named("board-prefix-nolib"));
+                .build(), RunOptions.named("board-prefix-nolib"));
 
         assertThat(withLib.problems()).isEmpty();
         assertThat(LeakGate.defaults().evaluate(withLib).passed()).isTrue();
@@ -91,11 +92,11 @@ class EmulatedBoardTests {
         Path program = TestPrograms.aarch64Program("interior");
         board.run("rm -rf /tmp/leakgate/deploy/skip-test /tmp/leakgate/deploy/.store", Duration.ofSeconds(10));
 
-        BoardMemcheckRunner.Deployment first = runner.deploy("skip-test", List.of(program));
-        BoardMemcheckRunner.Deployment second = runner.deploy("skip-test", List.of(program));
+        Deployment first = runner.deploy("skip-test", List.of(program));
+        Deployment second = runner.deploy("skip-test", List.of(program));
 
         board.run("echo tampered >> /tmp/leakgate/deploy/skip-test/interior", Duration.ofSeconds(10));
-        BoardMemcheckRunner.Deployment third = runner.deploy("skip-test", List.of(program));
+        Deployment third = runner.deploy("skip-test", List.of(program));
 
         assertThat(first.copied()).containsExactly(program);
         assertThat(second.copied()).isEmpty();
@@ -112,13 +113,13 @@ class EmulatedBoardTests {
         board.run("rm -rf /tmp/leakgate/deploy/cas-a /tmp/leakgate/deploy/cas-b /tmp/leakgate/deploy/cas-c"
                 + " /tmp/leakgate/deploy/cas-d /tmp/leakgate/deploy/.store", Duration.ofSeconds(10));
 
-        BoardMemcheckRunner.Deployment a = runner.deploy("cas-a", List.of(program));
-        BoardMemcheckRunner.Deployment b = runner.deploy("cas-b", List.of(program));
+        Deployment a = runner.deploy("cas-a", List.of(program));
+        Deployment b = runner.deploy("cas-b", List.of(program));
         String inodes = board.run("stat -c %i /tmp/leakgate/deploy/cas-a/clean /tmp/leakgate/deploy/cas-b/clean",
                 Duration.ofSeconds(10)).stdout();
         // changed on the board through one of its names: the store's copy changed with it
         board.run("echo tampered >> /tmp/leakgate/deploy/cas-a/clean", Duration.ofSeconds(10));
-        BoardMemcheckRunner.Deployment c = runner.deploy("cas-c", List.of(program));
+        Deployment c = runner.deploy("cas-c", List.of(program));
         // an entry no deploy folder uses any more is removed by the next runner's first deploy
         runner.deploy("cas-d", List.of(other));
         board.run("rm -rf /tmp/leakgate/deploy/cas-d", Duration.ofSeconds(10));
@@ -142,10 +143,10 @@ class EmulatedBoardTests {
         odd.toFile().setExecutable(true);
         String hostile = "x'; touch /tmp/pwned; echo '$(touch /tmp/pwned)` `";
 
-        BoardMemcheckRunner.Deployment d = runner.deploy("odd; $(touch /tmp/pwned) 'dir'", List.of(odd));
+        Deployment d = runner.deploy("odd; $(touch /tmp/pwned) 'dir'", List.of(odd));
         MemcheckRun run = runner.run(MemcheckCommand.builder(d.paths().get(0)).args(hostile)
                         .env("LEAKGATE_TEST_VALUE", hostile).build(),
-                LocalMemcheckRunner.Options.named("board; odd $(x)").withStdin("stdin line\n"));
+                RunOptions.named("board; odd $(x)").withStdin("stdin line\n"));
 
         assertThat(run.problems()).isEmpty();
         assertThat(Files.readAllLines(run.files().stdout()))
@@ -156,7 +157,7 @@ class EmulatedBoardTests {
     @Test
     void harnessThatReadsStdinEndsWhenTheTimeoutClosesItButTheRunIsInconclusive() {
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("stdin").build(),
-                LocalMemcheckRunner.Options.named("board-hang-stdin").withStdinKeptOpen()
+                RunOptions.named("board-hang-stdin").withStdinKeptOpen()
                         .withTimeout(Duration.ofSeconds(8)).withGrace(Duration.ofSeconds(10), Duration.ofSeconds(10)));
 
         assertThat(run.termination()).isEqualTo(Termination.STDIN_CLOSED);
@@ -176,7 +177,7 @@ class EmulatedBoardTests {
     void programThatIgnoresSigtermIsKilledWithItsGroupAndNothingIsLeftRunning() {
         MemcheckRun run;
         try (MemcheckProcess p = runner.start(MemcheckCommand.builder(deployed("hang")).args("stubborn").build(),
-                LocalMemcheckRunner.Options.named("board-hang-stubborn").withTimeout(Duration.ofSeconds(120)))) {
+                RunOptions.named("board-hang-stubborn").withTimeout(Duration.ofSeconds(120)))) {
             // ended once it ignores SIGTERM, however long a busy machine takes to get it there
             run = EndAfter.line(p, "ready stubborn", Duration.ofSeconds(110), Duration.ofSeconds(1),
                     Duration.ofSeconds(3));
@@ -190,7 +191,7 @@ class EmulatedBoardTests {
     @Test
     void sigtermGivesAnInconclusiveRunWithTheLeakCheck() {
         MemcheckRun run = runner.run(MemcheckCommand.builder(deployed("hang")).args("pause").build(),
-                LocalMemcheckRunner.Options.named("board-hang-pause").withTimeout(Duration.ofSeconds(8))
+                RunOptions.named("board-hang-pause").withTimeout(Duration.ofSeconds(8))
                         .withGrace(Duration.ofSeconds(1), Duration.ofSeconds(20)));
 
         assertThat(run.termination()).isEqualTo(Termination.TERMINATED);

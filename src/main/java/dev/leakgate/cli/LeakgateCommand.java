@@ -1,21 +1,26 @@
 package dev.leakgate.cli;
 
+import dev.leakgate.board.Board;
 import dev.leakgate.board.Deployment;
 import dev.leakgate.board.ssh.BoardException;
-import dev.leakgate.board.Board;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.process.LocalMemcheckRunner;
-import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.MemcheckXmlParser;
+import dev.leakgate.process.LocalMemcheckRunner;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.File;
 import java.io.IOException;
@@ -35,10 +40,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * The leak gate from the command line, without JUnit, over the same session core as the

@@ -2,14 +2,16 @@ package dev.leakgate.junit;
 
 import dev.leakgate.board.Board;
 import dev.leakgate.board.Deployment;
+import dev.leakgate.gate.GrowthGate;
+import dev.leakgate.gate.GrowthSeries;
+import dev.leakgate.gate.KnownLeaks;
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.Console;
-import dev.leakgate.gate.KnownLeaks;
-import dev.leakgate.gate.LeakGate;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Outcome;
 import dev.leakgate.process.NativeRun;
 import dev.leakgate.process.Termination;
 import dev.leakgate.report.HtmlReport;
@@ -17,8 +19,8 @@ import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionReport;
-import dev.leakgate.gate.GrowthGate;
-import dev.leakgate.gate.GrowthSeries;
+
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One {@link ValgrindOnBoard} test: the adapter between JUnit's context and the JUnit-free core.

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.memcheck.ErrorKind;
 import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 

@@ -7,11 +7,17 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
-import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,11 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The emulated 32-bit ARM board for real (docker/build-image.sh armhf: Debian armhf under qemu-arm,

@@ -9,15 +9,21 @@ import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Outcome;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
 import dev.leakgate.process.Termination;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +32,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bare, camera-like board for real (docker/bare: busybox, dropbear without SFTP or scp, a

@@ -8,15 +8,18 @@ import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Outcome;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
@@ -25,8 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 /** A board that goes away mid-run: a clear, inconclusive result within the timeout, never a hang. */
 @Tag("board")

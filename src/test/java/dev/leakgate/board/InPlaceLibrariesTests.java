@@ -7,23 +7,24 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The field report's in-place override (the unstripped library symlinked over the installed one)

@@ -2,23 +2,29 @@ package dev.leakgate.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.dockerjava.api.exception.NotFoundException;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.BoardReaper;
 import dev.leakgate.board.Deployment;
 import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Outcome;
 import dev.leakgate.process.RunIdentity;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
+
+import com.github.dockerjava.api.exception.NotFoundException;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.DockerClientFactory;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -32,11 +38,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.testcontainers.DockerClientFactory;
 
 /**
  * The fault matrix on the real emulated board (sshd, aarch64 valgrind under QEMU): runs that share

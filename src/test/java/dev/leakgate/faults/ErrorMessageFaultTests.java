@@ -6,20 +6,21 @@ import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.leakgate.cli.LeakgateCommandAccess;
-import dev.leakgate.kit.KitReplies;
-import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.kit.KitReplies;
+import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 /** The fault matrix, errors that must say their real cause, on this machine. */
 class ErrorMessageFaultTests {

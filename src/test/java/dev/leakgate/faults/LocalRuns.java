@@ -1,12 +1,12 @@
 package dev.leakgate.faults;
 
-import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Verdict;
+import dev.leakgate.kit.KitProtocol;
+import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 

@@ -5,21 +5,25 @@ import static dev.leakgate.faults.LocalRuns.kit;
 import static dev.leakgate.faults.LocalRuns.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.gate.KnownLeaks;
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.memcheck.Amount;
-import dev.leakgate.gate.KnownLeaks;
 import dev.leakgate.memcheck.LeakCheck;
-import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.LeakRecord;
 import dev.leakgate.memcheck.LeakTotals;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Outcome;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
 import dev.leakgate.testing.ValgrindTextSummary;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +32,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The fault matrix, wrong results: what leakgate read differently from what valgrind wrote. */
 @Tag("valgrind")

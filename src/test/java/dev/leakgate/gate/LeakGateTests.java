@@ -7,18 +7,19 @@ import dev.leakgate.memcheck.ErrorKind;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.memcheck.MemcheckXmlParser;
-import dev.leakgate.process.RunOptions;
-import dev.leakgate.testing.StoredReports;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.RunOptions;
+import dev.leakgate.testing.StoredReports;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 /** The gate and its message, on real runs of real programs. */
 class LeakGateTests {

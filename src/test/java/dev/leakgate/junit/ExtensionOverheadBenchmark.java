@@ -6,8 +6,8 @@ import dev.leakgate.board.Board;
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Deployment;
 import dev.leakgate.board.emulated.EmulatedBoard;
-import dev.leakgate.config.Settings;
 import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.run.Session;
@@ -16,6 +16,13 @@ import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.LineClient;
 import dev.leakgate.testing.OpenSshAccess;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.DiscoverySelector;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -29,12 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.RepeatedTest;
-import org.junit.jupiter.api.Test;
-import org.junit.platform.engine.DiscoverySelector;
-import org.junit.platform.engine.discovery.DiscoverySelectors;
-import org.junit.platform.testkit.engine.EngineExecutionResults;
-import org.junit.platform.testkit.engine.EngineTestKit;
 
 /**
  * Per-test overhead of {@link ValgrindOnBoard} against a bare {@code ssh board valgrind ...} of the

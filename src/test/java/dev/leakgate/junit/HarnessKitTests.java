@@ -2,20 +2,23 @@ package dev.leakgate.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.leakgate.board.Board;
+import dev.leakgate.config.Settings;
+import dev.leakgate.gate.GrowthGate;
+import dev.leakgate.gate.GrowthSeries;
+import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.memcheck.ClientMessage;
 import dev.leakgate.memcheck.LeakCheck;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.board.Board;
-import dev.leakgate.config.Settings;
-import dev.leakgate.kit.KitProtocol;
-import dev.leakgate.gate.GrowthGate;
-import dev.leakgate.gate.GrowthSeries;
 import dev.leakgate.process.NativeRun;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,8 +28,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 
 /** leakgate_harness.h on its own: natively, under the host's valgrind, and when signalled. */
 class HarnessKitTests {

@@ -10,13 +10,14 @@ import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.testing.EndAfter;
 import dev.leakgate.testing.TestPrograms;
 
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class LocalMemcheckRunnerTests {
 

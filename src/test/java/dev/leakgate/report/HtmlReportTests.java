@@ -5,19 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.leakgate.board.Board;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Verdict;
+import dev.leakgate.memcheck.MemcheckReport;
+import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.RunFiles;
-import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.Chromium;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +30,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The HTML report, rendered by headless Chromium (Debian's chromium) and looked at through its DOM and a screenshot. */
 class HtmlReportTests {

@@ -10,21 +10,22 @@ import dev.leakgate.board.Deployment;
 import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.gate.Outcome;
 import dev.leakgate.process.Termination;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Live sessions on the real emulated board: a daemon under valgrind and QEMU, ready when its port

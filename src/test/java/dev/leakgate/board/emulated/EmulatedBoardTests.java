@@ -9,27 +9,28 @@ import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.gate.Outcome;
+import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
-import dev.leakgate.gate.Verdict;
-import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.testing.EndAfter;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The real emulated board: real sshd, real aarch64 valgrind, real cross-compiled programs. */
 @ExtendWith(SharedEmulatedBoard.class)

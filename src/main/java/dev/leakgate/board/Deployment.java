@@ -1,6 +1,5 @@
 package dev.leakgate.board;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;

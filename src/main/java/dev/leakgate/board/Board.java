@@ -145,12 +145,12 @@ public interface Board extends AutoCloseable {
                 ? settings.sourceOf(Settings.BOARD) : "the default board");
         if (spec instanceof BoardSpec.Emulated e) {
             EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()), cpus(settings));
-            settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board()::useFileTransfer);
+            settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board().files()::useFileTransfer);
             return new RemoteBoard(spec, board.board(), settings, board::close, board.toString());
         }
         if (spec instanceof BoardSpec.Ssh s) {
             SshBoard board = SshBoard.connect(target(s, settings));
-            settings.get(Settings.BOARD_TRANSFER).ifPresent(board::useFileTransfer);
+            settings.get(Settings.BOARD_TRANSFER).ifPresent(board.files()::useFileTransfer);
             String root = settings.get(Settings.BOARD_DIR, BoardMemcheckRunner.DEFAULT_REMOTE_ROOT);
             // libraries a test overrode in place before its connection dropped come back first
             InPlaceLibraries.recover(board, root);

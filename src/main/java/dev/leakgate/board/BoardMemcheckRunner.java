@@ -1,6 +1,7 @@
 package dev.leakgate.board;
 
 import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.RemoteProcess;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.LocalMemcheckRunner;
@@ -96,7 +97,7 @@ public final class BoardMemcheckRunner {
             if (!Files.isRegularFile(f)) {
                 throw new BoardException("cannot deploy " + f + ": there is no such file; build it first");
             }
-            switch (board.place(f, folder, f.getFileName().toString(), store)) {
+            switch (board.files().place(f, folder, f.getFileName().toString(), store)) {
                 case COPIED -> copied.add(f);
                 case LINKED -> linked.add(f);
                 case UNCHANGED -> { }
@@ -127,7 +128,7 @@ public final class BoardMemcheckRunner {
             Path relative = folder.relativize(f);
             String dir = relative.getParent() == null ? target
                     : target + "/" + relative.getParent().toString().replace('\\', '/');
-            board.upload(f, dir, f.getFileName().toString());
+            board.files().upload(f, dir, f.getFileName().toString());
         }
         return target;
     }
@@ -184,7 +185,7 @@ public final class BoardMemcheckRunner {
         try {
             out = Files.newOutputStream(files.stdout());
             err = Files.newOutputStream(files.stderr());
-            SshBoard.RemoteProcess remote = board.start(line, remoteRun + "/.pid", out, err, endStrays(runId));
+            RemoteProcess remote = board.start(line, remoteRun + "/.pid", out, err, endStrays(runId));
             remote.write(options.stdin());
             if (!options.keepStdinOpen()) {
                 remote.closeStdin();
@@ -251,7 +252,7 @@ public final class BoardMemcheckRunner {
                 both.put(remoteRun + "/" + command.xmlFile().substring(command.xmlFile().lastIndexOf('/') + 1),
                         localFolder.resolve("memcheck.replaced.xml"));
             }
-            board.download(both);
+            board.files().download(both);
             runProblems.add("the program's report file on " + board.name() + " was replaced while the run ran"
                     + " (unlinked or renamed, and another file written in its place): the report judged is the one"
                     + " valgrind wrote, and what stood in its place is kept as memcheck.replaced.xml; a program under"
@@ -259,7 +260,7 @@ public final class BoardMemcheckRunner {
         } else if (keptInode != null) {
             // the same file: read it through its kept name, not through the run's link, which the program could
             // have pointed at a file of its own
-            board.download(Map.of(remoteRun + "/" + kept, localFolder.resolve("memcheck.xml")));
+            board.files().download(Map.of(remoteRun + "/" + kept, localFolder.resolve("memcheck.xml")));
         }
         Map<String, Path> fetch = new LinkedHashMap<>();
         for (String l : out.split("\n")) {
@@ -268,7 +269,7 @@ public final class BoardMemcheckRunner {
             }
         }
         if (!fetch.isEmpty()) {
-            board.download(fetch);
+            board.files().download(fetch);
         }
         return parseStrays(out);
     }

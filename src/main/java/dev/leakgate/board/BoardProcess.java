@@ -1,6 +1,7 @@
 package dev.leakgate.board;
 
 import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.board.ssh.RemoteProcess;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckCommand;
@@ -34,7 +35,7 @@ final class BoardProcess implements MemcheckProcess {
     private final MemcheckCommand command;
     private final RunFiles files;
     private final String remoteRun;
-    private final SshBoard.RemoteProcess remote;
+    private final RemoteProcess remote;
     private final MemorySampler sampler;
     private final OutputStream out;
     private final OutputStream err;
@@ -47,7 +48,7 @@ final class BoardProcess implements MemcheckProcess {
     private MemcheckRun finished;
 
     BoardProcess(BoardMemcheckRunner runner, MemcheckCommand command, RunFiles files, String remoteRun,
-                 SshBoard.RemoteProcess remote, MemorySampler sampler, OutputStream out, OutputStream err,
+                 RemoteProcess remote, MemorySampler sampler, OutputStream out, OutputStream err,
                  long startNanos, Duration timeout, String lost) {
         this.runner = runner;
         this.board = runner.board();
@@ -181,13 +182,13 @@ final class BoardProcess implements MemcheckProcess {
                 fetch.put(remoteRun + "/memcheck.xml", files.xml());
                 fetch.put(remoteRun + "/memcheck.log", files.log());
                 try {
-                    board.download(fetch);
+                    board.files().download(fetch);
                 } catch (BoardException e) {
                     if (!endReported || !board.reconnect()) {
                         throw e;
                     }
                     dropped = e.getMessage();
-                    board.download(fetch);
+                    board.files().download(fetch);
                 }
                 boolean complete = runner.parser.parse(files.xml()).isComplete();
                 List<String> ended = new ArrayList<>(BoardMemcheckRunner.parseStrays(outcome.strayOutput()));

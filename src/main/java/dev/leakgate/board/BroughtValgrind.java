@@ -7,6 +7,8 @@ import dev.leakgate.process.Console;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.ShellQuoting;
 
+import net.fornwall.jelf.ElfFile;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import net.fornwall.jelf.ElfFile;
 
 /**
  * The valgrind leakgate brings to a board, and the debug file valgrind needs for the board's
@@ -156,7 +157,7 @@ final class BroughtValgrind {
         requireSpace(board, files.keySet(), "valgrind from " + prefix);
         int copied = 0;
         for (Map.Entry<Path, String> f : files.entrySet()) {
-            copied += board.upload(f.getKey(), f.getValue(), f.getKey().getFileName().toString()) ? 1 : 0;
+            copied += board.files().upload(f.getKey(), f.getValue(), f.getKey().getFileName().toString()) ? 1 : 0;
         }
         deployed = true;
         Console.say("valgrind (" + tool + ") from " + prefix + " on " + board.name() + " in " + remote
@@ -232,7 +233,7 @@ final class BroughtValgrind {
         try {
             Files.createDirectories(scratch);
             Files.deleteIfExists(local);
-            if (!board.download(loader, local)) {
+            if (!board.files().download(loader, local)) {
                 return List.of();
             }
             ids = ElfIds.of(ElfFile.from(local.toFile()));
@@ -281,7 +282,7 @@ final class BroughtValgrind {
         } catch (BoardException e) {
             return List.of(e.getMessage());
         }
-        board.upload(found, remote + "/debug" + objdir, ids.debugLink());
+        board.files().upload(found, remote + "/debug" + objdir, ids.debugLink());
         extraDebugPath = remote + "/debug";
         return List.of();
     }

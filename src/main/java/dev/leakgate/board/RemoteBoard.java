@@ -115,7 +115,7 @@ final class RemoteBoard implements Board {
 
     @Override
     public String fileTransfer() {
-        return ssh.fileTransferName();
+        return ssh.files().fileTransferName();
     }
 
     @Override

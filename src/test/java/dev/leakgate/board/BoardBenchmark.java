@@ -61,21 +61,21 @@ public final class BoardBenchmark {
                 sftp = Math.min(sftp, time(command("sftp", ssh, "-P", String.valueOf(t.port()), "-b", batch.toString(),
                         "root@" + t.host())));
                 for (int w = 0; w < ways.length; w++) { // each file path leakgate has, same board, same round
-                    board.useFileTransfer(ways[w]);
+                    board.files().useFileTransfer(ways[w]);
                     board.run("rm -rf /tmp/bench-leakgate", Duration.ofSeconds(30));
                     long start = System.nanoTime();
-                    if (!board.upload(library, "/tmp/bench-leakgate", "lib.so")) {
+                    if (!board.files().upload(library, "/tmp/bench-leakgate", "lib.so")) {
                         throw new IllegalStateException("the first deploy was skipped");
                     }
                     leakgateBy[w] = Math.min(leakgateBy[w], (System.nanoTime() - start) / 1e9);
                 }
             }
-            board.useFileTransfer("auto");
+            board.files().useFileTransfer("auto");
             double leakgate = leakgateBy[0];
             List<Double> redeploys = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 long start = System.nanoTime();
-                if (board.upload(library, "/tmp/bench-leakgate", "lib.so")) {
+                if (board.files().upload(library, "/tmp/bench-leakgate", "lib.so")) {
                     throw new IllegalStateException("an unchanged redeploy copied the file");
                 }
                 redeploys.add((System.nanoTime() - start) / 1e9);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshFiles;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.gate.Verdict;
 import dev.leakgate.process.MemcheckCommand;
@@ -54,8 +55,8 @@ class InPlaceLibrariesTests {
         Path lib = TestPrograms.aarch64SharedLibrary("stream");
         Path stripped = Files.copy(lib, dir.resolve("libstream.so"));
         new ProcessBuilder("aarch64-linux-gnu-strip", stripped.toString()).start().waitFor();
-        board.upload(stripped, "/app/lib", "libstream.so");
-        originalHash = SshBoard.sha256(stripped);
+        board.files().upload(stripped, "/app/lib", "libstream.so");
+        originalHash = SshFiles.sha256(stripped);
         Deployment d = runner.deploy("in-place",
                 List.of(TestPrograms.aarch64ProgramUsing("uses_lib", "stream"), lib));
         program = d.paths().get(0);

@@ -1,6 +1,7 @@
 package dev.leakgate.board.ssh;
 
 import com.jcraft.jsch.JSch;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

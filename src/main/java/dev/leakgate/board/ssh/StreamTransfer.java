@@ -1,8 +1,9 @@
 package dev.leakgate.board.ssh;
 
+import dev.leakgate.process.ShellQuoting;
+
 import com.jcraft.jsch.ChannelExec;
 import com.jcraft.jsch.JSchException;
-import dev.leakgate.process.ShellQuoting;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -7,3 +7,4 @@
  * <p>Audience: the board kinds in {@code dev.leakgate.board}; nothing here knows valgrind.
  */
 package dev.leakgate.board.ssh;
+

@@ -7,6 +7,7 @@ import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Deployment;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshFiles;
 import dev.leakgate.board.ssh.SshTarget;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.gate.Outcome;
@@ -104,7 +105,7 @@ class EmulatedBoardTests {
         assertThat(second.paths()).containsExactly("/tmp/leakgate/deploy/skip-test/interior");
         assertThat(third.copied()).as("a file changed on the board is copied again").containsExactly(program);
         assertThat(board.run("sha256sum /tmp/leakgate/deploy/skip-test/interior", Duration.ofSeconds(10)).stdout())
-                .startsWith(SshBoard.sha256(program));
+                .startsWith(SshFiles.sha256(program));
     }
 
     @Test
@@ -133,9 +134,9 @@ class EmulatedBoardTests {
         assertThat(c.linked()).as("a store entry changed on the board is never used").isEmpty();
         assertThat(c.copied()).containsExactly(program);
         assertThat(board.run("sha256sum /tmp/leakgate/deploy/cas-c/clean", Duration.ofSeconds(10)).stdout())
-                .startsWith(SshBoard.sha256(program));
+                .startsWith(SshFiles.sha256(program));
         assertThat(board.run("ls /tmp/leakgate/deploy/.store", Duration.ofSeconds(10)).stdout())
-                .doesNotContain(SshBoard.sha256(other)).contains(SshBoard.sha256(program));
+                .doesNotContain(SshFiles.sha256(other)).contains(SshFiles.sha256(program));
     }
 
     @Test

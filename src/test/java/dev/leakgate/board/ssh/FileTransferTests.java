@@ -7,15 +7,16 @@ import dev.leakgate.board.emulated.EmulatedBoard;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each way files travel (SFTP, the scp protocol, a checked stream with each checksum a board may
@@ -79,31 +80,31 @@ class FileTransferTests {
     void deploymentPlacesFilesAtomicallyAndSkipsUnchangedOnesOnEveryPath(@TempDir Path dir) throws Exception {
         Path harness = TestPrograms.aarch64Program("clean");
         for (String way : List.of("sftp", "scp", "stream")) {
-            board.useFileTransfer(way);
+            board.files().useFileTransfer(way);
             try {
                 String folder = "/tmp/transfer/deploy-" + way;
-                assertThat(board.upload(harness, folder, "clean")).as(way + ": first copy").isTrue();
-                assertThat(board.upload(harness, folder, "clean")).as(way + ": unchanged").isFalse();
+                assertThat(board.files().upload(harness, folder, "clean")).as(way + ": first copy").isTrue();
+                assertThat(board.files().upload(harness, folder, "clean")).as(way + ": unchanged").isFalse();
                 String listing = board.run("ls -l " + folder, Duration.ofSeconds(20)).stdout();
                 assertThat(listing).as(way).contains("rwxr-xr-x").doesNotContain(".partial");
                 assertThat(board.run(folder + "/clean; echo $?", Duration.ofSeconds(60)).stdout().strip())
                         .as(way + ": it runs").endsWith("0");
             } finally {
-                board.useFileTransfer("auto");
+                board.files().useFileTransfer("auto");
             }
         }
-        assertThat(board.fileTransferName()).isEqualTo("SFTP");
+        assertThat(board.files().fileTransferName()).isEqualTo("SFTP");
     }
 
     @Test
     void aWayTheBoardCannotTakeOrDoesNotKnowIsRefusedWithTheChoices() {
-        assertThatThrownBy(() -> board.useFileTransfer("rsync")).isInstanceOf(BoardException.class)
+        assertThatThrownBy(() -> board.files().useFileTransfer("rsync")).isInstanceOf(BoardException.class)
                 .hasMessage("leakgate.board.transfer = 'rsync' is not a way to copy files: use auto (the default),"
                         + " sftp, scp or stream");
-        board.useFileTransfer("stream");
-        assertThat(board.fileTransferName()).isEqualTo("a stream (cat) checked with sha256sum");
-        board.useFileTransfer("scp");
-        assertThat(board.fileTransferName()).isEqualTo("scp");
-        board.useFileTransfer("auto");
+        board.files().useFileTransfer("stream");
+        assertThat(board.files().fileTransferName()).isEqualTo("a stream (cat) checked with sha256sum");
+        board.files().useFileTransfer("scp");
+        assertThat(board.files().fileTransferName()).isEqualTo("scp");
+        board.files().useFileTransfer("auto");
     }
 }

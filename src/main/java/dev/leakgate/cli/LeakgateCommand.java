@@ -11,6 +11,7 @@ import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.run.Launch;
 import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;
@@ -399,12 +400,10 @@ public final class LeakgateCommand implements Runnable {
                             "option --runs-dir");
             try (Board b = Board.open(settings, "local")) {
                 err.println("leakgate: board: " + b);
-                // preflight first: nothing is deployed for a program the board cannot run
                 List<Path> loaded = new ArrayList<>(libs);
                 if (probe != null) {
                     loaded.add(probe);
                 }
-                b.preflight(program, loaded, b.command(program.getFileName().toString()).build());
                 List<Path> files = concat(List.of(program), libs, suppressions);
                 if (probe != null) {
                     files.add(probe);
@@ -412,10 +411,10 @@ public final class LeakgateCommand implements Runnable {
                 if (udpRelay != null) {
                     files.add(udpRelay);
                 }
-                Deployment d = b.deploy("cli-" + program.getFileName(), files);
+                Deployment d = Launch.prepare(b, program, loaded, files, "cli-" + program.getFileName(),
+                        program.getFileName().toString(), line -> err.println("leakgate: " + line));
                 String programPath = d.pathOf(program);
-                Placeholders where = Placeholders.of(programPath.contains("/")
-                        ? programPath.substring(0, programPath.lastIndexOf('/')) : ".",
+                Placeholders where = Placeholders.of(Launch.programFolder(programPath),
                         dataFiles == null ? null : b.deployFiles("cli-" + program.getFileName(), dataFiles));
                 MemcheckCommand.Builder builder = b.command(programPath)
                         .args(where.expand(command.subList(1, command.size()), "the program's arguments"))

@@ -15,6 +15,7 @@ import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.process.NativeRun;
 import dev.leakgate.process.Termination;
 import dev.leakgate.report.HtmlReport;
+import dev.leakgate.run.Launch;
 import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
@@ -22,9 +23,7 @@ import dev.leakgate.run.SessionReport;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -440,33 +439,17 @@ final class TestRun implements AutoCloseable {
         List<Path> files = config.files();
         String key = "deployment:" + b + ":" + files;
         deployed = classContext.getStore(ValgrindOnBoardExtension.NAMESPACE).getOrComputeIfAbsent(key, k -> {
-            MemcheckCommand probe = b.command("harness").build();
             List<Path> libraries = new ArrayList<>(config.libs());
             if (config.probe() != null) {
                 libraries.add(config.probe());
             }
-            b.preflight(config.harness(), libraries, probe);
             // a folder per set of files: a method's own harness must not overwrite its class's; by the class's
             // full name: two classes of the same simple name may run at once on one board
             String folder = context.getRequiredTestClass().getName() + "-"
                     + Integer.toHexString(files.stream().map(f -> f.toAbsolutePath().normalize().toString()).toList()
                     .hashCode());
-            long bytes = files.stream().mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
-            Console.say(String.format(Locale.ROOT, "deploying %d files (%.1f MB) for %s (files: %s)", files.size(), bytes / 1e6,
-                    context.getRequiredTestClass().getSimpleName(), b.fileTransfer()));
-            long start = System.nanoTime();
-            Deployment dep = b.deploy(folder, files);
-            int same = files.size() - dep.copied().size() - dep.linked().size();
-            Console.say(String.format(Locale.ROOT, "deployed in %.1f s (%d copied, %s%d unchanged)", (System.nanoTime() - start)
-                    / 1e9, dep.copied().size(), dep.linked().isEmpty() ? "" : dep.linked().size()
-                    + " linked from the board's store, ", same));
-            return dep;
+            return Launch.prepare(b, config.harness(), libraries, files, folder,
+                    context.getRequiredTestClass().getSimpleName(), Console::say);
         }, Deployment.class);
         return deployed;
     }
@@ -476,8 +459,7 @@ final class TestRun implements AutoCloseable {
      * working folder and stop command; the data files travel here, once per class and folder.
      */
     private Placeholders placeholders(Board b, Deployment d) {
-        String program = d.pathOf(config.harness());
-        String dir = program.contains("/") ? program.substring(0, program.lastIndexOf('/')) : ".";
+        String dir = Launch.programFolder(d.pathOf(config.harness()));
         String files = null;
         if (config.dataFiles() != null) {
             Path local = config.dataFiles().toAbsolutePath().normalize();

@@ -2,18 +2,13 @@ package dev.leakgate.junit;
 
 import dev.leakgate.board.Board;
 import dev.leakgate.board.Deployment;
-import dev.leakgate.gate.GrowthGate;
-import dev.leakgate.gate.GrowthSeries;
 import dev.leakgate.gate.KnownLeaks;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.gate.Outcome;
-import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.Console;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
-import dev.leakgate.process.NativeRun;
-import dev.leakgate.process.Termination;
 import dev.leakgate.report.HtmlReport;
 import dev.leakgate.run.Launch;
 import dev.leakgate.run.Placeholders;
@@ -30,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -358,53 +352,9 @@ final class TestRun implements AutoCloseable {
 
     /** Plays the soaks natively on the board and gates their growth; returns the failures' messages. */
     private List<String> soak() {
-        ValgrindOnBoard a = config.annotation();
         Board b = board();
         Deployment d = deployment();
-        String token = KitProtocol.newToken();
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("LD_LIBRARY_PATH", d.folder());
-        env.put(KitProtocol.TOKEN_VARIABLE, token);
-        Placeholders where = placeholders(b, d);
-        config.env().forEach((k, v) -> env.put(k, where.expand(v, "env")));
-        NativeRun run = b.runNative(d.pathOf(config.harness()), where.expand(List.of(a.args()),
-                "args"), env,
-                runName() + "-soak", harness.soakScript().getBytes(StandardCharsets.US_ASCII),
-                Duration.ofSeconds(a.timeoutSeconds()));
-        List<String> out = KitProtocol.replies(run.files().stdout(), token);
-        String cut = run.lostBoard() != null ? "; " + run.lostBoard()
-                : run.termination().endedByLeakgate() ? "; the soak was ended by the timeout after " + a.timeoutSeconds()
-                + " s, so it did not finish" : "";
-        List<String> failures = new ArrayList<>();
-        List<String> messages = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
-        Outcome outcome = Outcome.PASS;
-        for (Harness.SoakCall call : harness.soaks()) {
-            GrowthSeries series = GrowthSeries.parse(out, call.scenario(), call.runs());
-            if (run.termination() != Termination.EXITED) {
-                series = series.unfinished();
-            }
-            Path csv = series.writeCsv(run.files().folder().resolve("growth-" + call.scenario() + ".csv"));
-            GrowthGate.Result result = new GrowthGate(call.maxBytesPerRun(), 0.2).evaluate(series);
-            context.publishReportEntry("leakgate.growth." + call.scenario(), csv.toString());
-            messages.add(result.message());
-            if (result.conclusive()) {
-                notes.add(String.format(Locale.ROOT, "growth of %s: %.1f bytes per run (limit %d)",
-                        call.scenario(), result.heapSlope(), call.maxBytesPerRun()));
-            }
-            if (!result.passed()) {
-                failures.add(result.message() + "\n  (natively on " + b + "; series: " + csv + cut + ")");
-                outcome = !result.conclusive() ? Outcome.INCONCLUSIVE
-                        : outcome == Outcome.INCONCLUSIVE ? outcome : Outcome.FAIL;
-            }
-        }
-        Path page = HtmlReport.writeSoakPage(title(), outcome, messages, run.files(), 0.2);
-        ValgrindOnBoardExtension.reportIndex(context).add(new HtmlReport.Entry(context.getRequiredTestClass()
-                .getSimpleName() + " > " + context.getDisplayName() + " (growth)", outcome.name(),
-                firstLine(messages.isEmpty() ? "" : messages.get(0)), page, notes));
-        context.publishReportEntry("leakgate.growth.report", page.toString());
-        run.notes().forEach(Console::say);
-        return failures;
+        return Soak.play(context, config, harness, b, d, placeholders(b, d), title(), runName());
     }
 
     private String title() {
@@ -416,7 +366,7 @@ final class TestRun implements AutoCloseable {
         return context.getRequiredTestClass().getName() + "-" + context.getRequiredTestMethod().getName();
     }
 
-    private static String firstLine(String text) {
+    static String firstLine(String text) {
         int nl = text.indexOf('\n');
         return nl < 0 ? text : text.substring(0, nl);
     }

@@ -175,8 +175,8 @@ class HtmlReportTests {
     void checkLabelsStayInsideTheChartAndALeakingCheckIsRed() {
         List<MemoryTimeline.Point> points = List.of(new MemoryTimeline.Point(0, 1000, 800, -1),
                 new MemoryTimeline.Point(10_000, 1500, 900, -1));
-        String svg = HtmlReport.svg(points, List.of(new HtmlReport.Mark(1_000, "check started: lost 0 B"),
-                new HtmlReport.Mark(10_000, "check after 50 GetStreamUri main: lost 7,100 B")));
+        String svg = MemoryChart.svg(points, List.of(new MemoryChart.Mark(1_000, "check started: lost 0 B"),
+                new MemoryChart.Mark(10_000, "check after 50 GetStreamUri main: lost 7,100 B")));
 
         assertThat(svg).contains("<text class=\"mark\" x=\"98.0\" y=\"50\" font-size=\"10\" fill=\"#555\">check"
                         + " started: lost 0 B</text>")

@@ -13,6 +13,7 @@ import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;
 import dev.leakgate.run.SessionGate;
+import dev.leakgate.run.SessionOptions;
 import dev.leakgate.run.SessionReport;
 
 import picocli.CommandLine.Command;
@@ -261,9 +262,9 @@ final class RunCommand implements Callable<Integer> {
             MemcheckCommand cmd = builder.build();
             String stopWith = stopCommand == null ? null : where.expand(stopCommand, "--stop-command");
             String runName = name != null ? name : program.getFileName().toString();
-            Session.Options options;
+            SessionOptions options;
             if (daemon) {
-                options = Session.Options.daemon(runName, ports.stream().mapToInt(Integer::intValue).toArray())
+                options = SessionOptions.daemon(runName, ports.stream().mapToInt(Integer::intValue).toArray())
                         .withReadyTimeout(Duration.ofSeconds(readyTimeout))
                         .withStop(stopSignal, stopWith, Duration.ofSeconds(stopTimeout));
                 if (ready != null) {
@@ -277,8 +278,8 @@ final class RunCommand implements Callable<Integer> {
                 }
             } else {
                 options = scenarios.isEmpty()
-                        ? Session.Options.plain(runName, stdin == null ? new byte[0] : Files.readAllBytes(stdin))
-                        : Session.Options.kit(runName);
+                        ? SessionOptions.plain(runName, stdin == null ? new byte[0] : Files.readAllBytes(stdin))
+                        : SessionOptions.kit(runName);
             }
             SessionReport report;
             String clientFailure = null;

@@ -14,6 +14,7 @@ import dev.leakgate.run.Launch;
 import dev.leakgate.run.Placeholders;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
+import dev.leakgate.run.SessionOptions;
 import dev.leakgate.run.SessionReport;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -110,10 +111,10 @@ final class TestRun implements AutoCloseable {
             builder.workingDirectory(where.expand(a.workDir(), "workDir"));
         }
         MemcheckCommand command = builder.build();
-        Session.Options options = switch (kind) {
-            case KIT -> Session.Options.kit(name);
-            case DAEMON -> Session.Options.daemon(name, a.ports());
-            case PLAIN -> Session.Options.plain(name, a.stdin().getBytes(StandardCharsets.UTF_8));
+        SessionOptions options = switch (kind) {
+            case KIT -> SessionOptions.kit(name);
+            case DAEMON -> SessionOptions.daemon(name, a.ports());
+            case PLAIN -> SessionOptions.plain(name, a.stdin().getBytes(StandardCharsets.UTF_8));
         };
         options = options.withTimeout(Duration.ofSeconds(a.timeoutSeconds()))
                 .withReadyTimeout(Duration.ofSeconds(a.readySeconds()))

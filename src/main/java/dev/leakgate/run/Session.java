@@ -62,107 +62,8 @@ public final class Session implements AutoCloseable {
     /** What kind of program the session runs. */
     public enum Kind { KIT, DAEMON, PLAIN }
 
-    /**
-     * What belongs to the session rather than to the command: the kind of program, its input (a
-     * plain program), readiness and the planned stop (a daemon), the probe, the timeout.
-     */
-    public record Options(String name, Kind kind, byte[] stdin, List<Integer> ports, Pattern readyLine,
-                          Duration readyTimeout, String stopSignal, String stopCommand, Duration stopGrace,
-                          String probe, Duration timeout, Duration sampleInterval, List<Integer> udpPorts,
-                          String udpRelay) {
-
-        public Options {
-            stdin = stdin == null ? new byte[0] : stdin.clone();
-            ports = List.copyOf(ports);
-            udpPorts = List.copyOf(udpPorts);
-            for (int p : udpPorts) {
-                if (p < 1 || p > 65535) {
-                    throw new IllegalArgumentException("UDP port " + p + " is not a port (1 to 65535)");
-                }
-            }
-            if (stopSignal != null && !stopSignal.matches("[A-Z0-9]+")) {
-                throw new IllegalArgumentException("stopSignal '" + stopSignal + "' is not a signal name: use TERM,"
-                        + " INT, HUP, USR1 (without SIG)");
-            }
-            for (int p : ports) {
-                if (p < 1 || p > 65535) {
-                    throw new IllegalArgumentException("port " + p + " is not a TCP port (1 to 65535)");
-                }
-            }
-        }
-
-        /** A kit harness with a 5 minute timeout. */
-        public static Options kit(String name) {
-            return new Options(name, Kind.KIT, new byte[0], List.of(), null, Duration.ofSeconds(60), "TERM", null,
-                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
-        }
-
-        /** A daemon: ready when the first port accepts (or the ready line shows), stopped with SIGTERM. */
-        public static Options daemon(String name, int... ports) {
-            List<Integer> p = new ArrayList<>();
-            for (int port : ports) {
-                p.add(port);
-            }
-            return new Options(name, Kind.DAEMON, new byte[0], p, null, Duration.ofSeconds(60), "TERM", null,
-                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
-        }
-
-        /** A plain program with this input. */
-        public static Options plain(String name, byte[] stdin) {
-            return new Options(name, Kind.PLAIN, stdin, List.of(), null, Duration.ofSeconds(60), null, null,
-                    Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
-        }
-
-        public Options withTimeout(Duration t) {
-            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
-                    probe, t, sampleInterval, udpPorts, udpRelay);
-        }
-
-        /** Ready when a line of its output (stdout or stderr) matches, within {@code within}. */
-        public Options withReadyLine(Pattern line, Duration within) {
-            return new Options(name, kind, stdin, ports, line, within, stopSignal, stopCommand, stopGrace, probe,
-                    timeout, sampleInterval, udpPorts, udpRelay);
-        }
-
-        public Options withReadyTimeout(Duration within) {
-            return new Options(name, kind, stdin, ports, readyLine, within, stopSignal, stopCommand, stopGrace, probe,
-                    timeout, sampleInterval, udpPorts, udpRelay);
-        }
-
-        /**
-         * The planned stop: a signal (e.g. "INT"), or a shell command run on the board in the run's
-         * folder ({@code $LEAKGATE_PID} holds the program's pid), with the time it has to end.
-         */
-        public Options withStop(String signal, String command, Duration grace) {
-            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, signal, command, grace, probe,
-                    timeout, sampleInterval, udpPorts, udpRelay);
-        }
-
-        /** The probe library on the board (leakgate_probe.so for its CPU), for leak checks on demand. */
-        public Options withProbe(String boardPath) {
-            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
-                    boardPath, timeout, sampleInterval, udpPorts, udpRelay);
-        }
-
-        /**
-         * A daemon's UDP ports: reached through {@link Session#udpAddress}; when it has no TCP port to
-         * wait for, it is ready once the first is bound. On a board, UDP travels through the kit's
-         * {@code leakgate_udp_relay} at {@code relay} there (built for the board's CPU): a board
-         * without it refuses the ports at start.
-         */
-        public Options withUdp(List<Integer> ports, String relay) {
-            return new Options(name, kind, stdin, this.ports, readyLine, readyTimeout, stopSignal, stopCommand,
-                    stopGrace, probe, timeout, sampleInterval, ports, relay);
-        }
-
-        public Options withSampling(Duration interval) {
-            return new Options(name, kind, stdin, ports, readyLine, readyTimeout, stopSignal, stopCommand, stopGrace,
-                    probe, timeout, interval, udpPorts, udpRelay);
-        }
-    }
-
     private final MemcheckProcess process;
-    private final Options options;
+    private final SessionOptions options;
     private final String token;
     /** What the probe puts before each answer ({@code @SECRET }): a line without it is not the probe's. */
     private final String probeSecret;
@@ -185,7 +86,7 @@ public final class Session implements AutoCloseable {
     private SessionReport report;
     private volatile String doing = "";
 
-    private Session(MemcheckProcess process, Options options, String token, String probeSecret) {
+    private Session(MemcheckProcess process, SessionOptions options, String token, String probeSecret) {
         this.process = process;
         this.options = options;
         this.token = token;
@@ -203,7 +104,7 @@ public final class Session implements AutoCloseable {
      * daemon's ports must not accept connections before it starts: another program listening there
      * would pass for it (a {@link SessionException} says so, and nothing is started).
      */
-    public static Session start(Board board, MemcheckCommand command, Options options) {
+    public static Session start(Board board, MemcheckCommand command, SessionOptions options) {
         for (int port : options.ports()) {
             if (board.accepts(port)) {
                 throw new SessionException("port " + port + " on " + board + " already accepts connections before"
@@ -378,7 +279,7 @@ public final class Session implements AutoCloseable {
 
     /**
      * A local UDP address that reaches this UDP port where the program runs: through the UDP relay
-     * on a board ({@link Options#withUdp}), the port itself on this machine. Send datagrams to it
+     * on a board ({@link SessionOptions#withUdp}), the port itself on this machine. Send datagrams to it
      * from any socket; the program's answers come back to that socket.
      */
     public synchronized InetSocketAddress udpAddress(int port) {
@@ -545,7 +446,7 @@ public final class Session implements AutoCloseable {
 
     /**
      * Takes a named leak check now and returns what was lost since the check before it: the kit
-     * harness answers it itself; any other program needs the probe ({@link Options#withProbe}).
+     * harness answers it itself; any other program needs the probe ({@link SessionOptions#withProbe}).
      * Each check is marked by name in the report, with the stacks of what it found.
      */
     public CheckResult leakCheck(String name) {

@@ -16,6 +16,7 @@ import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionException;
+import dev.leakgate.run.SessionOptions;
 import dev.leakgate.testing.TestPrograms;
 
 import org.junit.jupiter.api.Tag;
@@ -65,7 +66,7 @@ class BoardLostTests {
             String harness = board.deploy("lost-kit", List.of(TestPrograms.aarch64KitProgram("kit_faults")))
                     .paths().get(0);
             Session session = Session.start(board, board.command(harness).build(),
-                    Session.Options.kit("board-lost-kit").withTimeout(Duration.ofSeconds(300)));
+                    SessionOptions.kit("board-lost-kit").withTimeout(Duration.ofSeconds(300)));
             assertThat(session.run("binary", 1).times()).isEqualTo(1); // it answers while the board runs
             // killed once the harness has greeted and answered, so that the kill comes while it blocks
             killer.schedule(emulated::kill, 3, TimeUnit.SECONDS);
@@ -87,7 +88,7 @@ class BoardLostTests {
             String harness = board.deploy("paused-kit", List.of(TestPrograms.aarch64KitProgram("kit_faults")))
                     .paths().get(0);
             Session session = Session.start(board, board.command(harness).build(),
-                    Session.Options.kit("board-paused-kit").withTimeout(Duration.ofSeconds(300)));
+                    SessionOptions.kit("board-paused-kit").withTimeout(Duration.ofSeconds(300)));
             assertThat(session.run("binary", 1).times()).isEqualTo(1); // it answers while the board runs
             // frozen, not gone: its TCP connection stays open, but nothing on the board answers any more
             Process pause = new ProcessBuilder("docker", "pause", emulated.containerId()).redirectErrorStream(true)

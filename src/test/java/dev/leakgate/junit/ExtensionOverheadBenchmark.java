@@ -12,6 +12,7 @@ import dev.leakgate.gate.LeakGate;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
+import dev.leakgate.run.SessionOptions;
 import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.LineClient;
 import dev.leakgate.testing.OpenSshAccess;
@@ -273,7 +274,7 @@ public final class ExtensionOverheadBenchmark {
         for (int i = 0; i < 3; i++) {
             long start = System.nanoTime();
             Session s = Session.start(session, live,
-                    Session.Options.daemon("bench-daemon", 8091).withProbe(d.pathOf(probe)));
+                    SessionOptions.daemon("bench-daemon", 8091).withProbe(d.pathOf(probe)));
             s.awaitReady();
             liveReady.add((System.nanoTime() - start) / 1e9);
             for (int c = 0; c < 3; c++) {
@@ -327,7 +328,7 @@ public final class ExtensionOverheadBenchmark {
             b.args(mode);
         }
         Session s = Session.start(board, b.build(),
-                Session.Options.daemon("bench-" + (mode == null ? "plain" : mode), port));
+                SessionOptions.daemon("bench-" + (mode == null ? "plain" : mode), port));
         s.awaitReady();
         InetSocketAddress a = s.address(port);
         for (int r = 0; r < 3; r++) {

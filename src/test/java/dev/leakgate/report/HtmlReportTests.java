@@ -15,6 +15,7 @@ import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.RunFiles;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionOptions;
 import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.Chromium;
 import dev.leakgate.testing.TestPrograms;
@@ -135,7 +136,7 @@ class HtmlReportTests {
         try (Board local = Board.open(
                 Settings.of(Map.of("leakgate.board", "local")), "local")) {
             Session session = Session.start(local, MemcheckCommand.builder(
-                    TestPrograms.kitProgram("kit_demo").toString()).build(), Session.Options.kit("plot"));
+                    TestPrograms.kitProgram("kit_demo").toString()).build(), SessionOptions.kit("plot"));
             session.run("frees", 2);
             session.run("leaks", 1);
             session.run("grows", 5);

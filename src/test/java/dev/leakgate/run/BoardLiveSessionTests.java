@@ -62,7 +62,7 @@ class BoardLiveSessionTests {
 
     @Test
     void daemonOnTheBoardIsDrivenThroughAForwardedPortWithLeakChecksThroughTheProbe() throws Exception {
-        Session session = Session.start(board, daemon(7070), Session.Options.daemon("board-daemon", 7070)
+        Session session = Session.start(board, daemon(7070), SessionOptions.daemon("board-daemon", 7070)
                 .withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
         session.awaitReady();
         InetSocketAddress address = session.address(7070);
@@ -97,7 +97,7 @@ class BoardLiveSessionTests {
 
     @Test
     void udpDaemonOnTheBoardIsReachedThroughTheRelayEachSenderAnsweredAndNothingOutlivesTheRun() throws Exception {
-        Session session = Session.start(board, udpDaemon(7090), Session.Options.daemon("board-udp")
+        Session session = Session.start(board, udpDaemon(7090), SessionOptions.daemon("board-udp")
                 .withUdp(List.of(7090), deployed.pathOf(TestPrograms.aarch64UdpRelay())));
         session.awaitReady(); // once UDP port 7090 is bound on the board
         InetSocketAddress address = session.udpAddress(7090);
@@ -121,7 +121,7 @@ class BoardLiveSessionTests {
 
     @Test
     void udpPortOnABoardWithoutTheRelayIsRefusedBeforeAnythingStarts() {
-        assertThatThrownBy(() -> Session.start(board, udpDaemon(7091), Session.Options.daemon("board-udp-none")
+        assertThatThrownBy(() -> Session.start(board, udpDaemon(7091), SessionOptions.daemon("board-udp-none")
                 .withUdp(List.of(7091), null)))
                 .isInstanceOf(SessionException.class)
                 .hasMessage("UDP port 7091 cannot be reached on " + board + ": SSH forwards TCP only, and UDP travels"
@@ -133,7 +133,7 @@ class BoardLiveSessionTests {
 
     @Test
     void udpRelayBuiltForAnotherCpuIsRefusedAtStartWithTheBoardsWords() {
-        assertThatThrownBy(() -> Session.start(board, udpDaemon(7092), Session.Options.daemon("board-udp-x86")
+        assertThatThrownBy(() -> Session.start(board, udpDaemon(7092), SessionOptions.daemon("board-udp-x86")
                 .withUdp(List.of(7092), x86.pathOf(TestPrograms.udpRelay()))))
                 .isInstanceOf(SessionException.class)
                 .hasMessageStartingWith("the UDP relay " + x86.pathOf(TestPrograms.udpRelay()) + " did not start on "
@@ -147,7 +147,7 @@ class BoardLiveSessionTests {
     @Test
     void daemonThatDropsToNobodyOnTheBoardKeepsItsLeakChecksAndStopsAsPlanned() throws Exception {
         Session session = Session.start(board, daemon(7075, "drop-privileges"),
-                Session.Options.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+                SessionOptions.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
         session.awaitReady();
         InetSocketAddress address = session.address(7075);
         session.leakCheck("started");
@@ -167,7 +167,7 @@ class BoardLiveSessionTests {
     @Test
     void daemonThatChangesItsRootOnTheBoardKeepsItsLeakChecks() throws Exception {
         Session session = Session.start(board, daemon(7078, "chroot"),
-                Session.Options.daemon("board-chroot", 7078).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+                SessionOptions.daemon("board-chroot", 7078).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
         session.awaitReady();
         InetSocketAddress address = session.address(7078);
         session.leakCheck("started");
@@ -185,7 +185,7 @@ class BoardLiveSessionTests {
     @Test
     void daemonWhoseForkedWorkersLeakOnTheBoardFailsNamingEachWorker() throws Exception {
         Session session = Session.start(board, daemon(7076, "fork-workers"),
-                Session.Options.daemon("board-workers", 7076).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+                SessionOptions.daemon("board-workers", 7076).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
         session.awaitReady();
         InetSocketAddress address = session.address(7076);
         assertThat(request(address, "leak 40")).isEqualTo("ok");
@@ -205,7 +205,7 @@ class BoardLiveSessionTests {
 
     @Test
     void aSigtermSentByHandReachesADaemonWithTheProbeLoaded() throws Exception {
-        Session session = Session.start(board, daemon(7077), Session.Options.daemon("board-by-hand", 7077)
+        Session session = Session.start(board, daemon(7077), SessionOptions.daemon("board-by-hand", 7077)
                 .withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
         session.awaitReady();
         session.leakCheck("started");
@@ -227,7 +227,7 @@ class BoardLiveSessionTests {
 
     @Test
     void portThatNeverOpensOnTheBoardTimesOutQuotingTheDaemon() {
-        Session session = Session.start(board, daemon(7071), Session.Options.daemon("board-wrong-port", 7072)
+        Session session = Session.start(board, daemon(7071), SessionOptions.daemon("board-wrong-port", 7072)
                 .withReadyTimeout(Duration.ofSeconds(8)));
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
@@ -239,7 +239,7 @@ class BoardLiveSessionTests {
 
     @Test
     void daemonThatExitsEarlyOnTheBoardIsQuoted() {
-        Session session = Session.start(board, daemon(7073, "exit-early"), Session.Options.daemon("board-early", 7073));
+        Session session = Session.start(board, daemon(7073, "exit-early"), SessionOptions.daemon("board-early", 7073));
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
                 .hasMessageStartingWith("the program ended before it was ready")
@@ -250,7 +250,7 @@ class BoardLiveSessionTests {
 
     @Test
     void probeForAnotherCpuDoesNotLoadAndIsNamed() {
-        Session session = Session.start(board, daemon(7074), Session.Options.daemon("board-x86-probe", 7074)
+        Session session = Session.start(board, daemon(7074), SessionOptions.daemon("board-x86-probe", 7074)
                 .withProbe(x86.pathOf(TestPrograms.probe())));
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)

@@ -69,7 +69,7 @@ class SessionTests {
     @Test
     void kitHarnessAnswersEachRequestAtOnceAndTheWholeRunIsGatedAfterwards() {
         Session session = Session.start(local, MemcheckCommand.builder(TestPrograms.kitProgram("kit_demo").toString())
-                .build(), Session.Options.kit("live-kit"));
+                .build(), SessionOptions.kit("live-kit"));
 
         KitReplies.ScenarioResult frees = session.run("frees", 3);
         KitReplies.ScenarioResult leaks = session.run("leaks", 2);
@@ -96,7 +96,7 @@ class SessionTests {
     void daemonIsReadyWhenItsPortAcceptsAndNamesTheBatchThatLeakedThroughTheProbe() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port),
-                Session.Options.daemon("live-daemon", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("live-daemon", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
 
@@ -142,7 +142,7 @@ class SessionTests {
     void daemonThatDropsToNobodyKeepsItsLeakChecks() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port, "drop-privileges"),
-                Session.Options.daemon("live-nobody", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("live-nobody", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
         session.leakCheck("started");
@@ -163,7 +163,7 @@ class SessionTests {
     void daemonThatChangesItsRootKeepsItsLeakChecksAndItsReport() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port, "chroot"),
-                Session.Options.daemon("live-chroot", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("live-chroot", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
         session.leakCheck("started");
@@ -191,7 +191,7 @@ class SessionTests {
         int port = freeUdpPort();
         MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("udp_daemon").toString())
                 .args(String.valueOf(port), "late").build();
-        Session session = Session.start(local, command, Session.Options.daemon("live-udp")
+        Session session = Session.start(local, command, SessionOptions.daemon("live-udp")
                 .withUdp(List.of(port), null)); // here: no relay
         session.awaitReady(); // binds after 3 s: ready only then, without a datagram sent
         InetSocketAddress address = session.udpAddress(port);
@@ -213,7 +213,7 @@ class SessionTests {
     void daemonWhoseForkedWorkersLeakFailsNamingEachWorker() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port, "fork-workers"),
-                Session.Options.daemon("live-workers", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("live-workers", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
         assertThat(request(address, "leak 40")).isEqualTo("ok");
@@ -236,7 +236,7 @@ class SessionTests {
     void aForgedAnswerWrittenIntoTheProbesFifoIsRefusedNotTaken() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port),
-                Session.Options.daemon("live-forged", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("live-forged", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
         request(address, "leak 64");
@@ -257,7 +257,7 @@ class SessionTests {
     void aDaemonThatDetachesItselfIsFollowedStoppedAndJudgedOnTheProcessItLeftRunning() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port, "detach"),
-                Session.Options.daemon("live-detached", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("live-detached", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
         assertThat(request(address, "leak 48")).isEqualTo("ok");
@@ -283,7 +283,7 @@ class SessionTests {
     @Test
     void daemonThatExitsBeforeItIsReadyIsQuotedAndItsRunKept() {
         int port = 1;
-        Session session = Session.start(local, daemon(port, "exit-early"), Session.Options.daemon("early", 8099));
+        Session session = Session.start(local, daemon(port, "exit-early"), SessionOptions.daemon("early", 8099));
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
                 .hasMessageStartingWith("the program ended before it was ready (waited for port 8099 on this machine to"
@@ -297,7 +297,7 @@ class SessionTests {
     @Test
     void portThatNeverOpensTimesOutWithTheProgramsLastOutput() throws Exception {
         int port = freePort();
-        Session session = Session.start(local, daemon(port), Session.Options.daemon("wrong-port", port + 1)
+        Session session = Session.start(local, daemon(port), SessionOptions.daemon("wrong-port", port + 1)
                 .withReadyTimeout(Duration.ofSeconds(3)));
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
@@ -312,13 +312,13 @@ class SessionTests {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
             // a port that already accepts would pass for the daemon's: refused
-            assertThatThrownBy(() -> Session.start(local, daemon(port), Session.Options.daemon("port-in-use", port)))
+            assertThatThrownBy(() -> Session.start(local, daemon(port), SessionOptions.daemon("port-in-use", port)))
                     .isInstanceOf(SessionException.class)
                     .hasMessage("port " + port + " on this machine (local valgrind) already accepts connections before"
                             + " the program started: another program listens there, and the test would talk to it;"
                             + " stop it, or give the program a free port");
             // ready by its output instead: the daemon cannot listen, and its words are quoted
-            Session session = Session.start(local, daemon(port), Session.Options.daemon("port-in-use")
+            Session session = Session.start(local, daemon(port), SessionOptions.daemon("port-in-use")
                     .withReadyLine(Pattern.compile("listening on"), Duration.ofSeconds(30)));
             assertThatThrownBy(session::awaitReady).hasMessageContaining("the program ended before it was ready")
                     .hasMessageContaining("daemon: cannot listen: Address already in use");
@@ -330,7 +330,7 @@ class SessionTests {
     void daemonThatCrashesMidRequestIsInconclusiveAndTheLastNamedMomentIsGiven() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port),
-                Session.Options.daemon("crash", port).withProbe(TestPrograms.probe().toString()));
+                SessionOptions.daemon("crash", port).withProbe(TestPrograms.probe().toString()));
         session.awaitReady();
         session.leakCheck("batch 1");
         session.mark("batch 2 sent");
@@ -350,7 +350,7 @@ class SessionTests {
     @Test
     void probeThatCannotLoadIsNamedBeforeTheBody() throws Exception {
         int port = freePort();
-        Session session = Session.start(local, daemon(port), Session.Options.daemon("no-probe", port)
+        Session session = Session.start(local, daemon(port), SessionOptions.daemon("no-probe", port)
                 .withProbe(TestPrograms.aarch64Probe().toString())); // another CPU's: ld.so refuses it
 
         assertThatThrownBy(session::awaitReady).isInstanceOf(SessionException.class)
@@ -363,7 +363,7 @@ class SessionTests {
     @Test
     void leakCheckWithoutAProbeSaysWhatToBuild() throws Exception {
         int port = freePort();
-        try (Session session = Session.start(local, daemon(port), Session.Options.daemon("no-probe-asked", port))) {
+        try (Session session = Session.start(local, daemon(port), SessionOptions.daemon("no-probe-asked", port))) {
             session.awaitReady();
             assertThatThrownBy(() -> session.leakCheck("now")).isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("a leak check on demand needs the probe: build leakgate_probe.c");
@@ -373,7 +373,7 @@ class SessionTests {
     @Test
     void daemonThatIgnoresItsStopSignalIsEndedInStepsAndInconclusive() throws Exception {
         int port = freePort();
-        Session session = Session.start(local, daemon(port, "ignore-term"), Session.Options.daemon("ignores", port)
+        Session session = Session.start(local, daemon(port, "ignore-term"), SessionOptions.daemon("ignores", port)
                 .withStop("TERM", null, Duration.ofSeconds(2)));
         session.awaitReady();
 
@@ -393,7 +393,7 @@ class SessionTests {
     @Test
     void sessionTimeoutEndsABusyHarnessInStepsAndTheBodyIsTold() {
         Session session = Session.start(local, MemcheckCommand.builder(TestPrograms.kitProgram("kit_faults").toString())
-                .build(), Session.Options.kit("kit-timeout").withTimeout(Duration.ofSeconds(3)));
+                .build(), SessionOptions.kit("kit-timeout").withTimeout(Duration.ofSeconds(3)));
         session.run("binary", 1);
 
         assertThatThrownBy(() -> session.run("slow", 100_000)).isInstanceOf(SessionException.class)
@@ -409,7 +409,7 @@ class SessionTests {
     @Test
     void harnessWhoseScenarioNameBreaksTheRuleRefusesToStartAndSaysWhich() {
         Session session = Session.start(local, MemcheckCommand.builder(TestPrograms.kitProgram("kit_badname")
-                .toString()).build(), Session.Options.kit("bad-name"));
+                .toString()).build(), SessionOptions.kit("bad-name"));
 
         assertThatThrownBy(() -> session.run("fine", 1)).isInstanceOf(SessionException.class)
                 .hasMessage("the harness refused to start: its scenario name 'start stream' is not letters, digits and"

@@ -1,0 +1,156 @@
+package dev.leakgate.run;
+
+import dev.leakgate.run.Session.Kind;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * What belongs to a session rather than to the command: the kind of program, its input (a plain
+ * program), readiness and the planned stop (a daemon), the probe, UDP, the timeout and memory sampling.
+ * Immutable: each {@code with...} returns a changed copy.
+ */
+public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer> ports, Pattern readyLine,
+                             Duration readyTimeout, String stopSignal, String stopCommand, Duration stopGrace,
+                             String probe, Duration timeout, Duration sampleInterval, List<Integer> udpPorts,
+                             String udpRelay) {
+
+    public SessionOptions {
+        stdin = stdin == null ? new byte[0] : stdin.clone();
+        ports = List.copyOf(ports);
+        udpPorts = List.copyOf(udpPorts);
+        for (int p : udpPorts) {
+            if (p < 1 || p > 65535) {
+                throw new IllegalArgumentException("UDP port " + p + " is not a port (1 to 65535)");
+            }
+        }
+        if (stopSignal != null && !stopSignal.matches("[A-Z0-9]+")) {
+            throw new IllegalArgumentException("stopSignal '" + stopSignal + "' is not a signal name: use TERM,"
+                    + " INT, HUP, USR1 (without SIG)");
+        }
+        for (int p : ports) {
+            if (p < 1 || p > 65535) {
+                throw new IllegalArgumentException("port " + p + " is not a TCP port (1 to 65535)");
+            }
+        }
+    }
+
+    private static SessionOptions of(String name, Kind kind, byte[] stdin, List<Integer> ports, String stopSignal) {
+        return new SessionOptions(name, kind, stdin, ports, null, Duration.ofSeconds(60), stopSignal, null,
+                Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
+    }
+
+    /** A kit harness with a 5 minute timeout. */
+    public static SessionOptions kit(String name) {
+        return of(name, Kind.KIT, new byte[0], List.of(), "TERM");
+    }
+
+    /** A daemon: ready when the first port accepts (or the ready line shows), stopped with SIGTERM. */
+    public static SessionOptions daemon(String name, int... ports) {
+        List<Integer> p = new ArrayList<>();
+        for (int port : ports) {
+            p.add(port);
+        }
+        return of(name, Kind.DAEMON, new byte[0], p, "TERM");
+    }
+
+    /** A plain program with this input. */
+    public static SessionOptions plain(String name, byte[] stdin) {
+        return of(name, Kind.PLAIN, stdin, List.of(), null);
+    }
+
+    public SessionOptions withTimeout(Duration t) {
+        return copy(c -> c.timeout = t);
+    }
+
+    /** Ready when a line of its output (stdout or stderr) matches, within {@code within}. */
+    public SessionOptions withReadyLine(Pattern line, Duration within) {
+        return copy(c -> {
+            c.readyLine = line;
+            c.readyTimeout = within;
+        });
+    }
+
+    public SessionOptions withReadyTimeout(Duration within) {
+        return copy(c -> c.readyTimeout = within);
+    }
+
+    /**
+     * The planned stop: a signal (e.g. "INT"), or a shell command run on the board in the run's
+     * folder ({@code $LEAKGATE_PID} holds the program's pid), with the time it has to end.
+     */
+    public SessionOptions withStop(String signal, String command, Duration grace) {
+        return copy(c -> {
+            c.stopSignal = signal;
+            c.stopCommand = command;
+            c.stopGrace = grace;
+        });
+    }
+
+    /** The probe library on the board (leakgate_probe.so for its CPU), for leak checks on demand. */
+    public SessionOptions withProbe(String boardPath) {
+        return copy(c -> c.probe = boardPath);
+    }
+
+    /**
+     * A daemon's UDP ports: reached through {@link Session#udpAddress}; when it has no TCP port to
+     * wait for, it is ready once the first is bound. On a board, UDP travels through the kit's
+     * {@code leakgate_udp_relay} at {@code relay} there (built for the board's CPU): a board
+     * without it refuses the ports at start.
+     */
+    public SessionOptions withUdp(List<Integer> ports, String relay) {
+        return copy(c -> {
+            c.udpPorts = ports;
+            c.udpRelay = relay;
+        });
+    }
+
+    public SessionOptions withSampling(Duration interval) {
+        return copy(c -> c.sampleInterval = interval);
+    }
+
+    private SessionOptions copy(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return new SessionOptions(c.name, c.kind, c.stdin, c.ports, c.readyLine, c.readyTimeout, c.stopSignal,
+                c.stopCommand, c.stopGrace, c.probe, c.timeout, c.sampleInterval, c.udpPorts, c.udpRelay);
+    }
+
+    /** The components of one copy while a {@code with...} changes some of them. */
+    private static final class Copy {
+        final String name;
+        final Kind kind;
+        final byte[] stdin;
+        final List<Integer> ports;
+        Pattern readyLine;
+        Duration readyTimeout;
+        String stopSignal;
+        String stopCommand;
+        Duration stopGrace;
+        String probe;
+        Duration timeout;
+        Duration sampleInterval;
+        List<Integer> udpPorts;
+        String udpRelay;
+
+        Copy(SessionOptions o) {
+            name = o.name;
+            kind = o.kind;
+            stdin = o.stdin;
+            ports = o.ports;
+            readyLine = o.readyLine;
+            readyTimeout = o.readyTimeout;
+            stopSignal = o.stopSignal;
+            stopCommand = o.stopCommand;
+            stopGrace = o.stopGrace;
+            probe = o.probe;
+            timeout = o.timeout;
+            sampleInterval = o.sampleInterval;
+            udpPorts = o.udpPorts;
+            udpRelay = o.udpRelay;
+        }
+    }
+}

@@ -30,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,15 +69,12 @@ public final class Session implements AutoCloseable {
 
     /** The variable that names the file of the probe's secret for its answers (see leakgate_probe.c). */
     public static final String PROBE_SECRET_FILE_VARIABLE = "LEAKGATE_PROBE_SECRET_FILE";
-    private final KitProtocol.Follower replies;
+    private final KitClient kit;
     private final long startNanos;
     private final Map<Integer, InetSocketAddress> forwarded = new LinkedHashMap<>();
     private final Map<Integer, InetSocketAddress> udpForwarded = new LinkedHashMap<>();
-    private final List<KitReplies.Request> requests = Collections.synchronizedList(new ArrayList<>());
-    private final List<KitReplies.ScenarioResult> results = Collections.synchronizedList(new ArrayList<>());
     private final List<CheckResult> checks = Collections.synchronizedList(new ArrayList<>());
     private final List<Mark> marks = Collections.synchronizedList(new ArrayList<>());
-    private final List<String> pending = new ArrayList<>();
     private final Object ending = new Object();
     private final Thread watchdog;
     private Termination endedBy; // guarded by ending
@@ -91,7 +87,7 @@ public final class Session implements AutoCloseable {
         this.options = options;
         this.token = token;
         this.probeSecret = probeSecret;
-        this.replies = new KitProtocol.Follower(process.files().stdout(), token);
+        this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new KitHost());
         this.startNanos = System.nanoTime();
         this.watchdog = new Thread(this::watch, "leakgate-session-timeout " + options.name());
         this.watchdog.setDaemon(true);
@@ -295,59 +291,7 @@ public final class Session implements AutoCloseable {
      */
     public KitReplies.ScenarioResult run(String scenario, int times) {
         requireKit("run");
-        if (!scenario.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-            throw new IllegalArgumentException("'" + scenario + "' is not a scenario name (letters, digits, '_')");
-        }
-        if (times < 1) {
-            throw new IllegalArgumentException("a scenario runs at least once, but " + scenario + " was asked to run "
-                    + times + " times");
-        }
-        String hello = greeting();
-        if (!hello.startsWith(KitProtocol.GREETING)) {
-            throw new SessionException(hello.contains(" error bad-scenario-name ")
-                    ? "the harness refused to start: its scenario name '" + hello.substring(hello.indexOf(
-                    "bad-scenario-name ") + 18) + "' is not letters, digits and '_' (not starting with a digit), or is"
-                    + " given twice; rename it in LEAKGATE_SCENARIOS"
-                    : "the harness greeted with '" + hello + "': it was built with another version of"
-                    + " leakgate_harness.h; rebuild it with this leakgate's (java -jar leakgate-cli.jar kit)");
-        }
-        requests.add(new KitReplies.Request(scenario, times));
-        doing = ", running " + scenario + " x" + times + " (request " + requests.size() + ")";
-        process.send(("run " + scenario + " " + times + "\n").getBytes(StandardCharsets.US_ASCII));
-        String reply = awaitReply(l -> l.startsWith("ok " + scenario + " ") || l.startsWith("error "),
-                "run " + scenario + " " + times);
-        if (reply.startsWith("error unknown-scenario")) {
-            throw new SessionException("the harness has no scenario '" + scenario + "' (register it with"
-                    + " LEAKGATE_SCENARIO(" + scenario + ")); it has: " + String.join(", ", scenarios()));
-        }
-        KitReplies r = KitReplies.check(List.of(greeting(), reply, "bye"), List.of(new KitReplies.Request(scenario, times)));
-        if (r.results().isEmpty()) {
-            throw new SessionException("the harness answered '" + reply + "' to 'run " + scenario + " " + times + "'");
-        }
-        KitReplies.ScenarioResult result = r.results().get(0);
-        results.add(result);
-        if (result.times() != times) {
-            throw new SessionException("the harness ran " + scenario + " " + result.times() + " of the " + times
-                    + " times asked before it was stopped" + (timedOut() ? " (the session's timeout of "
-                    + options.timeout().toSeconds() + " s passed)" : " (by a signal)") + lastOutput());
-        }
-        doing = ", waiting for the test's next request (" + results.size() + " answered)";
-        return result;
-    }
-
-    private String greetingLine;
-    /** Whether to count the program's threads once it greets ({@link #watchThreads}). */
-    private volatile boolean watchThreads;
-    private volatile int threadsAtStart = -1;
-
-    private String greeting() {
-        if (greetingLine == null) {
-            greetingLine = awaitReply(l -> l.startsWith("leakgate-harness "), "its greeting");
-            if (watchThreads) {
-                threadsAtStart = threads();
-            }
-        }
-        return greetingLine;
+        return kit.run(scenario, times);
     }
 
     /**
@@ -355,12 +299,12 @@ public final class Session implements AutoCloseable {
      * for a process that tests share, where a thread one test starts can lose memory while another runs.
      */
     public void watchThreads() {
-        watchThreads = true;
+        kit.watchThreads();
     }
 
     /** The program's threads when it greeted, or -1 when not counted ({@link #watchThreads}). */
     public int threadsAtStart() {
-        return threadsAtStart;
+        return kit.threadsAtStart();
     }
 
     /**
@@ -379,48 +323,6 @@ public final class Session implements AutoCloseable {
             return Integer.parseInt(out.substring(out.lastIndexOf('=') + 1));
         } catch (RuntimeException e) {
             return -1;
-        }
-    }
-
-    private List<String> scenarios() {
-        String g = greeting();
-        return g.startsWith(KitProtocol.GREETING) ? List.of(g.substring(KitProtocol.GREETING.length()).split(","))
-                : List.of();
-    }
-
-    /** The next reply that matches, waiting while the program runs and the session's time lasts. */
-    private String awaitReply(Predicate<String> wanted, String what) {
-        while (true) {
-            synchronized (pending) {
-                pending.addAll(replies.poll());
-                for (int i = 0; i < pending.size(); i++) {
-                    String l = pending.get(i);
-                    if (l.startsWith("leakgate-harness ") && greetingLine == null) {
-                        greetingLine = l;
-                    }
-                    if (wanted.test(l)) {
-                        pending.subList(0, i + 1).clear();
-                        return l;
-                    }
-                }
-            }
-            if (process.hasExited() || ended()) {
-                synchronized (pending) {
-                    pending.addAll(replies.poll());
-                    for (String l : pending) {
-                        if (wanted.test(l)) {
-                            pending.remove(l);
-                            return l;
-                        }
-                    }
-                }
-                if (timedOut()) {
-                    throw new SessionException("the harness ended before it answered " + what + " (the session's"
-                            + " timeout of " + options.timeout().toSeconds() + " s passed)" + lastOutput());
-                }
-                throw new SessionException("the harness ended before it answered " + what + whyEnded() + lastOutput());
-            }
-            sleep(5);
         }
     }
 
@@ -458,8 +360,7 @@ public final class Session implements AutoCloseable {
         String answer;
         doing = ", taking the leak check '" + name + "'";
         if (options.kind() == Kind.KIT) {
-            process.send(("check " + name + "\n").getBytes(StandardCharsets.UTF_8));
-            answer = awaitReply(l -> l.startsWith("checked " + name + " "), "check " + name);
+            answer = kit.check(name);
         } else if (!detached.isEmpty()) {
             throw new SessionException("the daemon detached itself (it forked and its first process exited), and the"
                     + " leak check probe lived in that first process, so no leak check can be taken on demand: run the"
@@ -601,8 +502,8 @@ public final class Session implements AutoCloseable {
             run = run.withEndedAfter(overranStop);
         }
         List<String> all = KitProtocol.replies(process.files().stdout(), token);
-        KitReplies kit = options.kind() == Kind.KIT ? KitReplies.check(all, List.copyOf(requests)) : null;
-        report = new SessionReport(run, options.kind(), kit, List.copyOf(results), List.copyOf(checks),
+        KitReplies checked = options.kind() == Kind.KIT ? KitReplies.check(all, kit.requests()) : null;
+        report = new SessionReport(run, options.kind(), checked, kit.results(), List.copyOf(checks),
                 List.copyOf(marks), timedOut());
         report.writeFiles();
         return report;
@@ -736,14 +637,12 @@ public final class Session implements AutoCloseable {
         List<String> stacks = new ArrayList<>();
         for (KitReplies.ScenarioResult result : asked) {
             int occurrence = 0; // the how-manieth run of its scenario in this session
-            synchronized (results) {
-                for (KitReplies.ScenarioResult r : results) {
-                    if (r.scenario().equals(result.scenario())) {
-                        occurrence++;
-                    }
-                    if (r == result) {
-                        break;
-                    }
+            for (KitReplies.ScenarioResult r : kit.results()) {
+                if (r.scenario().equals(result.scenario())) {
+                    occurrence++;
+                }
+                if (r == result) {
+                    break;
                 }
             }
             String begin = "leakgate: begin " + result.scenario() + " ";
@@ -795,7 +694,7 @@ public final class Session implements AutoCloseable {
                 .append(":\n").append(process.files().describe()).toString();
     }
 
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -829,4 +728,43 @@ public final class Session implements AutoCloseable {
             throw new UncheckedIOException("cannot write " + file, e);
         }
     }
+
+    /** The session as its kit client sees it. */
+    private final class KitHost implements KitClient.Host {
+        @Override
+        public boolean ended() {
+            return Session.this.ended();
+        }
+
+        @Override
+        public boolean timedOut() {
+            return Session.this.timedOut();
+        }
+
+        @Override
+        public long timeoutSeconds() {
+            return options.timeout().toSeconds();
+        }
+
+        @Override
+        public String whyEnded() {
+            return Session.this.whyEnded();
+        }
+
+        @Override
+        public String lastOutput() {
+            return Session.this.lastOutput();
+        }
+
+        @Override
+        public void doing(String status) {
+            doing = status;
+        }
+
+        @Override
+        public int threads() {
+            return Session.this.threads();
+        }
+    }
+
 }

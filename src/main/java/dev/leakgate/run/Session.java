@@ -32,7 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One live run of a program under memcheck on a board: started, talked to while it runs, stopped,
@@ -73,7 +72,8 @@ public final class Session implements AutoCloseable {
     private final long startNanos;
     private final Map<Integer, InetSocketAddress> forwarded = new LinkedHashMap<>();
     private final Map<Integer, InetSocketAddress> udpForwarded = new LinkedHashMap<>();
-    private final List<CheckResult> checks = Collections.synchronizedList(new ArrayList<>());
+    private final LeakChecks checks = new LeakChecks();
+    private final ProbeClient probe;
     private final List<Mark> marks = Collections.synchronizedList(new ArrayList<>());
     private final Object ending = new Object();
     private final Thread watchdog;
@@ -87,6 +87,7 @@ public final class Session implements AutoCloseable {
         this.options = options;
         this.token = token;
         this.probeSecret = probeSecret;
+        this.probe = new ProbeClient(process, probeSecret, this::lastOutput);
         this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new KitHost());
         this.startNanos = System.nanoTime();
         this.watchdog = new Thread(this::watch, "leakgate-session-timeout " + options.name());
@@ -367,13 +368,14 @@ public final class Session implements AutoCloseable {
                     + " daemon in the foreground (most have a flag for it: -f, -d, -n, --foreground, --no-daemon); its"
                     + " leaks are still judged when it stops, each process on its own report");
         } else if (options.probe() != null) {
-            answer = askProbe(name);
+            answer = probe.check(name);
         } else {
             throw new IllegalStateException("a leak check on demand needs the probe: build leakgate_probe.c for the"
                     + " board's CPU and name it (probe = \"...leakgate_probe.so\"), or use a kit harness");
         }
-        CheckResult c = record(name, answer);
-        doing = ", " + checks.size() + " leak check" + (checks.size() == 1 ? "" : "s") + " taken";
+        CheckResult c = checks.record(name, answer, elapsedMillis(), marks);
+        int taken = checks.all().size();
+        doing = ", " + taken + " leak check" + (taken == 1 ? "" : "s") + " taken";
         return c;
     }
 
@@ -387,94 +389,6 @@ public final class Session implements AutoCloseable {
         return doing;
     }
 
-    private String askProbe(String name) {
-        if (process.hasExited()) {
-            throw new SessionException("the program has ended, so it cannot take the leak check '" + name + "'"
-                    + lastOutput());
-        }
-        String out;
-        try {
-            out = probe("check " + name, ShellQuoting.quote("checked " + name + " ") + "*", Duration.ofSeconds(120));
-        } catch (SessionException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SessionException("the probe did not answer the leak check '" + name + "' within 120 s ("
-                    + e.getMessage() + "): the program may be stopped, or valgrind is busy" + lastOutput());
-        }
-        if (out.equals("noprobe")) {
-            throw new SessionException("the leak check probe is not loaded into the program (no probe.ctl in "
-                    + process.runFolder() + ")" + lastOutput());
-        }
-        if (!out.startsWith("checked ")) {
-            throw new SessionException("the probe answered '" + out + "' to the leak check '" + name + "'"
-                    + (process.hasExited() ? "; the program has ended" + lastOutput() : ""));
-        }
-        return out;
-    }
-
-    /**
-     * Sends a line to the probe and returns its answer (the first line matching {@code answer}, a
-     * shell case pattern, or an error), "noprobe" when it is not loaded, "gone" when the program
-     * ended before it answered. Both FIFOs are opened read-write, so no open ever waits for the
-     * other side, and a watcher ends the wait when the program's process is gone; read, printf,
-     * case, kill and echo are shell builtins (only the watcher's sleep is a program).
-     */
-    private String probe(String line, String answer, Duration timeout) {
-        String script = "cd " + ShellQuoting.quote(process.runFolder()) + " && [ -p probe.ctl ] || { echo noprobe;"
-                + " exit 0; }; read P < .pid 2>/dev/null; exec 3<>probe.ans 4<>probe.ctl;"
-                + " ( while kill -0 \"$P\" 2>/dev/null; do sleep 1; done; echo gone >&3 ) & w=$!;"
-                + " printf '%s\\n' " + ShellQuoting.quote(line) + " >&4;"
-                + " while read -r line <&3; do case \"$line\" in *" + answer + "|*error*|gone) echo \"$line\"; break;;"
-                + " esac; done; kill $w 2>/dev/null";
-        String out = process.shell(script, timeout).stdout().strip();
-        if (out.equals("noprobe") || out.equals("gone") || probeSecret == null) {
-            return out;
-        }
-        // the secret is checked here, not in the script, whose command line the program could read on the board
-        String mark = "@" + probeSecret + " ";
-        if (!out.startsWith(mark)) {
-            throw new SessionException("a line in the probe's answer FIFO is not the probe's (it lacks the run's"
-                    + " secret): '" + out + "'; something in the program wrote into " + process.runFolder()
-                    + "/probe.ans, so the leak checks cannot be trusted (or the probe was built from an older"
-                    + " leakgate_probe.c: rebuild it from this leakgate's kit, java -jar leakgate-cli.jar kit)");
-        }
-        return out.substring(mark.length());
-    }
-
-    private static final Pattern CHECKED = Pattern.compile(
-            " lost=(\\d+) possibly=(\\d+) reachable=(\\d+) suppressed=(\\d+)$");
-
-    private CheckResult record(String name, String answer) {
-        Matcher m = CHECKED.matcher(answer);
-        if (!m.find()) {
-            throw new SessionException("the answer to the leak check '" + name + "' is not understood: '" + answer + "'");
-        }
-        long lost;
-        long possibly;
-        long reachable;
-        try {
-            lost = Long.parseLong(m.group(1));
-            possibly = Long.parseLong(m.group(2));
-            reachable = Long.parseLong(m.group(3));
-        } catch (NumberFormatException e) {
-            throw new SessionException("the answer to the leak check '" + name + "' holds a total no leak check can"
-                    + " give: '" + answer + "'");
-        }
-        synchronized (checks) {
-            CheckResult before = checks.isEmpty() ? null : checks.get(checks.size() - 1);
-            long[] prior = before == null ? new long[3] : totals.get(before.name());
-            CheckResult c = new CheckResult(name, elapsedMillis(), lost - prior[0], possibly - prior[1],
-                    reachable - prior[2], lost, before == null ? null : before.name());
-            totals.put(name, new long[] {lost, possibly, reachable});
-            checks.add(c);
-            // its result on the chart: the name (shortened) and what it found lost since the check before
-            marks.add(new Mark("check " + (name.length() > 28 ? name.substring(0, 27) + "…" : name) + ": lost "
-                    + String.format(Locale.ROOT, "%,d", c.lost()) + " B", c.elapsedMillis()));
-            return c;
-        }
-    }
-
-    private final Map<String, long[]> totals = new LinkedHashMap<>();
 
     /** Names this moment on the memory timeline of the report ("100 GetStreamUri sent"). */
     public void mark(String label) {
@@ -503,7 +417,7 @@ public final class Session implements AutoCloseable {
         }
         List<String> all = KitProtocol.replies(process.files().stdout(), token);
         KitReplies checked = options.kind() == Kind.KIT ? KitReplies.check(all, kit.requests()) : null;
-        report = new SessionReport(run, options.kind(), checked, kit.results(), List.copyOf(checks),
+        report = new SessionReport(run, options.kind(), checked, kit.results(), checks.all(),
                 List.copyOf(marks), timedOut());
         report.writeFiles();
         return report;
@@ -564,7 +478,7 @@ public final class Session implements AutoCloseable {
                 if (options.stopCommand() != null) {
                     process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && read LEAKGATE_PID < .pid"
                             + " 2>/dev/null; export LEAKGATE_PID; " + options.stopCommand(), Duration.ofSeconds(60));
-                } else if (options.probe() == null || !probeSignals(options.stopSignal())) {
+                } else if (options.probe() == null || !probe.signal(options.stopSignal())) {
                     process.signal(options.stopSignal());
                 }
                 Duration grace = options.stopGrace().compareTo(left) < 0 ? options.stopGrace() : left;
@@ -585,13 +499,6 @@ public final class Session implements AutoCloseable {
      * QEMU a signal sent to the process may stay pending in the probe's own thread); false when the
      * probe does not answer, so that the signal is sent to the process instead.
      */
-    private boolean probeSignals(String signal) {
-        try {
-            return probe("signal " + signal, "signalled*", Duration.ofSeconds(30)).startsWith("signalled");
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
 
     /** The timeout's steps: stdin closed, SIGTERM, SIGKILL. */
     private Termination steps() {

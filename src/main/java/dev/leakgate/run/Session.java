@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
 
 /**
  * One live run of a program under memcheck on a board: started, talked to while it runs, stopped,
@@ -74,6 +73,7 @@ public final class Session implements AutoCloseable {
     private final Map<Integer, InetSocketAddress> udpForwarded = new LinkedHashMap<>();
     private final LeakChecks checks = new LeakChecks();
     private final ProbeClient probe;
+    private final Readiness readiness;
     private final List<Mark> marks = Collections.synchronizedList(new ArrayList<>());
     private final Object ending = new Object();
     private final Thread watchdog;
@@ -88,6 +88,7 @@ public final class Session implements AutoCloseable {
         this.token = token;
         this.probeSecret = probeSecret;
         this.probe = new ProbeClient(process, probeSecret, this::lastOutput);
+        this.readiness = new Readiness(process, options);
         this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new KitHost());
         this.startNanos = System.nanoTime();
         this.watchdog = new Thread(this::watch, "leakgate-session-timeout " + options.name());
@@ -187,31 +188,11 @@ public final class Session implements AutoCloseable {
         if (options.kind() != Kind.DAEMON) {
             return;
         }
-        long deadline = System.nanoTime() + options.readyTimeout().toNanos();
-        while (true) {
-            if (process.hasExited() && !ended() && detached.isEmpty()) {
-                // a daemon that detaches itself (forks, and its first process exits): follow what it left running
-                detached = process.livingRunProcesses();
-            }
-            if ((process.hasExited() && detached.isEmpty()) || ended()) {
-                throw new SessionException("the program ended before it was ready (" + readiness() + ")"
-                        + lastOutput());
-            }
-            if (isReady()) {
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new SessionException("the program was not ready within " + options.readyTimeout().toSeconds()
-                        + " s (" + readiness() + "); it is still running under valgrind, which is slow, above all"
-                        + " under emulation: raise readySeconds, or check the port and the program's arguments"
-                        + lastOutput());
-            }
-            sleep(200);
+        readiness.await(this::ended, this::lastOutput);
+        if (!readiness.detached().isEmpty()) {
+            mark("the daemon detached itself; following pid " + readiness.detached().get(readiness.detached().size() - 1));
         }
-        if (!detached.isEmpty()) {
-            mark("the daemon detached itself; following pid " + detached.get(detached.size() - 1));
-        }
-        if (options.probe() != null && detached.isEmpty()) {
+        if (options.probe() != null && readiness.detached().isEmpty()) {
             MemcheckProcess.ShellResult probe = process.shell("[ -p " + ShellQuoting.quote(process.runFolder()
                     + "/probe.ctl") + " ] && echo loaded", Duration.ofSeconds(30));
             if (!probe.stdout().contains("loaded")) {
@@ -221,49 +202,6 @@ public final class Session implements AutoCloseable {
                         + " clears the environment loses it), and that the run's folder is writable" + lastOutput());
             }
         }
-    }
-
-    /**
-     * The processes a daemon that detached itself left running (its first process exited), newest
-     * last; empty while it runs in the foreground. They are its stop signal's target, and the probe,
-     * which lived in the first process, is gone with it.
-     */
-    private volatile List<Long> detached = List.of();
-
-    /** When the port was last read from /proc: at most once a second, one short command each time. */
-    private long lastPortPoll;
-
-    private boolean isReady() {
-        // once a second at most: each poll is a command on the board, and some SSH servers (Debian 12's
-        // dropbear) can drop the whole connection as one of many short channels closes
-        boolean byPort = !options.ports().isEmpty() || !options.udpPorts().isEmpty();
-        if (byPort && System.nanoTime() - lastPortPoll >= 1_000_000_000L) {
-            lastPortPoll = System.nanoTime();
-            boolean udp = options.ports().isEmpty(); // a TCP port first; a daemon that serves UDP only, its UDP port
-            int port = udp ? options.udpPorts().get(0) : options.ports().get(0);
-            if (process.serves(port, udp, detached.isEmpty() ? 0 : detached.get(detached.size() - 1))) {
-                return true;
-            }
-        }
-        if (options.readyLine() != null) {
-            Matcher out = options.readyLine().matcher(Tails.lastLines(process.files().stdout(), 200, 64 * 1024));
-            Matcher err = options.readyLine().matcher(Tails.lastLines(process.files().stderr(), 200, 64 * 1024));
-            return out.find() || err.find();
-        }
-        return !byPort; // nothing to wait for
-    }
-
-    private String readiness() {
-        List<String> ways = new ArrayList<>();
-        if (!options.ports().isEmpty()) {
-            ways.add("port " + options.ports().get(0) + " on " + process.where() + " to listen");
-        } else if (!options.udpPorts().isEmpty()) {
-            ways.add("UDP port " + options.udpPorts().get(0) + " on " + process.where() + " to be bound");
-        }
-        if (options.readyLine() != null) {
-            ways.add("a line matching '" + options.readyLine().pattern() + "' in its output");
-        }
-        return "waited for " + String.join(" or ", ways);
     }
 
     /**
@@ -362,7 +300,7 @@ public final class Session implements AutoCloseable {
         doing = ", taking the leak check '" + name + "'";
         if (options.kind() == Kind.KIT) {
             answer = kit.check(name);
-        } else if (!detached.isEmpty()) {
+        } else if (!readiness.detached().isEmpty()) {
             throw new SessionException("the daemon detached itself (it forked and its first process exited), and the"
                     + " leak check probe lived in that first process, so no leak check can be taken on demand: run the"
                     + " daemon in the foreground (most have a flag for it: -f, -d, -n, --foreground, --no-daemon); its"
@@ -430,7 +368,7 @@ public final class Session implements AutoCloseable {
     private Termination stopDetached(long stoppedAt) {
         if (options.stopCommand() != null) {
             process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && LEAKGATE_PID="
-                    + detached.get(detached.size() - 1) + "; export LEAKGATE_PID; " + options.stopCommand(),
+                    + readiness.detached().get(readiness.detached().size() - 1) + "; export LEAKGATE_PID; " + options.stopCommand(),
                     Duration.ofSeconds(60));
         } else {
             StringBuilder pids = new StringBuilder();
@@ -468,7 +406,7 @@ public final class Session implements AutoCloseable {
                 return process.awaitEnd(left) ? Termination.EXITED : steps();
             }
             default -> {
-                if (process.hasExited() && !detached.isEmpty()) {
+                if (process.hasExited() && !readiness.detached().isEmpty()) {
                     return stopDetached(stoppedAt);
                 }
                 if (process.hasExited()) {
@@ -558,7 +496,7 @@ public final class Session implements AutoCloseable {
         return stacks;
     }
 
-    private boolean ended() {
+    boolean ended() {
         synchronized (ending) {
             return endedBy != null;
         }
@@ -577,13 +515,13 @@ public final class Session implements AutoCloseable {
         } catch (InterruptedException e) {
             return; // stopped in time
         }
-        if (!process.hasExited() || !detached.isEmpty()) {
+        if (!process.hasExited() || !readiness.detached().isEmpty()) {
             endOnce(this::steps); // a detached daemon's processes are ended with the run, each named
         }
     }
 
     /** "; its last output: ..." from the program's stdout and stderr, for messages. */
-    private String lastOutput() {
+    String lastOutput() {
         String out = Tails.lastLines(process.files().stdout(), 8, 16 * 1024).replaceAll("@[0-9a-f]{16} ", "");
         String err = Tails.lastLines(process.files().stderr(), 8, 16 * 1024);
         StringBuilder s = new StringBuilder();

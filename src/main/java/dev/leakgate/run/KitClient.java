@@ -2,9 +2,14 @@ package dev.leakgate.run;
 
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
+import dev.leakgate.memcheck.MemcheckReport;
+import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.ShellQuoting;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -185,5 +190,31 @@ final class KitClient {
             }
             Session.sleep(5);
         }
+    }
+
+    /** See {@link Session#lostStacks}. */
+    List<String> lostStacks(List<KitReplies.ScenarioResult> asked) {
+        String xml = process.command().xmlFile();
+        MemcheckProcess.ShellResult now = process.shell("cat " + ShellQuoting.quote(xml), Duration.ofSeconds(60));
+        if (!now.ok() || now.stdout().isEmpty()) {
+            return asked.stream().map(r -> "").toList();
+        }
+        MemcheckReport soFar = new MemcheckXmlParser().parse(
+                new ByteArrayInputStream(now.stdout().getBytes(StandardCharsets.UTF_8)), xml + " (so far)");
+        List<String> stacks = new ArrayList<>();
+        for (KitReplies.ScenarioResult result : asked) {
+            int occurrence = 0; // the how-manieth run of its scenario in this session
+            for (KitReplies.ScenarioResult r : results()) {
+                if (r.scenario().equals(result.scenario())) {
+                    occurrence++;
+                }
+                if (r == result) {
+                    break;
+                }
+            }
+            String begin = "leakgate: begin " + result.scenario() + " ";
+            stacks.add(SessionGate.stacksAfter(soFar, text -> text.startsWith(begin), occurrence));
+        }
+        return stacks;
     }
 }

@@ -2,6 +2,7 @@ package dev.leakgate.run;
 
 import dev.leakgate.board.Board;
 import dev.leakgate.board.Deployment;
+import dev.leakgate.board.ssh.BoardException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,26 @@ public final class Launch {
                 (System.nanoTime() - start) / 1e9, dep.copied().size(), dep.linked().isEmpty() ? ""
                         : dep.linked().size() + " linked from the board's store, ", same));
         return dep;
+    }
+
+    /**
+     * Refuses, before anything starts, a daemon whose TCP ports already accept connections on the
+     * board (another program listening there would pass for it) and UDP ports on a board without the
+     * UDP relay.
+     */
+    public static void requirePorts(Board board, SessionOptions options) {
+        for (int port : options.ports()) {
+            if (board.accepts(port)) {
+                throw new SessionException("port " + port + " on " + board + " already accepts connections before"
+                        + " the program started: another program listens there, and the test would talk to it;"
+                        + " stop it, or give the program a free port");
+            }
+        }
+        try {
+            board.requireUdpRelay(options.udpPorts(), options.udpRelay());
+        } catch (BoardException e) {
+            throw new SessionException(e.getMessage() + "; nothing was started");
+        }
     }
 
     /** The folder of a deployed program on the board: what {@code ${board.dir}} names. */

@@ -1,9 +1,17 @@
 package dev.leakgate.run;
 
+import dev.leakgate.board.Board;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.ShellQuoting;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -23,7 +31,11 @@ final class ProbeClient {
         this.lastOutput = lastOutput;
     }
 
-    /** Asks the probe to send the program this signal (its planned stop); false when it could not. */
+    /**
+     * Has the probe send the stop signal to the program's main thread (see leakgate_probe.c: under
+     * QEMU a signal sent to the process may stay pending in the probe's own thread); false when the
+     * probe does not answer, so that the signal is sent to the process instead.
+     */
     boolean signal(String signal) {
         try {
             return probe("signal " + signal, "signalled*", Duration.ofSeconds(30)).startsWith("signalled");
@@ -85,5 +97,27 @@ final class ProbeClient {
                     + " leakgate_probe.c: rebuild it from this leakgate's kit, java -jar leakgate-cli.jar kit)");
         }
         return out.substring(mark.length());
+    }
+
+    /**
+     * The probe's own suppression file ({@code leakgate/leakgate_probe.supp}: the thread it starts),
+     * deployed to the board (unchanged ones are not copied again), as a path there.
+     */
+    static String suppressions(Board board) {
+        try (InputStream in = ProbeClient.class.getResourceAsStream("/leakgate/leakgate_probe.supp")) {
+            if (in == null) {
+                throw new IllegalStateException("leakgate/leakgate_probe.supp is missing from the leakgate jar");
+            }
+            Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "leakgate-"
+                    + System.getProperty("user.name", "user")));
+            Path supp = dir.resolve("leakgate_probe.supp");
+            byte[] text = in.readAllBytes();
+            if (!Files.exists(supp) || !Arrays.equals(Files.readAllBytes(supp), text)) {
+                Files.write(supp, text);
+            }
+            return board.deploy("leakgate-probe", List.of(supp)).pathOf(supp);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the probe's suppression file", e);
+        }
     }
 }

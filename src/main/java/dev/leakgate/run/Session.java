@@ -1,22 +1,16 @@
 package dev.leakgate.run;
 
 import dev.leakgate.board.Board;
-import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
-import dev.leakgate.memcheck.MemcheckReport;
-import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
-import dev.leakgate.process.Tails;
 import dev.leakgate.process.Termination;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,8 +55,6 @@ public final class Session implements AutoCloseable {
     private final MemcheckProcess process;
     private final SessionOptions options;
     private final String token;
-    /** What the probe puts before each answer ({@code @SECRET }): a line without it is not the probe's. */
-    private final String probeSecret;
 
     /** The variable that names the file of the probe's secret for its answers (see leakgate_probe.c). */
     public static final String PROBE_SECRET_FILE_VARIABLE = "LEAKGATE_PROBE_SECRET_FILE";
@@ -74,6 +65,7 @@ public final class Session implements AutoCloseable {
     private final LeakChecks checks = new LeakChecks();
     private final ProbeClient probe;
     private final Readiness readiness;
+    private final PlannedStop planned;
     private final List<Mark> marks = Collections.synchronizedList(new ArrayList<>());
     private final Object ending = new Object();
     private final Thread watchdog;
@@ -86,10 +78,10 @@ public final class Session implements AutoCloseable {
         this.process = process;
         this.options = options;
         this.token = token;
-        this.probeSecret = probeSecret;
         this.probe = new ProbeClient(process, probeSecret, this::lastOutput);
         this.readiness = new Readiness(process, options);
-        this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new KitHost());
+        this.planned = new PlannedStop(process, options, probe, readiness, this::steps);
+        this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new SessionKitHost(this));
         this.startNanos = System.nanoTime();
         this.watchdog = new Thread(this::watch, "leakgate-session-timeout " + options.name());
         this.watchdog.setDaemon(true);
@@ -103,18 +95,7 @@ public final class Session implements AutoCloseable {
      * would pass for it (a {@link SessionException} says so, and nothing is started).
      */
     public static Session start(Board board, MemcheckCommand command, SessionOptions options) {
-        for (int port : options.ports()) {
-            if (board.accepts(port)) {
-                throw new SessionException("port " + port + " on " + board + " already accepts connections before"
-                        + " the program started: another program listens there, and the test would talk to it;"
-                        + " stop it, or give the program a free port");
-            }
-        }
-        try {
-            board.requireUdpRelay(options.udpPorts(), options.udpRelay());
-        } catch (BoardException e) {
-            throw new SessionException(e.getMessage() + "; nothing was started");
-        }
+        Launch.requirePorts(board, options);
         String token = options.kind() == Kind.KIT ? KitProtocol.newToken() : null;
         String probeSecret = options.probe() != null ? KitProtocol.newToken() : null;
         MemcheckCommand.Builder b = command.toBuilder();
@@ -124,7 +105,7 @@ public final class Session implements AutoCloseable {
         if (options.probe() != null) {
             b.env("LD_PRELOAD", options.probe());
             b.secret(PROBE_SECRET_FILE_VARIABLE, probeSecret);
-            b.suppressions(probeSuppressions(board));
+            b.suppressions(ProbeClient.suppressions(board));
         }
         RunOptions run = RunOptions.named(options.name())
                 .withTimeout(options.timeout()).withSampling(options.sampleInterval());
@@ -141,28 +122,6 @@ public final class Session implements AutoCloseable {
             throw new SessionException(e.getMessage() + "; the program was ended before the test began");
         }
         return session;
-    }
-
-    /**
-     * The probe's own suppression file ({@code leakgate/leakgate_probe.supp}: the thread it starts),
-     * deployed to the board (unchanged ones are not copied again), as a path there.
-     */
-    private static String probeSuppressions(Board board) {
-        try (InputStream in = Session.class.getResourceAsStream("/leakgate/leakgate_probe.supp")) {
-            if (in == null) {
-                throw new IllegalStateException("leakgate/leakgate_probe.supp is missing from the leakgate jar");
-            }
-            Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "leakgate-"
-                    + System.getProperty("user.name", "user")));
-            Path supp = dir.resolve("leakgate_probe.supp");
-            byte[] text = in.readAllBytes();
-            if (!Files.exists(supp) || !Arrays.equals(Files.readAllBytes(supp), text)) {
-                Files.write(supp, text);
-            }
-            return board.deploy("leakgate-probe", List.of(supp)).pathOf(supp);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the probe's suppression file", e);
-        }
     }
 
     /** The run's files on this machine (stdout and stderr stream into them while it runs). */
@@ -269,7 +228,7 @@ public final class Session implements AutoCloseable {
      * Why the program ended, from its finished run (a fatal signal and its frame, valgrind's FATAL
      * line, a lost board): the run is finished here, once, and the test's stop returns the same.
      */
-    private String whyEnded() {
+    String whyEnded() {
         try {
             List<String> problems = stop().run().problems();
             if (problems.isEmpty()) {
@@ -350,8 +309,8 @@ public final class Session implements AutoCloseable {
         String stopSignal = termination == Termination.STOPPED && options.stopCommand() == null
                 ? options.stopSignal() : null;
         MemcheckRun run = process.finish(termination, stopSignal);
-        if (overranStop != null) {
-            run = run.withEndedAfter(overranStop);
+        if (planned.overran() != null) {
+            run = run.withEndedAfter(planned.overran());
         }
         List<String> all = KitProtocol.replies(process.files().stdout(), token);
         KitReplies checked = options.kind() == Kind.KIT ? KitReplies.check(all, kit.requests()) : null;
@@ -361,82 +320,19 @@ public final class Session implements AutoCloseable {
         return report;
     }
 
-    /**
-     * The planned stop of a daemon that detached itself: its stop signal to what it left running (or
-     * its stop command), then a wait within stopSeconds for all of it to end.
-     */
-    private Termination stopDetached(long stoppedAt) {
-        if (options.stopCommand() != null) {
-            process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && LEAKGATE_PID="
-                    + readiness.detached().get(readiness.detached().size() - 1) + "; export LEAKGATE_PID; " + options.stopCommand(),
-                    Duration.ofSeconds(60));
-        } else {
-            StringBuilder pids = new StringBuilder();
-            process.livingRunProcesses().forEach(p -> pids.append(' ').append(p));
-            if (pids.length() > 0) {
-                process.shell("kill -s " + options.stopSignal() + pids, Duration.ofSeconds(20));
-            }
-        }
-        long deadline = System.nanoTime() + options.stopGrace().toNanos();
-        while (System.nanoTime() < deadline) {
-            if (process.livingRunProcesses().isEmpty()) {
-                return Termination.STOPPED;
-            }
-            sleep(500);
-        }
-        overranStop = "its planned stop (" + (options.stopCommand() != null ? "the stop command"
-                : "SIG" + options.stopSignal()) + " at " + stoppedAt / 1000 + " s, to the processes it left running"
-                + " when it detached) within stopSeconds = " + options.stopGrace().toSeconds() + " s";
-        return Termination.KILLED; // what is left is ended with the run, each named
-    }
-
-    /** What the planned stop tried when the daemon outlived it (for the run's words), or null. */
-    private String overranStop;
-
     private Termination plannedEnd() {
-        long stoppedAt = elapsedMillis();
-        Duration left = remaining();
-        switch (options.kind()) {
-            case KIT -> {
-                process.send("quit\n".getBytes(StandardCharsets.US_ASCII));
-                process.closeStdin();
-                return process.awaitEnd(left) ? Termination.EXITED : steps();
-            }
-            case PLAIN -> {
-                return process.awaitEnd(left) ? Termination.EXITED : steps();
-            }
-            default -> {
-                if (process.hasExited() && !readiness.detached().isEmpty()) {
-                    return stopDetached(stoppedAt);
-                }
-                if (process.hasExited()) {
-                    process.awaitEnd(Duration.ofSeconds(10));
-                    return Termination.EXITED; // it ended by itself: its report says how
-                }
-                if (options.stopCommand() != null) {
-                    process.shell("cd " + ShellQuoting.quote(process.runFolder()) + " && read LEAKGATE_PID < .pid"
-                            + " 2>/dev/null; export LEAKGATE_PID; " + options.stopCommand(), Duration.ofSeconds(60));
-                } else if (options.probe() == null || !probe.signal(options.stopSignal())) {
-                    process.signal(options.stopSignal());
-                }
-                Duration grace = options.stopGrace().compareTo(left) < 0 ? options.stopGrace() : left;
-                if (process.awaitEnd(grace)) {
-                    return Termination.STOPPED;
-                }
-                overranStop = "its planned stop (" + (options.stopCommand() != null ? "the stop command"
-                        : "SIG" + options.stopSignal()) + " at " + stoppedAt / 1000 + " s) within "
-                        + (grace.equals(options.stopGrace()) ? "stopSeconds = " + grace.toSeconds() + " s"
-                        : "the " + grace.toSeconds() + " s the timeout left");
-                return steps();
-            }
-        }
+        return planned.end(elapsedMillis(), remaining());
     }
 
-    /**
-     * Has the probe send the stop signal to the program's main thread (see leakgate_probe.c: under
-     * QEMU a signal sent to the process may stay pending in the probe's own thread); false when the
-     * probe does not answer, so that the signal is sent to the process instead.
-     */
+    /** What the program is doing now, for {@link #status}. */
+    void doing(String status) {
+        doing = status;
+    }
+
+    /** The session's timeout in seconds, for messages. */
+    long timeoutSeconds() {
+        return options.timeout().toSeconds();
+    }
 
     /** The timeout's steps: stdin closed, SIGTERM, SIGKILL. */
     private Termination steps() {
@@ -472,28 +368,7 @@ public final class Session implements AutoCloseable {
      * most). Empty texts when the report cannot be read yet; the report at the end has them in any case.
      */
     public List<String> lostStacks(List<KitReplies.ScenarioResult> asked) {
-        String xml = process.command().xmlFile();
-        MemcheckProcess.ShellResult now = process.shell("cat " + ShellQuoting.quote(xml), Duration.ofSeconds(60));
-        if (!now.ok() || now.stdout().isEmpty()) {
-            return asked.stream().map(r -> "").toList();
-        }
-        MemcheckReport soFar = new MemcheckXmlParser().parse(
-                new ByteArrayInputStream(now.stdout().getBytes(StandardCharsets.UTF_8)), xml + " (so far)");
-        List<String> stacks = new ArrayList<>();
-        for (KitReplies.ScenarioResult result : asked) {
-            int occurrence = 0; // the how-manieth run of its scenario in this session
-            for (KitReplies.ScenarioResult r : kit.results()) {
-                if (r.scenario().equals(result.scenario())) {
-                    occurrence++;
-                }
-                if (r == result) {
-                    break;
-                }
-            }
-            String begin = "leakgate: begin " + result.scenario() + " ";
-            stacks.add(SessionGate.stacksAfter(soFar, text -> text.startsWith(begin), occurrence));
-        }
-        return stacks;
+        return kit.lostStacks(asked);
     }
 
     boolean ended() {
@@ -502,7 +377,7 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private boolean timedOut() {
+    boolean timedOut() {
         synchronized (ending) {
             return timedOut;
         }
@@ -522,21 +397,7 @@ public final class Session implements AutoCloseable {
 
     /** "; its last output: ..." from the program's stdout and stderr, for messages. */
     String lastOutput() {
-        String out = Tails.lastLines(process.files().stdout(), 8, 16 * 1024).replaceAll("@[0-9a-f]{16} ", "");
-        String err = Tails.lastLines(process.files().stderr(), 8, 16 * 1024);
-        StringBuilder s = new StringBuilder();
-        if (!out.isBlank()) {
-            s.append("\nits stdout ends with:\n").append(out.indent(4).stripTrailing());
-        }
-        if (!err.isBlank()) {
-            s.append("\nits stderr ends with:\n").append(err.indent(4).stripTrailing());
-        }
-        if (s.length() == 0) {
-            s.append("; it wrote nothing");
-        }
-        // every raw file by name, as a plain run's verdict names them (the page is written beside them)
-        return s.append("\nRaw files (kept), the report page beside them in ").append(process.files().folder())
-                .append(":\n").append(process.files().describe()).toString();
+        return LastOutput.of(process.files());
     }
 
     static void sleep(long millis) {
@@ -571,44 +432,6 @@ public final class Session implements AutoCloseable {
             Files.writeString(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
-
-    /** The session as its kit client sees it. */
-    private final class KitHost implements KitClient.Host {
-        @Override
-        public boolean ended() {
-            return Session.this.ended();
-        }
-
-        @Override
-        public boolean timedOut() {
-            return Session.this.timedOut();
-        }
-
-        @Override
-        public long timeoutSeconds() {
-            return options.timeout().toSeconds();
-        }
-
-        @Override
-        public String whyEnded() {
-            return Session.this.whyEnded();
-        }
-
-        @Override
-        public String lastOutput() {
-            return Session.this.lastOutput();
-        }
-
-        @Override
-        public void doing(String status) {
-            doing = status;
-        }
-
-        @Override
-        public int threads() {
-            return Session.this.threads();
         }
     }
 

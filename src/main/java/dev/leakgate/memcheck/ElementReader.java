@@ -26,11 +26,11 @@ abstract class ElementReader {
     private static final int MAX_KEPT_LEVELS = 32;
 
     /** Keeps an element this version does not interpret, with its children and its own text. */
-    final XmlElement capture(String parentPath) throws IOException, XmlScanner.XmlException {
+    final XmlElement capture(String parentPath) throws IOException, XmlException {
         return capture(parentPath, 1);
     }
 
-    final XmlElement capture(String parentPath, int level) throws IOException, XmlScanner.XmlException {
+    final XmlElement capture(String parentPath, int level) throws IOException, XmlException {
         String path = parentPath + "/" + s.name();
         if (level > MAX_KEPT_LEVELS) {
             s.skipElement();
@@ -49,42 +49,42 @@ abstract class ElementReader {
     }
 
     /** Moves to the next child element; false at the end of the current element. */
-    final boolean nextChild() throws IOException, XmlScanner.XmlException {
+    final boolean nextChild() throws IOException, XmlException {
         return s.next() == XmlScanner.START;
     }
 
     /** Skips the current element and everything in it. */
-    final void skip() throws IOException, XmlScanner.XmlException {
+    final void skip() throws IOException, XmlException {
         s.skipElement();
     }
 
     /** Reads the text of the current text-only element into {@link #text}, trimmed. */
-    final void readText() throws IOException, XmlScanner.XmlException {
+    final void readText() throws IOException, XmlException {
         s.readText();
         text = s.text();
         textLength = s.textLength();
     }
 
     /** The text of a text-only element, trimmed (valgrind pads {@code <time>}). */
-    final String text() throws IOException, XmlScanner.XmlException {
+    final String text() throws IOException, XmlException {
         readText();
         return new String(text, 0, textLength);
     }
 
     /** The text of a text-only element as a shared canonical string (names repeat). */
-    final String nameText() throws IOException, XmlScanner.XmlException {
+    final String nameText() throws IOException, XmlException {
         readText();
         return names.get(text, 0, textLength);
     }
 
     /** The text of a text-only element as a decimal or 0x-hex number, without a String. */
-    final long numberText() throws IOException, XmlScanner.XmlException {
+    final long numberText() throws IOException, XmlException {
         readText();
         return number(text, 0, textLength);
     }
 
     /** A decimal or 0x-hex number, as valgrind writes them. */
-    final long number(char[] c, int start, int length) throws XmlScanner.XmlException {
+    final long number(char[] c, int start, int length) throws XmlException {
         int i = start;
         int end = start + length;
         long value = 0;
@@ -122,7 +122,7 @@ abstract class ElementReader {
         return negative ? -value : value;
     }
 
-    final XmlScanner.XmlException notANumber(char[] c, int start, int length) {
+    final XmlException notANumber(char[] c, int start, int length) {
         return s.malformed("'" + new String(c, start, Math.min(length, 40)) + "' is not a number");
     }
 }

@@ -81,12 +81,12 @@ public final class MemcheckXmlParser {
     private static void read(InputStream in, ReportBuilder b) throws IOException {
         try {
             new ReportReading(new XmlScanner(in), b).document();
-        } catch (XmlScanner.XmlException e) {
+        } catch (XmlException e) {
             b.readFailed(describe(b.source, e));
         }
     }
 
-    private static String describe(String source, XmlScanner.XmlException e) {
+    private static String describe(String source, XmlException e) {
         String where = " at line " + e.line + ", column " + e.column;
         return switch (e.kind) {
             case EMPTY -> source + " is empty: valgrind did not start or was killed before it wrote"

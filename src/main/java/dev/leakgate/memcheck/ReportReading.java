@@ -29,7 +29,7 @@ final class ReportReading extends ElementReader {
         this.b = b;
     }
 
-    void document() throws IOException, XmlScanner.XmlException {
+    void document() throws IOException, XmlException {
         if (s.next() != XmlScanner.START) {
             throw s.refused("has no elements: it is not a memcheck XML report");
         }
@@ -53,8 +53,8 @@ final class ReportReading extends ElementReader {
     private void afterRoot() throws IOException {
         try {
             s.next();
-        } catch (XmlScanner.XmlException e) {
-            String what = e.kind == XmlScanner.XmlException.Kind.CUT_OFF ? "an unfinished element"
+        } catch (XmlException e) {
+            String what = e.kind == XmlException.Kind.CUT_OFF ? "an unfinished element"
                     : e.getMessage();
             b.readFailed(b.source + " goes on after its </valgrindoutput> (at line " + e.line + ", column "
                     + e.column + ": " + what + "): the file holds more than one report, or something else"
@@ -64,7 +64,7 @@ final class ReportReading extends ElementReader {
         }
     }
 
-    private void topLevel(String name) throws IOException, XmlScanner.XmlException {
+    private void topLevel(String name) throws IOException, XmlException {
         switch (name) {
             case "error" -> error();
             case "status" -> status();
@@ -109,7 +109,7 @@ final class ReportReading extends ElementReader {
 
     // ---- errors and loss records -----------------------------------------------------
 
-    private void error() throws IOException, XmlScanner.XmlException {
+    private void error() throws IOException, XmlException {
         String unique = null;
         int tid = 0;
         String kindName = null;
@@ -180,7 +180,7 @@ final class ReportReading extends ElementReader {
     }
 
     private LeakRecord leakRecord(LeakKind kind, String text, long bytes, long blocks,
-                                  List<Frame> stack, String suppression) throws IOException, XmlScanner.XmlException {
+                                  List<Frame> stack, String suppression) throws IOException, XmlException {
         if (bytes < 0 || blocks < 0) {
             throw s.malformed("a " + kind.xmlKind() + " record has no <leakedbytes> or"
                     + " <leakedblocks>" + (text == null ? "" : " (" + text + ")"));
@@ -201,7 +201,7 @@ final class ReportReading extends ElementReader {
                 sentence.delta ? new LeakRecord.Change(sentence.deltaBytes, sentence.deltaBlocks) : null);
     }
 
-    private List<Frame> stack() throws IOException, XmlScanner.XmlException {
+    private List<Frame> stack() throws IOException, XmlException {
         List<Frame> stack = new ArrayList<>(8);
         while (nextChild()) {
             if ("frame".equals(s.name())) {
@@ -217,7 +217,7 @@ final class ReportReading extends ElementReader {
      * A frame: known by its exact bytes when seen before (real stacks repeat frames), else
      * read element by element, and remembered when the reading ended where the bytes said.
      */
-    private Frame frame() throws IOException, XmlScanner.XmlException {
+    private Frame frame() throws IOException, XmlException {
         long rawHash = 0;
         if (s.rawContent(FRAME_END) >= 0) {
             rawHash = s.rawHash() | 1L;
@@ -234,7 +234,7 @@ final class ReportReading extends ElementReader {
         return frame;
     }
 
-    private Frame readFrame() throws IOException, XmlScanner.XmlException {
+    private Frame readFrame() throws IOException, XmlException {
         long ip = 0;
         signatureLength = 0;
         while (nextChild()) {
@@ -281,7 +281,7 @@ final class ReportReading extends ElementReader {
 
     // ---- the rest of the document -------------------------------------------------------
 
-    private void status() throws IOException, XmlScanner.XmlException {
+    private void status() throws IOException, XmlException {
         String state = null;
         while (nextChild()) {
             if ("state".equals(s.name())) {
@@ -293,7 +293,7 @@ final class ReportReading extends ElementReader {
         b.status(state);
     }
 
-    private void clientMessage() throws IOException, XmlScanner.XmlException {
+    private void clientMessage() throws IOException, XmlException {
         int tid = 0;
         String text = null;
         while (nextChild()) {
@@ -306,7 +306,7 @@ final class ReportReading extends ElementReader {
         b.clientMessage(new ClientMessage(tid, text));
     }
 
-    private FatalSignal fatalSignal() throws IOException, XmlScanner.XmlException {
+    private FatalSignal fatalSignal() throws IOException, XmlException {
         int tid = 0;
         int signo = 0;
         String signame = null;
@@ -327,7 +327,7 @@ final class ReportReading extends ElementReader {
         return new FatalSignal(tid, signo, signame, event, siaddr, stack);
     }
 
-    private void preamble() throws IOException, XmlScanner.XmlException {
+    private void preamble() throws IOException, XmlException {
         b.otherElement();
         while (nextChild()) {
             String line = text();
@@ -342,7 +342,7 @@ final class ReportReading extends ElementReader {
         }
     }
 
-    private void args() throws IOException, XmlScanner.XmlException {
+    private void args() throws IOException, XmlException {
         b.otherElement();
         b.sawArgs = true;
         while (nextChild()) {
@@ -366,7 +366,7 @@ final class ReportReading extends ElementReader {
         }
     }
 
-    private void counts(Map<String, Long> into, String keyElement) throws IOException, XmlScanner.XmlException {
+    private void counts(Map<String, Long> into, String keyElement) throws IOException, XmlException {
         b.otherElement();
         while (nextChild()) {
             long count = 0;
@@ -388,7 +388,7 @@ final class ReportReading extends ElementReader {
     }
 
     /** A protocol 6 leak summary: kind elements holding bytes and blocks. */
-    private Map<LeakKind, Amount> amounts() throws IOException, XmlScanner.XmlException {
+    private Map<LeakKind, Amount> amounts() throws IOException, XmlException {
         Map<LeakKind, Amount> amounts = new EnumMap<>(LeakKind.class);
         while (nextChild()) {
             LeakKind kind = switch (s.name()) {

@@ -13,11 +13,12 @@
  * LEAKGATE_SCENARIOS defines main(). The program then speaks a line protocol:
  *   it prints   "leakgate-harness 2 ready scenarios=NAME,NAME,..."
  *   it reads    "run NAME N"  -> runs scenario NAME N times, then prints
- *                 "ok NAME RAN lost=B possibly=B reachable=B heap=B"   (RAN: the runs that really ran,
+ *                 "ok NAME RAN lost=B possibly=B reachable=B heap=B us=T"   (RAN: the runs that really ran,
  *                 fewer than N when a stop signal came; the change they made, signed, to the bytes lost
  *                 definitely and indirectly (VALGRIND_COUNT_LEAKS counts both as leaked), possibly lost
- *                 and still reachable (negative when the scenario freed what an earlier one kept); and
- *                 all heap in use after them: under valgrind the sum of the leak check's counts)
+ *                 and still reachable (negative when the scenario freed what an earlier one kept); all heap in
+ *                 use after them: under valgrind the sum of the leak check's counts; and T, the
+ *                 microseconds the request took in the harness, its leak checks included)
  *               or "error unknown-scenario NAME"
  *               "soak NAME N EVERY" -> runs NAME N times (meant natively, without valgrind) and every
  *                 EVERY runs prints "sample NAME I heap=B rss=B": the heap in use (glibc's
@@ -56,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <malloc.h>
@@ -168,7 +170,15 @@ __attribute__((noinline)) static void leakgate_scrub_stack(void) {
     memset((char *) scratch, 0, sizeof scratch);
 }
 
+/* Microseconds on the monotonic clock: what a request costs inside the harness. */
+static long long leakgate_now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long) t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
+
 static void leakgate_run_scenario(const struct leakgate_scenario *s, long times, int argc, char **argv) {
+    long long started = leakgate_now_us();
     unsigned long before_def = 0, before_pos = 0, before_rea = 0, before_sup = 0;
     unsigned long after_def = 0, after_pos = 0, after_rea = 0, after_sup = 0;
     if (RUNNING_ON_VALGRIND) {
@@ -196,8 +206,8 @@ static void leakgate_run_scenario(const struct leakgate_scenario *s, long times,
     (void) before_sup;
     unsigned long long heap = RUNNING_ON_VALGRIND ? (unsigned long long) (after_def + after_pos + after_rea + after_sup)
                                                   : leakgate_heap_in_use();
-    fprintf(leakgate_out, "%sok %s %ld lost=%lld possibly=%lld reachable=%lld heap=%llu\n", leakgate_reply_prefix, s->name, ran,
-           d_lost, d_pos, d_rea, heap);
+    fprintf(leakgate_out, "%sok %s %ld lost=%lld possibly=%lld reachable=%lld heap=%llu us=%lld\n", leakgate_reply_prefix,
+           s->name, ran, d_lost, d_pos, d_rea, heap, leakgate_now_us() - started);
 }
 
 /* Bytes of heap in use, as the C library counts them (0 where it cannot tell). */

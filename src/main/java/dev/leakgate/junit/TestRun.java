@@ -226,6 +226,7 @@ final class TestRun implements AutoCloseable {
             entry.put("leakgate.verdict", outcome.name());
             entry.put("leakgate.scenarios", String.join("; ", lines));
             entry.put("leakgate.shared", s.folder().toString());
+            KitReplies.harnessMillis(harness.results()).ifPresent(ms -> entry.put("leakgate.harness.ms", ms));
             context.publishReportEntry(entry);
             if (outcome == Outcome.FAIL) {
                 failures.add("leakgate: FAIL: this test's scenarios lost bytes while they ran" + where + lost);
@@ -337,6 +338,7 @@ final class TestRun implements AutoCloseable {
         entry.put("leakgate.report", page.toString());
         entry.put("leakgate.xml", run.files().xml().toString());
         entry.put("leakgate.log", run.files().log().toString());
+        KitReplies.harnessMillis(report.results()).ifPresent(ms -> entry.put("leakgate.harness.ms", ms));
         context.publishReportEntry(entry);
         if (verdict.passed() && !report.checks().isEmpty()) {
             // a passing daemon's named checks, in one short block: what was checked, not only that it passed

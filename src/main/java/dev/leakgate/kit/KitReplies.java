@@ -2,6 +2,8 @@ package dev.leakgate.kit;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,10 +31,11 @@ public record KitReplies(List<ScenarioResult> results, List<String> problems, Li
     /**
      * Bytes one scenario request leaked while it ran, as the harness measured them under valgrind:
      * {@code lost} is definitely and indirectly lost together (memcheck's VALGRIND_COUNT_LEAKS counts
-     * both as leaked), so a lost tree counts whole.
+     * both as leaked), so a lost tree counts whole. {@code harnessMicros} is how long the request took
+     * inside the harness, its leak checks included (-1 from a harness that does not say).
      */
     public record ScenarioResult(String scenario, int times, long lost, long possibly, long reachable,
-                                 long heap) {
+                                 long heap, long harnessMicros) {
         @Override
         public String toString() {
             return scenario + " x" + times + ": lost " + lost + " bytes (definitely and indirectly), possibly lost " + possibly
@@ -41,7 +44,7 @@ public record KitReplies(List<ScenarioResult> results, List<String> problems, Li
     }
 
     private static final Pattern OK = Pattern.compile(
-            "ok (\\S+) (\\d+) lost=(-?\\d+) possibly=(-?\\d+) reachable=(-?\\d+)(?: heap=(\\d+))?");
+            "ok (\\S+) (\\d+) lost=(-?\\d+) possibly=(-?\\d+) reachable=(-?\\d+)(?: heap=(\\d+))?(?: us=(\\d+))?");
 
     /** Checks the replies ({@link KitProtocol#replies}) against the requests, in order. */
     public static KitReplies check(List<String> replies, List<Request> requests) {
@@ -78,7 +81,8 @@ public record KitReplies(List<ScenarioResult> results, List<String> problems, Li
                 }
                 results.add(new ScenarioResult(request.scenario(), (int) Math.min(ran, Integer.MAX_VALUE),
                         Long.parseLong(ok.group(3)), Long.parseLong(ok.group(4)), Long.parseLong(ok.group(5)),
-                        ok.group(6) == null ? -1 : Long.parseLong(ok.group(6))));
+                        ok.group(6) == null ? -1 : Long.parseLong(ok.group(6)),
+                        ok.group(7) == null ? -1 : Long.parseLong(ok.group(7))));
             } else if (line.equals("error unknown-scenario " + request.scenario())) {
                 problems.add("the harness has no scenario '" + request.scenario() + "'; it has: "
                         + String.join(", ", scenarios) + " (register it with LEAKGATE_SCENARIO(" + request.scenario()
@@ -94,5 +98,18 @@ public record KitReplies(List<ScenarioResult> results, List<String> problems, Li
                     + " before it read 'quit': the run was cut short");
         }
         return new KitReplies(results, problems, scenarios);
+    }
+
+    /**
+     * How long requests took inside the harness, as it measured them (its leak checks
+     * included), in milliseconds: what a test's time was spent on besides leakgate's own work.
+     * Empty when there were none, or a harness did not say.
+     */
+    public static Optional<String> harnessMillis(List<ScenarioResult> results) {
+        if (results.isEmpty() || results.stream().anyMatch(r -> r.harnessMicros() < 0)) {
+            return Optional.empty();
+        }
+        long micros = results.stream().mapToLong(ScenarioResult::harnessMicros).sum();
+        return Optional.of(String.format(Locale.ROOT, "%.1f", micros / 1000.0));
     }
 }

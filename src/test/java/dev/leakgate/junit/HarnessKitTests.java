@@ -36,7 +36,7 @@ class HarnessKitTests {
 
     /** The lines without their heap figure, which depends on the C library's own allocations. */
     private static List<String> withoutHeap(List<String> lines) {
-        return lines.stream().map(l -> l.replaceFirst(" heap=\\d+$", "")).toList();
+        return lines.stream().map(l -> l.replaceFirst(" heap=\\d+( us=\\d+)?$", "")).toList();
     }
 
     @Test
@@ -48,8 +48,8 @@ class HarnessKitTests {
 
         assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
-        assertThat(out).filteredOn(l -> l.startsWith("ok ")).allMatch(l -> l.matches(".* heap=[1-9][0-9]*"),
-                "reports the heap in use (glibc's count) after each scenario");
+        assertThat(out).filteredOn(l -> l.startsWith("ok ")).allMatch(l -> l.matches(".* heap=[1-9][0-9]* us=[0-9]+"),
+                "reports the heap in use (glibc's count) after each scenario, and the time it took");
         assertThat(withoutHeap(out)).as("run by hand, without a token, its lines carry none").containsExactly(
                 "leakgate-harness 2 ready scenarios=leaks,frees,grows",
                 "ok leaks 2 lost=0 possibly=0 reachable=0", "ok frees 3 lost=0 possibly=0 reachable=0",

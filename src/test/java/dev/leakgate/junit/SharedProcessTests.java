@@ -133,6 +133,9 @@ class SharedProcessTests {
         results.containerEvents().assertStatistics(s -> s.failed(0));
         assertThat(entries(results, "leakgate.scenarios").get(1)).startsWith("frees x1: lost 0 bytes")
                 .contains("; leaks x3: lost 900 bytes (definitely and indirectly)");
+        // each test says how long its requests took inside the harness (what the benchmark's overhead subtracts)
+        assertThat(entries(results, "leakgate.harness.ms")).hasSize(3)
+                .allSatisfy(ms -> assertThat(Double.parseDouble(ms)).isPositive());
     }
 
     @Tag("valgrind")

@@ -78,6 +78,8 @@ class SessionTests {
 
         assertThat(frees.lost()).isZero();
         assertThat(leaks.lost()).isEqualTo(600);
+        // what each request cost inside the harness, its leak checks included: leakgate's own time is the rest
+        assertThat(List.of(frees, leaks)).allSatisfy(r -> assertThat(r.harnessMicros()).isPositive());
         assertThat(check.lost()).as("since the program started").isEqualTo(600);
         assertThat(check.previous()).isNull();
         assertThat(report.run().termination()).isEqualTo(Termination.EXITED);

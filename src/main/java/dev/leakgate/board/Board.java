@@ -112,6 +112,14 @@ public interface Board extends AutoCloseable {
     /** Runs a short shell command on the board, with a timeout. */
     MemcheckProcess.ShellResult shell(String command, Duration timeout);
 
+    /**
+     * The machine this board is, with the valgrind the command runs: CPU, kernel, C library, valgrind's
+     * version and where it is. Asked once per board and valgrind.
+     */
+    default BoardInfo info(MemcheckCommand command) {
+        return BoardInfo.of(this, command);
+    }
+
     /** How files reach the board, for messages: "SFTP", "scp", "a checked stream (cat, sha256sum)", "none: this machine". */
     String fileTransfer();
 

@@ -95,6 +95,7 @@ public final class HtmlReport {
             h.append("</ul>\n");
         }
         records(h, verdict.report().leakRecords());
+        board(h, files);
         links(h, files);
         h.append("</body>\n</html>\n");
         return write(files.folder().resolve("report.html"), h.toString());
@@ -352,6 +353,15 @@ public final class HtmlReport {
                     .append(esc(lines.get(n - 1)).replace(" ", "&nbsp;")).append("</div>");
         }
         h.append("</div>\n");
+    }
+
+    /** The machine the run ran on, from the run's {@code board.txt} (see {@code BoardInfo}), when it has one. */
+    private static void board(StringBuilder h, RunFiles files) {
+        Path board = files.folder().resolve("board.txt");
+        if (Files.isRegularFile(board)) {
+            h.append("<h2>Board</h2>\n<pre class=\"board\">").append(esc(Tails.lastLines(board, 20, 8 * 1024)))
+                    .append("</pre>\n");
+        }
     }
 
     private static void links(StringBuilder h, RunFiles files) {

@@ -1,8 +1,10 @@
 package dev.leakgate.run;
 
 import dev.leakgate.board.Board;
+import dev.leakgate.board.BoardInfo;
 import dev.leakgate.board.Deployment;
 import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.process.MemcheckCommand;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,6 +61,15 @@ public final class Launch {
             board.requireUdpRelay(options.udpPorts(), options.udpRelay());
         } catch (BoardException e) {
             throw new SessionException(e.getMessage() + "; nothing was started");
+        }
+    }
+
+    /** The machine the program runs on, or null when the board could not say (that alone fails nothing). */
+    public static BoardInfo boardInfo(Board board, MemcheckCommand command) {
+        try {
+            return board.info(command);
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

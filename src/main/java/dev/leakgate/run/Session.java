@@ -1,6 +1,7 @@
 package dev.leakgate.run;
 
 import dev.leakgate.board.Board;
+import dev.leakgate.board.BoardInfo;
 import dev.leakgate.kit.KitProtocol;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.MemcheckCommand;
@@ -72,6 +73,7 @@ public final class Session implements AutoCloseable {
     private Termination endedBy; // guarded by ending
     private boolean timedOut; // guarded by ending
     private SessionReport report;
+    private BoardInfo boardInfo;
     private volatile String doing = "";
 
     private Session(MemcheckProcess process, SessionOptions options, String token, String probeSecret) {
@@ -111,7 +113,12 @@ public final class Session implements AutoCloseable {
                 .withTimeout(options.timeout()).withSampling(options.sampleInterval());
         run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
                 : run.withStdinKeptOpen();
+        BoardInfo info = Launch.boardInfo(board, command);
         Session session = new Session(board.start(b.build(), run), options, token, probeSecret);
+        session.boardInfo = info;
+        if (info != null) {
+            write(session.folder().resolve("board.txt"), info.text());
+        }
         try {
             for (int port : options.udpPorts()) {
                 session.udpAddress(port); // the relays start with the run: a relay that cannot is said now
@@ -315,7 +322,7 @@ public final class Session implements AutoCloseable {
         List<String> all = KitProtocol.replies(process.files().stdout(), token);
         KitReplies checked = options.kind() == Kind.KIT ? KitReplies.check(all, kit.requests()) : null;
         report = new SessionReport(run, options.kind(), checked, kit.results(), checks.all(),
-                List.copyOf(marks), timedOut());
+                List.copyOf(marks), timedOut(), boardInfo);
         report.writeFiles();
         return report;
     }

@@ -93,6 +93,9 @@ public final class SessionGate {
             message.append("\nLeak checks (on ").append(where).append("):");
             session.checks().forEach(c -> message.append("\n  ").append(c));
         }
+        if (session.board() != null) {
+            message.append("\nBoard: ").append(session.board().summary());
+        }
         return new SessionVerdict(outcome, verdict, message.toString());
     }
 

@@ -1,5 +1,6 @@
 package dev.leakgate.run;
 
+import dev.leakgate.board.BoardInfo;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.MemcheckRun;
 
@@ -12,10 +13,11 @@ import java.util.List;
  *
  * @param replies   the kit harness's replies checked against the requests; null for other programs
  * @param timedOut  whether the session's timeout ended the program (the run is then inconclusive)
+ * @param board     the machine it ran on (also in the run's {@code board.txt}), or null when it could not be asked
  */
 public record SessionReport(MemcheckRun run, Session.Kind kind, KitReplies replies,
                             List<KitReplies.ScenarioResult> results, List<CheckResult> checks, List<Mark> marks,
-                            boolean timedOut) {
+                            boolean timedOut, BoardInfo board) {
 
     public SessionReport {
         results = List.copyOf(results);

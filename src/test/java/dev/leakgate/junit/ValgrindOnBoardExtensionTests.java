@@ -285,7 +285,7 @@ class ValgrindOnBoardExtensionTests {
         }
     }
 
-    @Tag("valgrind")
+    @Tag("board")
     @Test
     void knownLeaksPassWithinBudgetAndFailBeyondItWithSuppressionsInTheRenderedReport() throws Exception {
         EngineExecutionResults results = run(KnownLeakTestCase.class);
@@ -308,7 +308,10 @@ class ValgrindOnBoardExtensionTests {
                 "valgrind suppression for this leak", "fun:read_profile_xml", "fun:onvifStartStream",
                 "<a href=\"memcheck.xml\">memcheck.xml</a>", "<a href=\"scenarios.csv\">scenarios.csv</a>")
                 .containsPattern("<div class=\"hit\">(&nbsp;)+20&nbsp;&nbsp;(&nbsp;)+char&nbsp;\\*xml&nbsp;=&nbsp;malloc")
-                .containsPattern("<polyline class=\"rss\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,");
+                .containsPattern("<polyline class=\"rss\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,")
+                // the machine it ran on, from the run's board.txt
+                .containsPattern("<h2>Board</h2>\\s*<pre class=\"board\">board: emulated aarch64 board [^<]*\\s+cpu:"
+                        + " aarch64\\s+kernel: Linux [^<]*libc: glibc 2\\.36\\s+valgrind: valgrind-3\\.19\\.0");
         assertThat(reportEntries(results, "leakgate.report")).hasSize(2);
     }
 

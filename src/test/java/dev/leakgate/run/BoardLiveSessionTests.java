@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,14 @@ class BoardLiveSessionTests {
         assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.message()).startsWith("leak check 'after 4 leaks' found 100 bytes lost since 'started'")
                 .contains("at serve (daemon.c:", "leakgate: FAIL: definitely lost: 100 bytes in 4 blocks");
+        // the machine it ran on, in the verdict's board line and the run's board.txt: user-mode QEMU shows
+        // an aarch64 machine on the host's kernel
+        assertThat(report.board().cpu()).isEqualTo("aarch64");
+        assertThat(report.board().libc()).isEqualTo("glibc 2.36");
+        assertThat(report.board().valgrind()).isEqualTo("valgrind-3.19.0");
+        assertThat(v.message()).contains("\nBoard: " + board + ": aarch64, Linux ");
+        assertThat(Files.readString(report.run().files().folder().resolve("board.txt")))
+                .startsWith("board: " + board + "\ncpu: aarch64\nkernel: Linux ").contains("\nlibc: glibc 2.36\n");
         assertThat(board.shell("ls /tmp/leakgate/runs", Duration.ofSeconds(20)).stdout())
                 .as("the board's run folder is removed").doesNotContain("board-daemon");
     }

@@ -90,7 +90,12 @@ class SessionTests {
         assertThat(v.outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.message()).startsWith("scenario leaks (x2) lost 600 bytes while it ran (definitely and"
                 + " indirectly lost; limit 0)\nleak check 'after leaks' found 600 bytes lost since the program started")
-                .contains("at leaks (kit_demo.c:10)");
+                .contains("at leaks (kit_demo.c:10)")
+                .endsWith("\nBoard: " + report.board().summary());
+        assertThat(report.board().summary()).startsWith("this machine (local valgrind): x86_64, Linux ")
+                .contains(", glibc 2.36, valgrind-3.19.0 (valgrind)");
+        assertThat(report.run().files().folder().resolve("board.txt")).content()
+                .contains("cpu: x86_64\n", "libc: glibc 2.36\n", "valgrind: valgrind-3.19.0\n");
         assertThat(session.stop()).as("stopping again gives the same report").isSameAs(report);
     }
 

@@ -5,13 +5,13 @@ import dev.leakgate.board.ssh.RemoteProcess;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.memcheck.MemcheckReport;
 import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.process.MemorySampler;
 import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.ProcessReport;
 import dev.leakgate.process.RunFiles;
 import dev.leakgate.process.RunIdentity;
+import dev.leakgate.process.RunningProgram;
 import dev.leakgate.process.Termination;
 import dev.leakgate.process.ValgrindLog;
 
@@ -29,18 +29,14 @@ import java.util.Map;
  * A program running under valgrind on a board over SSH, started by {@link BoardMemcheckRunner#start}: its
  * output streams back into the local run folder, and its end fetches the reports and proves them its own.
  */
-final class BoardProcess implements MemcheckProcess {
+final class BoardProcess extends RunningProgram {
     private final BoardMemcheckRunner runner;
     private final SshBoard board;
-    private final MemcheckCommand command;
-    private final RunFiles files;
     private final String remoteRun;
     private final RemoteProcess remote;
     private final MemorySampler sampler;
     private final OutputStream out;
     private final OutputStream err;
-    private final long startNanos;
-    private final Duration timeout;
     private final List<Integer> forwarded = new ArrayList<>();
     private final List<UdpRelay> relays = new ArrayList<>();
     private String lost;
@@ -50,28 +46,15 @@ final class BoardProcess implements MemcheckProcess {
     BoardProcess(BoardMemcheckRunner runner, MemcheckCommand command, RunFiles files, String remoteRun,
                  RemoteProcess remote, MemorySampler sampler, OutputStream out, OutputStream err,
                  long startNanos, Duration timeout, String lost) {
+        super(command, files, startNanos, timeout);
         this.runner = runner;
         this.board = runner.board();
-        this.command = command;
-        this.files = files;
         this.remoteRun = remoteRun;
         this.remote = remote;
         this.sampler = sampler;
         this.out = out;
         this.err = err;
-        this.startNanos = startNanos;
-        this.timeout = timeout;
         this.lost = lost;
-    }
-
-    @Override
-    public RunFiles files() {
-        return files;
-    }
-
-    @Override
-    public MemcheckCommand command() {
-        return command;
     }
 
     @Override
@@ -236,7 +219,7 @@ final class BoardProcess implements MemcheckProcess {
         runProblems.addAll(RunIdentity.problems(report, command.runId(), pid));
         Termination t = lost != null ? Termination.BOARD_LOST : termination;
         finished = new MemcheckRun(command, files, t, lost != null ? -1 : outcome.exitStatus(),
-                lost != null ? null : outcome.exitSignal(), Duration.ofNanos(System.nanoTime() - startNanos),
+                lost != null ? null : outcome.exitSignal(), elapsed(),
                 timeout, report, lost, files.stderrTail(15), ValgrindLog.problems(files.log()), runProblems, notes,
                 stopSignal, children, null);
         return finished;

@@ -11,39 +11,22 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A local program running under valgrind. */
-final class LocalProcess implements MemcheckProcess {
+final class LocalProcess extends RunningProgram {
     private final MemcheckXmlParser parser;
-    private final MemcheckCommand command;
-    private final RunFiles files;
     private final Process process;
     private final StdinWriter stdin;
     private final MemorySampler sampler;
-    private final long startNanos;
-    private final Duration timeout;
     /** Whether the report's file got its second name (see {@link MemcheckCommand#keptXmlFile}). */
     private final boolean kept;
 
     LocalProcess(MemcheckXmlParser parser, MemcheckCommand command, RunFiles files, Process process,
                  StdinWriter stdin, MemorySampler sampler, long startNanos, Duration timeout, boolean kept) {
+        super(command, files, startNanos, timeout);
         this.parser = parser;
-        this.command = command;
-        this.files = files;
         this.process = process;
         this.stdin = stdin;
         this.sampler = sampler;
-        this.startNanos = startNanos;
-        this.timeout = timeout;
         this.kept = kept;
-    }
-
-    @Override
-    public RunFiles files() {
-        return files;
-    }
-
-    @Override
-    public MemcheckCommand command() {
-        return command;
     }
 
     @Override
@@ -139,7 +122,7 @@ final class LocalProcess implements MemcheckProcess {
         MemcheckReport report = parser.parse(files.xml());
         List<ProcessReport> children = ProcessReport.read(files.folder(), command.xmlFilePrefix(), process.pid(),
                 ProcessReport.pidsIn(strays), parser);
-        return new MemcheckRun(command, files, termination, exit, null, LocalMemcheckRunner.elapsed(startNanos), timeout, report, null,
+        return new MemcheckRun(command, files, termination, exit, null, elapsed(), timeout, report, null,
                 files.stderrTail(15), ValgrindLog.problems(files.log()),
                 LocalMemcheckRunner.concat(identity, RunIdentity.problems(report, command.runId(), process.pid())), notes, stopSignal,
                 children, null);

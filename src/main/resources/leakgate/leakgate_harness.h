@@ -27,6 +27,9 @@
  *               "check NAME"  -> a named leak check between scenarios: the marker "leakgate: check NAME"
  *                 and an added leak check in the report, then "checked NAME lost=B possibly=B
  *                 reachable=B suppressed=B" (totals now, as the probe of leakgate_probe.c answers)
+ *               "threads"     -> prints "threads N": the threads the process has now (/proc/self/task),
+ *                 so that leakgate can tell a thread that outlives the test that started it without a
+ *                 command of its own on the board
  *               "quit"        -> prints "bye" and returns from main
  * and it also returns from main at the end of its input and on SIGTERM, SIGINT or SIGHUP (then it
  * says "bye stopped=SIGNAL"), so that valgrind always gets a normal exit and writes its whole leak
@@ -51,6 +54,7 @@
 #ifndef LEAKGATE_HARNESS_H
 #define LEAKGATE_HARNESS_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -254,6 +258,23 @@ static void leakgate_soak(const struct leakgate_scenario *s, long times, long ev
 }
 
 /* "check NAME": a named leak check between scenarios, answered with the totals now. */
+/* The threads of this process now: the entries of /proc/self/task (-1 where there is none). */
+static int leakgate_threads(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL) {
+        return -1;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.') {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
 static void leakgate_check(const char *name) {
     unsigned long lost = 0, possibly = 0, reachable = 0, suppressed = 0;
     if (RUNNING_ON_VALGRIND) {
@@ -331,6 +352,10 @@ static int leakgate_main(const struct leakgate_scenario *scenarios, size_t count
         if (strncmp(line, "check ", 6) == 0 && line[6] != '\n' && line[6] != '\0') {
             line[strcspn(line, "\n")] = '\0'; /* the name is the rest of the line, spaces and all */
             leakgate_check(line + 6);
+            continue;
+        }
+        if (strcmp(line, "threads\n") == 0 || strcmp(line, "threads") == 0) {
+            fprintf(leakgate_out, "%sthreads %d\n", leakgate_reply_prefix, leakgate_threads());
             continue;
         }
         if (sscanf(line, "soak %255s %ld %ld", name, &times, &every) == 3 && times >= 0) {

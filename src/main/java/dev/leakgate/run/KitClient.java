@@ -64,6 +64,30 @@ final class KitClient {
         return awaitReply(l -> l.startsWith("checked " + name + " "), "check " + name);
     }
 
+    /** Whether the harness answered "threads" (one built before it did says "error bad-command"). */
+    private boolean threadsAnswered = true;
+
+    /**
+     * The harness's threads now, as it counts them itself (over the kit's own channel: no command on
+     * the board), or -1 when it cannot say (built before it could, or ended).
+     */
+    int threads() {
+        if (!threadsAnswered || process.hasExited()) {
+            return -1;
+        }
+        process.send("threads\n".getBytes(StandardCharsets.US_ASCII));
+        String reply = awaitReply(l -> l.startsWith("threads ") || l.equals("error bad-command threads"), "threads");
+        if (!reply.startsWith("threads ")) {
+            threadsAnswered = false;
+            return -1;
+        }
+        try {
+            return Integer.parseInt(reply.substring("threads ".length()).strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The requests sent so far, in order. */
     List<KitReplies.Request> requests() {
         return List.copyOf(requests);

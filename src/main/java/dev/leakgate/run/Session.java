@@ -213,13 +213,17 @@ public final class Session implements AutoCloseable {
     }
 
     /**
-     * The program's threads now, from {@code /proc/PID/task} where it runs (shell builtins only), or
-     * -1 when it cannot tell (the program has ended). Under QEMU user mode the count includes the
-     * emulator's own threads, which do not change while it runs.
+     * The program's threads now: a kit harness counts its own over the kit's channel; for others (and
+     * a harness built before it could) {@code /proc/PID/task} is read where it runs; -1 when it cannot
+     * tell (it has ended). Under QEMU user mode the count includes the emulator's own threads.
      */
     public int threads() {
         if (process.hasExited()) {
             return -1;
+        }
+        int counted = options.kind() == Kind.KIT ? kit.threads() : -1; // a kit harness counts its own
+        if (counted >= 0) {
+            return counted;
         }
         String script = "p=; read p < " + ShellQuoting.quote(process.runFolder() + "/.pid") + " 2>/dev/null;"
                 + " set -- /proc/$p/task/*; [ -n \"$p\" ] && [ -e \"$1\" ] && echo \"threads=$#\" || echo threads=-1";

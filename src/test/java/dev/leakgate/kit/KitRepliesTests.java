@@ -26,6 +26,19 @@ class KitRepliesTests {
     }
 
     @Test
+    void answersToLeakgatesOwnThreadQuestionAreNotTakenForScenarioReplies() {
+        KitReplies today = KitReplies.check(List.of(GREETING, "threads 3", "ok leaks 1 lost=300 possibly=0 reachable=0"
+                + " heap=300 us=90", "threads 4", "bye"), List.of(new KitReplies.Request("leaks", 1)));
+        KitReplies older = KitReplies.check(List.of(GREETING, "error bad-command threads", "ok leaks 1 lost=300"
+                + " possibly=0 reachable=0 heap=300", "bye"), List.of(new KitReplies.Request("leaks", 1)));
+
+        assertThat(today.problems()).isEmpty();
+        assertThat(today.results()).extracting(KitReplies.ScenarioResult::lost).containsExactly(300L);
+        assertThat(older.problems()).as("a harness built before 'threads' says so, and is read as before").isEmpty();
+        assertThat(older.results()).extracting(KitReplies.ScenarioResult::lost).containsExactly(300L);
+    }
+
+    @Test
     void aHarnessThatDoesNotTimeItsRequestsIsStillReadAndItsTimeIsNotGuessed() {
         KitReplies r = KitReplies.check(List.of(GREETING, "ok frees 3 lost=0 possibly=0 reachable=0 heap=0",
                 "ok leaks 1 lost=300 possibly=0 reachable=0 heap=300 us=90", "bye"),

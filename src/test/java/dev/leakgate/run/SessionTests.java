@@ -72,6 +72,7 @@ class SessionTests {
                 .build(), SessionOptions.kit("live-kit"));
 
         KitReplies.ScenarioResult frees = session.run("frees", 3);
+        int threads = session.threads(); // counted by the harness itself, between requests
         KitReplies.ScenarioResult leaks = session.run("leaks", 2);
         CheckResult check = session.leakCheck("after leaks");
         SessionReport report = session.stop();
@@ -80,6 +81,7 @@ class SessionTests {
         assertThat(leaks.lost()).isEqualTo(600);
         // what each request cost inside the harness, its leak checks included: leakgate's own time is the rest
         assertThat(List.of(frees, leaks)).allSatisfy(r -> assertThat(r.harnessMicros()).isPositive());
+        assertThat(threads).as("valgrind runs the single-threaded harness on one thread").isEqualTo(1);
         assertThat(check.lost()).as("since the program started").isEqualTo(600);
         assertThat(check.previous()).isNull();
         assertThat(report.run().termination()).isEqualTo(Termination.EXITED);

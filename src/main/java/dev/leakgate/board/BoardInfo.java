@@ -1,7 +1,6 @@
 package dev.leakgate.board;
 
 import dev.leakgate.process.MemcheckCommand;
-import dev.leakgate.process.ShellQuoting;
 
 import java.time.Duration;
 import java.util.Collections;
@@ -42,12 +41,10 @@ public record BoardInfo(String board, String cpu, String kernel, String libc, St
      * {@code --version}, else a musl loader) and valgrind's version, separated by "--" lines.
      */
     static String script(MemcheckCommand command) {
-        String lib = command.environment().get("VALGRIND_LIB");
-        String env = lib == null ? "" : "VALGRIND_LIB=" + ShellQuoting.quote(lib) + " ";
         return "uname -srm; echo --; getconf GNU_LIBC_VERSION 2>/dev/null || { for l in /lib/ld-linux*.so*"
                 + " /lib64/ld-linux*.so* /lib/ld-musl-*; do [ -e \"$l\" ] || continue; case $l in *musl*) echo"
                 + " \"musl ($l)\";; *) \"$l\" --version 2>/dev/null | head -1;; esac; break; done; }; echo --; "
-                + env + ShellQuoting.quote(command.valgrind()) + " --version 2>&1 | head -1";
+                + command.valgrindShellWords() + " --version 2>&1 | head -1";
     }
 
     private static final Pattern LOADER_VERSION = Pattern.compile("release version ([0-9.]+[0-9])");

@@ -5,6 +5,8 @@ import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.ShellQuoting;
 
+import net.fornwall.jelf.ElfFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import net.fornwall.jelf.ElfFile;
 
 /**
  * Checks, before anything is deployed or run, what would otherwise fail late or silently: a
@@ -203,9 +204,8 @@ public final class Preflight {
 
         static BoardFacts read(SshBoard board, MemcheckCommand command, String deployRoot) {
             String lib = command.environment().get("VALGRIND_LIB");
-            String env = lib == null ? "" : "VALGRIND_LIB=" + ShellQuoting.quote(lib) + " ";
             String script = "uname -m; echo '--'; ls /lib/ld-musl-* /lib/ld-uClibc* 2>/dev/null | head -1; echo '--';"
-                    + " " + env + ShellQuoting.quote(command.valgrind()) + " --version 2>&1 | head -3; echo '--';"
+                    + " " + command.valgrindShellWords() + " --version 2>&1 | head -3; echo '--';"
                     + (lib == null ? " echo ok" : " ls " + ShellQuoting.quote(lib) + "/memcheck-*-linux >/dev/null"
                     + " 2>&1 && echo ok || echo missing") + "; echo '--';"
                     + " mkdir -p " + ShellQuoting.quote(deployRoot) + " && df -Pk " + ShellQuoting.quote(deployRoot)

@@ -201,6 +201,16 @@ public final class MemcheckCommand {
         return valgrind;
     }
 
+    /**
+     * valgrind as a POSIX shell starts it for this command, with {@code VALGRIND_LIB} when it has one
+     * ({@code VALGRIND_LIB='/opt/vg/libexec/valgrind' '/opt/vg/bin/valgrind'}): for asking valgrind
+     * itself, such as its {@code --version}, where the program runs.
+     */
+    public String valgrindShellWords() {
+        return (valgrindLib == null ? "" : "VALGRIND_LIB=" + ShellQuoting.quote(valgrindLib) + " ")
+                + ShellQuoting.quote(valgrind);
+    }
+
     public String program() {
         return program;
     }

@@ -76,7 +76,12 @@ final class KitClient {
             return -1;
         }
         process.send("threads\n".getBytes(StandardCharsets.US_ASCII));
-        String reply = awaitReply(l -> l.startsWith("threads ") || l.equals("error bad-command threads"), "threads");
+        String reply;
+        try {
+            reply = awaitReply(l -> l.startsWith("threads ") || l.equals("error bad-command threads"), "threads");
+        } catch (SessionException ended) {
+            return -1; // it ended before it answered: it cannot tell, as a program that has ended cannot
+        }
         if (!reply.startsWith("threads ")) {
             threadsAnswered = false;
             return -1;

@@ -6,18 +6,21 @@
 #   bare: leakgate/board-aarch64-bare, a camera-like root: glibc, busybox, dropbear without an SFTP
 #         server, no valgrind (leakgate brings its own), a small tmpfs /tmp;
 #   armhf: leakgate/board-armhf, the debian board for 32-bit ARM (Cortex-A7 class cameras), with
-#         valgrind-dbg too: under emulation memcheck-arm-linux needs its own symbols to unwind.
+#         valgrind-dbg too: under emulation memcheck-arm-linux needs its own symbols to unwind;
+#   system: leakgate/board-aarch64-system, a whole aarch64 machine under qemu-system-aarch64 booting
+#         Debian's arm64 kernel with the debian board's root (docker/system/build.sh).
 # Idempotent: the image is tagged with a hash of its files and rebuilt only when they change.
 # Needs: root, a running Docker engine, binfmt for the board's CPU, mmdebstrap (scripts/setup-board.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 variant=${1:-debian}
+[[ $variant == system ]] && exec "$here/system/build.sh"
 arch=arm64; platform=linux/arm64; flavour=aarch64
 case $variant in
   debian) image=${LEAKGATE_BOARD_IMAGE:-leakgate/board-aarch64}; files=$here ;;
   bare) image=leakgate/board-aarch64-bare; files=$here/bare; flavour=aarch64-bare ;;
   armhf) image=leakgate/board-armhf; files=$here; arch=armhf; platform=linux/arm/v7; flavour=armhf ;;
-  *) echo "build-image.sh: the variant is debian, bare or armhf, not '$variant'" >&2; exit 64 ;;
+  *) echo "build-image.sh: the variant is debian, bare, armhf or system, not '$variant'" >&2; exit 64 ;;
 esac
 hash=$( (cd "$files" && find . -maxdepth 1 -type f ! -name '*.md' ! -name 'Dockerfile.registry' -print0 | sort -z \
          | xargs -0 sha256sum; sha256sum < "$here/build-image.sh"; echo "$arch") | sha256sum | cut -c1-16)

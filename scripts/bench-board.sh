@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Board benchmark, measured in one run: each emulated board's cold start to SSH-ready (3 starts each:
-# the Debian aarch64 board, the bare dropbear board, the armhf board),
+# the Debian aarch64 board, the bare dropbear board, the armhf board, and the system board's boot of its
+# own kernel under qemu-system-aarch64, goal <= 20 s),
 # the first deploy of a 50 MB unstripped .so by leakgate over SFTP, scp and a checked stream vs OpenSSH scp and sftp to the same board
 # (best of 3 each), and an unchanged redeploy (5 times).
 # Goals: <= 3 s to SSH-ready, >= 0.8x OpenSSH throughput, <= 0.3 s unchanged redeploy.

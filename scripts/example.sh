@@ -16,7 +16,9 @@
 #   3. the leaky library again on the bare board (busybox, dropbear without SFTP, no valgrind): leakgate
 #      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike;
 #   4. the leaky library built for 32-bit ARM (-Parmhf: arm-linux-gnueabihf-gcc) on the emulated armhf
-#      board: it must fail alike.
+#      board: it must fail alike;
+#   5. on the system board (a whole aarch64 machine booting Debian's arm64 kernel under qemu-system-aarch64):
+#      the fixed library must pass and the leaky one fail alike.
 # Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when all are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,3 +92,10 @@ leaky_fails_on "the bare board" 'files: a stream (cat) checked with sha256sum' -
 
 echo "== 4. the leaky library built for 32-bit ARM on the emulated armhf board (-Parmhf): must fail"
 leaky_fails_on "the armhf board" 'leakgate: board: emulated armhf board (container' -Parmhf
+
+echo "== 5. the example on the system board (qemu-system-aarch64, Debian's arm64 kernel): the fixed library must"
+echo "==    pass and the leaky one fail alike"
+mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Dleakgate.board=emulated-system
+leaky_fails_on "the system board" 'leakgate: board: emulated aarch64-system board (container' \
+  -Dleakgate.board=emulated-system
+

@@ -38,3 +38,33 @@ leakgate_mmdebstrap() {
   cat "$work/mmdebstrap.log" >&2
   return 1
 }
+
+# leakgate_apt_download WORK ARCH PACKAGE: downloads PACKAGE for ARCH (e.g. arm64) from this machine's
+# own apt sources into WORK, in a private apt state (the system's lists, sources and architectures stay
+# untouched), and prints the .deb's path. A metapackage (e.g. linux-image-arm64) is followed to the
+# one package it depends on.
+leakgate_apt_download() {
+  local work=$1 arch=$2 package=$3 f deb
+  mkdir -p "$work/apt/lists/partial" "$work/apt/archives/partial" "$work/apt/parts"
+  : > "$work/apt/sources.list"
+  [[ -s /etc/apt/sources.list ]] && grep -E '^deb ' /etc/apt/sources.list > "$work/apt/sources.list"
+  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+    [[ -s $f ]] && cp "$f" "$work/apt/parts/"
+  done
+  local opts=(-o Dir::Etc::SourceList="$work/apt/sources.list" -o Dir::Etc::SourceParts="$work/apt/parts"
+              -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache::Archives="$work/apt/archives"
+              -o APT::Sandbox::User=root -o APT::Architecture="$arch" -o APT::Architectures::="$arch")
+  apt-get "${opts[@]}" update -qq >&2 || return 1
+  (cd "$work" && apt-get "${opts[@]}" download -qq "$package" >&2) || return 1
+  deb=$(ls "$work/${package}"_*.deb | head -1)
+  local size
+  size=$(stat -c %s "$deb")
+  if ((size < 100000)); then # a metapackage: follow its first dependency
+    local target
+    target=$(dpkg-deb -f "$deb" Depends | cut -d, -f1 | cut -d' ' -f1)
+    [[ -n $target ]] || return 1
+    (cd "$work" && apt-get "${opts[@]}" download -qq "$target" >&2) || return 1
+    deb=$(ls "$work/${target}"_*.deb | head -1)
+  fi
+  echo "$deb"
+}

@@ -3,12 +3,13 @@
 #   apt packages: docker.io (the Docker engine), qemu-user-static (runs aarch64 and 32-bit ARM code),
 #                 gcc-aarch64-linux-gnu + libc6-dev-arm64-cross, gcc-arm-linux-gnueabihf +
 #                 libc6-dev-armhf-cross (cross compilers), mmdebstrap + arch-test, make + dpkg-dev + patch
-#                 (Debian's source packages built for the boards: valgrind, the example's MQTT broker)
+#                 (Debian's source packages built for the boards: valgrind, the example's MQTT broker), cpio
 #   the Docker engine running (dockerd started in the background if it is not)
 #   binfmt_misc mounted and qemu-aarch64 and qemu-arm registered (with the F flag: works inside containers)
 #   the board images built from docker/ (only when their files changed): the aarch64 board (Debian,
-#     valgrind, OpenSSH), the bare one (busybox, dropbear, no valgrind: docker/bare) and the armhf
-#     board (the Debian one for 32-bit ARM)
+#     valgrind, OpenSSH), the bare one (busybox, dropbear, no valgrind: docker/bare), the armhf
+#     board (the Debian one for 32-bit ARM) and the system board (docker/system: qemu-system-aarch64
+#     booting Debian's arm64 kernel with the aarch64 board's root; cpio packs its initramfs)
 #   a valgrind prefix for aarch64 boards without one, and the C library's debug files, in
 #     ${LEAKGATE_CACHE:-/var/cache/leakgate}/valgrind-arm64[-debuginfo] (scripts/valgrind-prefix.sh)
 set -euo pipefail
@@ -21,7 +22,7 @@ scripts/setup.sh
 
 missing=()
 for p in docker.io qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf \
-         libc6-dev-armhf-cross mmdebstrap arch-test make dpkg-dev patch; do
+         libc6-dev-armhf-cross mmdebstrap arch-test make dpkg-dev patch cpio; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -70,6 +71,7 @@ done
 docker/build-image.sh
 docker/build-image.sh bare
 docker/build-image.sh armhf
+docker/build-image.sh system
 cache=${LEAKGATE_CACHE:-/var/cache/leakgate}
 mkdir -p "$cache"
 scripts/valgrind-prefix.sh arm64 "$cache/valgrind-arm64"

@@ -147,12 +147,29 @@ public interface Board extends AutoCloseable {
                 + " or leave it unset for no cap");
     }
 
+    /** The memory of a system-emulated board in MiB ({@link Settings#BOARD_MEMORY}), 0 for its default. */
+    private static int memory(Settings settings) {
+        String value = settings.get(Settings.BOARD_MEMORY, "0").strip();
+        try {
+            int mib = Integer.parseInt(value);
+            if (mib == 0 || (mib >= 128 && mib <= 1_048_576)) {
+                return mib;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(Settings.BOARD_MEMORY + " = '" + value + "' (from "
+                + settings.sourceOf(Settings.BOARD_MEMORY) + ") is not a board's memory: give MiB from 128 up, such as"
+                + " 2048, or leave it unset for 1024");
+    }
+
     static Board open(Settings settings, String defaultBoard) {
         String value = settings.get(Settings.BOARD, defaultBoard);
         BoardSpec spec = BoardSpec.parse(value, settings.get(Settings.BOARD).isPresent()
                 ? settings.sourceOf(Settings.BOARD) : "the default board");
         if (spec instanceof BoardSpec.Emulated e) {
-            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()), cpus(settings));
+            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()), cpus(settings),
+                    memory(settings));
             settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board().files()::useFileTransfer);
             return new RemoteBoard(spec, board.board(), settings, board::close, board.toString());
         }

@@ -13,13 +13,16 @@ import java.net.URISyntaxException;
  *       {@link Settings#VALGRIND_DEPLOY});</li>
  *   <li>{@code emulated-armhf}: an emulated 32-bit ARM (armhf, Cortex-A7 class) board with valgrind and
  *       OpenSSH, as the first one;</li>
+ *   <li>{@code emulated-system}: a whole emulated aarch64 machine (qemu-system-aarch64, Debian's arm64
+ *       kernel, the first board's root file system): the board's own kernel, {@code /proc}, ptrace and
+ *       signals, slower to start;</li>
  *   <li>{@code ssh://user@host[:port]}: a real board in the lab (port 22 unless given);</li>
  *   <li>{@code local}: this machine, with its own valgrind (no deployment).</li>
  * </ul>
  */
 public sealed interface BoardSpec {
 
-    /** An emulated board; {@code flavour} names its image: "aarch64", "aarch64-bare" or "armhf". */
+    /** An emulated board; {@code flavour} names its image: "aarch64", "aarch64-bare", "aarch64-system" or "armhf". */
     record Emulated(String flavour) implements BoardSpec {
         /** The default emulated board. */
         public Emulated() {
@@ -66,6 +69,9 @@ public sealed interface BoardSpec {
         if (v.equalsIgnoreCase("emulated-bare") || v.equalsIgnoreCase("emulated:aarch64-bare")) {
             return new Emulated("aarch64-bare");
         }
+        if (v.equalsIgnoreCase("emulated-system") || v.equalsIgnoreCase("emulated:aarch64-system")) {
+            return new Emulated("aarch64-system");
+        }
         if (v.equalsIgnoreCase("emulated-armhf") || v.equalsIgnoreCase("emulated:armhf")) {
             return new Emulated("armhf");
         }
@@ -91,7 +97,8 @@ public sealed interface BoardSpec {
     private static String unknown(String value, String source) {
         return "'" + value + "' (from " + source + ") is not a board: use 'emulated' (the emulated aarch64 board,"
                 + " the default), 'emulated-bare' (an emulated camera-like board with dropbear and no valgrind),"
-                + " 'emulated-armhf' (an emulated 32-bit ARM board), 'ssh://user@host[:port]' (a real board) or"
+                + " 'emulated-armhf' (an emulated 32-bit ARM board), 'emulated-system' (a whole emulated aarch64 machine"
+                + " with its own kernel), 'ssh://user@host[:port]' (a real board) or"
                 + " 'local' (this machine)";
     }
 }

@@ -38,6 +38,12 @@ public final class Settings {
      * Unset: no cap.
      */
     public static final String BOARD_CPUS = "leakgate.board.cpus";
+    /**
+     * The memory of a system-emulated board's machine ({@code emulated-system}), in MiB (1024 unless
+     * set); its container needs 256 MiB more for QEMU, and refuses to start, with the figures, when the
+     * machine has less available.
+     */
+    public static final String BOARD_MEMORY = "leakgate.board.memory";
     /** How files travel to a board: auto (the best it offers), sftp, scp or stream. */
     public static final String BOARD_TRANSFER = "leakgate.board.transfer";
     public static final String SSH_PASSWORD = "leakgate.ssh.password";
@@ -161,7 +167,7 @@ public final class Settings {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
-        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
+        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
             SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")
                     .append(p.equals(SSH_PASSWORD) ? "(set)" : v).append(" (").append(sourceOf(p)).append(')'));

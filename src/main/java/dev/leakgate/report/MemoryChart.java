@@ -32,11 +32,26 @@ final class MemoryChart {
         }
         List<Mark> marks = readMarks(files.folder().resolve("marks.csv"));
         h.append("<h2>Memory while it ran</h2>\n").append(svg(points, marks))
-                .append("<p>VmRSS (red) and VmData (blue) of the process, from /proc/&lt;pid&gt;/status; under QEMU they"
-                        + " describe the emulator, so the trend matters more than the values.")
+                .append("<p>VmRSS (red) and VmData (blue) of the process, from /proc/&lt;pid&gt;/status")
+                .append(userModeQemu(files) ? "; under QEMU user mode they describe the emulator, so the trend matters"
+                        + " more than the values." : ": valgrind and the program it runs, as the board's kernel counts them.")
                 .append(marks.isEmpty() ? "" : " Grey lines: the moments the test named and its leak checks, each check"
                         + " with the bytes it found lost since the one before (red when more than none).")
                 .append("</p>\n");
+    }
+
+    /**
+     * Whether the run's board ({@code board.txt}) ran its programs under QEMU user mode, where the memory
+     * figures are the emulator's: the emulated boards but the system one, which boots its own kernel.
+     */
+    static boolean userModeQemu(RunFiles files) {
+        Path board = files.folder().resolve("board.txt");
+        try {
+            String line = Files.isRegularFile(board) ? Files.readAllLines(board).get(0) : "";
+            return line.startsWith("board: emulated ") && !line.contains("-system board");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** A moment the test named, from the run's marks.csv. */

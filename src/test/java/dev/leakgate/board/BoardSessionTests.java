@@ -98,6 +98,18 @@ class BoardSessionTests {
     }
 
     @Test
+    void aBoardMemoryThatIsNotANumberOfMibFailsBeforeAnythingStarts() {
+        for (String wrong : new String[] {"lots", "64", "1.5"}) {
+            Settings settings = new Settings(Map.of("leakgate.board", "emulated-system", "leakgate.board.memory", wrong),
+                    Map.of(), Map.of());
+
+            assertThatThrownBy(() -> Board.open(settings, "emulated")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("leakgate.board.memory = '" + wrong + "' (from system property leakgate.board.memory) is"
+                            + " not a board's memory: give MiB from 128 up, such as 2048, or leave it unset for 1024");
+        }
+    }
+
+    @Test
     void anEmulatedBoardWithACpuShareRunsInAContainerCappedAtIt() throws Exception {
         Settings settings = new Settings(Map.of("leakgate.board.cpus", "0.5"), Map.of(), Map.of());
         try (Board board = Board.open(settings, "emulated")) {

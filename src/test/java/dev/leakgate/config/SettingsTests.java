@@ -84,6 +84,10 @@ class SettingsTests {
                 .hasToString("emulated-armhf");
         assertThat(((BoardSpec.Emulated) BoardSpec.parse("emulated-armhf", "x")).image())
                 .isEqualTo("leakgate/board-armhf:latest");
+        assertThat(BoardSpec.parse("emulated-system", "x")).isEqualTo(new BoardSpec.Emulated("aarch64-system"))
+                .hasToString("emulated-system");
+        assertThat(((BoardSpec.Emulated) BoardSpec.parse("emulated-system", "x")).image())
+                .isEqualTo("leakgate/board-aarch64-system:latest");
         assertThat(BoardSpec.parse("local", "x")).isEqualTo(new BoardSpec.Local());
         assertThat(BoardSpec.parse("ssh://root@camera-7", "x")).isEqualTo(new BoardSpec.Ssh("root", "camera-7", 22));
         assertThat(BoardSpec.parse("ssh://admin@10.1.2.3:2222", "x")).isEqualTo(new BoardSpec.Ssh("admin", "10.1.2.3", 2222));
@@ -95,6 +99,7 @@ class SettingsTests {
                 .hasMessage("'qemu' (from environment variable LEAKGATE_BOARD) is not a board: use 'emulated' (the"
                         + " emulated aarch64 board, the default), 'emulated-bare' (an emulated camera-like board with"
                         + " dropbear and no valgrind), 'emulated-armhf' (an emulated 32-bit ARM board),"
+                        + " 'emulated-system' (a whole emulated aarch64 machine with its own kernel),"
                         + " 'ssh://user@host[:port]' (a real board) or 'local' (this machine)");
         assertThatThrownBy(() -> BoardSpec.parse("ssh://root:pw@host", "system property leakgate.board"))
                 .hasMessageEndingWith("(an SSH board reads ssh://user@host or ssh://user@host:port; put the password"

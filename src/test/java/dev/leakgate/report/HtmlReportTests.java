@@ -59,6 +59,13 @@ class HtmlReportTests {
                 .containsPattern("<div class=\"hit\">(&nbsp;)+14&nbsp;&nbsp;(&nbsp;)+char&nbsp;\\*lost&nbsp;=&nbsp;malloc\\(16\\);</div>");
         assertThat(dom).as("the memory timeline").containsPattern("<polyline class=\"rss\"[^>]*points=\"[0-9.]+,[0-9.]+ [0-9.]+,");
         assertThat(dom).contains("<a href=\"memcheck.xml\">memcheck.xml</a>", "<a href=\"memory.csv\">memory.csv</a>");
+        assertThat(dom).as("this machine's kernel counted them").contains("as the board's kernel counts them")
+                .doesNotContain("describe the emulator");
+        // the same figures from a board under QEMU user mode are the emulator's, and the page says so
+        Files.writeString(run.files().folder().resolve("board.txt"), "board: emulated aarch64 board (container 0123456789ab,"
+                + " ssh://root@localhost:32768)\ncpu: aarch64\n");
+        assertThat(Files.readString(HtmlReport.writeRunPage("hangTest (ReportTests)", verdict, run.files(), List.of())))
+                .contains("under QEMU user mode they describe the emulator").doesNotContain("as the board's kernel counts them");
     }
 
     @Test

@@ -24,7 +24,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
 
@@ -46,7 +45,7 @@ public final class EmulatedBoard implements AutoCloseable {
     /** The image {@code docker/build-image.sh} builds. */
     public static final String DEFAULT_IMAGE = "leakgate/board-aarch64:latest";
 
-    private static final Pattern HOST_KEY = Pattern.compile("leakgate-board: host key (ssh-ed25519 [A-Za-z0-9+/=]+)");
+    private static final Pattern HOST_KEY = Pattern.compile("leakgate-board: host key (ssh-ed25519 [A-Za-z0-9+/=]+)\\r?\\n");
 
     private final GenericContainer<?> container;
     private final SshBoard board;
@@ -82,6 +81,15 @@ public final class EmulatedBoard implements AutoCloseable {
      * {@code --cpus}: 0.5 is half a core) when it is above 0.
      */
     public static EmulatedBoard start(String image, double cpus) {
+        return start(image, cpus, 0);
+    }
+
+    /**
+     * As {@link #start(String, double)}; a system board's machine gets {@code memoryMib} of memory when
+     * it is above 0 (1024 unless given). The container refuses to start, with the figures, when this
+     * machine has less available than that and QEMU's own.
+     */
+    public static EmulatedBoard start(String image, double cpus, int memoryMib) {
         long begin = System.nanoTime();
         DockerEngine.requireAnswering(); // within seconds, with the cause
         DockerEngine.configureTestcontainers(); // no reaper container, no checks: nothing is pulled
@@ -89,7 +97,11 @@ public final class EmulatedBoard implements AutoCloseable {
         Map<String, String> labels = imageLabels(image);
         String flavour = labels.getOrDefault(FLAVOUR_LABEL, "aarch64");
         Cpu cpu = Cpu.of(flavour);
-        checkBinfmt(cpu);
+        // a system board's container runs QEMU built for this machine; a user-mode board's runs the board's CPU
+        boolean system = SYSTEM.equals(labels.get(MACHINE_LABEL));
+        if (!system) {
+            checkBinfmt(cpu);
+        }
         reapContainersOfDeadOwners();
 
         JSch jsch = new JSch();
@@ -107,10 +119,13 @@ public final class EmulatedBoard implements AutoCloseable {
         // a firmware-like image whose root is read-only: nothing can be copied into it before it starts,
         // so its init takes the login key from the environment (a public key: no secret)
         boolean readOnly = "true".equals(labels.get(READ_ONLY_LABEL));
+        BootWatch watch = new BootWatch(HOST_KEY, Duration.ofSeconds(90));
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(image))
                 .withImagePullPolicy(name -> false)
                 .withCreateContainerCmdModifier(cmd -> {
-                    cmd.withPlatform(cpu.platform);
+                    if (!system) {
+                        cmd.withPlatform(cpu.platform);
+                    }
                     if (readOnly) {
                         cmd.getHostConfig().withReadonlyRootfs(true);
                     }
@@ -121,10 +136,13 @@ public final class EmulatedBoard implements AutoCloseable {
                 .withExposedPorts(22)
                 .withLabel(OWNER_LABEL, RunIdentity.owner())
                 .withEnv("LEAKGATE_AUTHORIZED_KEY", publicKey.toString(StandardCharsets.US_ASCII).strip())
-                // both images print the host key just before their SSH server starts; a handshake
-                // refused in that moment is retried below
-                .waitingFor(Wait.forLogMessage(".*leakgate-board: host key.*", 1)
-                        .withStartupTimeout(Duration.ofSeconds(90)));
+                // every image prints the host key just before its SSH server starts; a handshake refused in
+                // that moment is retried below
+                .waitingFor(watch)
+                .withLogConsumer(watch);
+        if (system && memoryMib > 0) {
+            container.withEnv("LEAKGATE_BOARD_MEMORY_MB", Integer.toString(memoryMib));
+        }
         if (!readOnly) {
             container.withCopyToContainer(Transferable.of(publicKey.toByteArray(), 0600), "/run/leakgate/authorized_keys")
                     .withCopyToContainer(Transferable.of(password.getBytes(StandardCharsets.US_ASCII), 0600),
@@ -143,15 +161,16 @@ public final class EmulatedBoard implements AutoCloseable {
         try {
             container.start();
         } catch (RuntimeException e) {
-            String logs = container.getContainerId() == null ? "" : "; the board's log:\n" + container.getLogs();
+            BootWatch.NotReady why = BootWatch.notReadyIn(e);
+            String log = watch.log().isBlank() ? "" : "; the board's log" + lastLines(watch.log());
             container.stop();
-            throw new BoardException("the emulated board did not start from " + image + ": " + e.getMessage() + logs, e);
+            throw new BoardException("the emulated board did not start from " + image + ": "
+                    + (why != null ? why.getMessage() : e.getMessage()) + log, e);
         }
         try {
-            Matcher m = HOST_KEY.matcher(container.getLogs());
+            Matcher m = HOST_KEY.matcher(watch.log());
             if (!m.find()) {
-                throw new BoardException("the emulated board did not print its host key; its log:\n"
-                        + container.getLogs());
+                throw new BoardException("the emulated board did not print its host key; its log" + lastLines(watch.log()));
             }
             SshTarget target = SshTarget.of("root", container.getHost(), container.getMappedPort(22))
                     .withPinnedHostKey(m.group(1))
@@ -162,6 +181,18 @@ public final class EmulatedBoard implements AutoCloseable {
             container.stop();
             throw e;
         }
+    }
+
+    /**
+     * The last lines of a board's log (a system board's is its console), and a kernel panic's line from before
+     * them: enough to show why it did not come up.
+     */
+    static String lastLines(String log) {
+        List<String> lines = List.of(log.strip().split("\n"));
+        int from = Math.max(0, lines.size() - 30);
+        String panic = lines.subList(0, from).stream().filter(l -> l.contains("Kernel panic")).findFirst()
+                .map(l -> l + "\n...\n").orElse("");
+        return (from == 0 ? ":\n" : " (its last 30 lines):\n") + panic + String.join("\n", lines.subList(from, lines.size()));
     }
 
     /** sshd may log that it listens a moment before it answers: retry a refused handshake briefly. */
@@ -227,6 +258,9 @@ public final class EmulatedBoard implements AutoCloseable {
     static final String FLAVOUR_LABEL = "dev.leakgate.board";
     /** The image label that asks for a tmpfs, as "/tmp=rw,exec,size=160m". */
     static final String TMPFS_LABEL = "dev.leakgate.board.tmpfs";
+    /** Image label: "system" when the image boots a whole machine under qemu-system (its own kernel). */
+    static final String MACHINE_LABEL = "dev.leakgate.board.machine";
+    private static final String SYSTEM = "system";
     /** Image label: "true" when the board's root file system is read-only, as on camera firmware. */
     static final String READ_ONLY_LABEL = "dev.leakgate.board.readonly";
 
@@ -274,7 +308,7 @@ public final class EmulatedBoard implements AutoCloseable {
             var config = DockerClientFactory.instance().client().inspectImageCmd(image).exec().getConfig();
             return config == null || config.getLabels() == null ? Map.of() : config.getLabels();
         } catch (NotFoundException e) {
-            String variant = image.contains("-bare") ? " bare" : "";
+            String variant = image.contains("-bare") ? " bare" : image.contains("-system") ? " system" : "";
             throw new BoardException("there is no board image " + image + " in the Docker engine: build it with"
                     + " docker/build-image.sh" + variant + " (scripts/setup-board.sh does it), or set"
                     + " leakgate.board.image");

@@ -1,0 +1,188 @@
+package dev.leakgate.board.emulated;
+
+import static dev.leakgate.testing.LineClient.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.leakgate.board.Board;
+import dev.leakgate.board.BoardInfo;
+import dev.leakgate.board.BoardSpec;
+import dev.leakgate.board.Deployment;
+import dev.leakgate.board.ssh.BoardException;
+import dev.leakgate.config.Settings;
+import dev.leakgate.gate.LeakGate;
+import dev.leakgate.gate.Outcome;
+import dev.leakgate.gate.Verdict;
+import dev.leakgate.memcheck.LeakKind;
+import dev.leakgate.process.MemcheckCommand;
+import dev.leakgate.process.MemcheckProcess;
+import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.MemoryTimeline;
+import dev.leakgate.process.RunOptions;
+import dev.leakgate.process.Termination;
+import dev.leakgate.report.HtmlReport;
+import dev.leakgate.run.CheckResult;
+import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionOptions;
+import dev.leakgate.run.SessionReport;
+import dev.leakgate.testing.EndAfter;
+import dev.leakgate.testing.TestPrograms;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The system-emulated board for real ({@code emulated-system}, docker/system): a whole aarch64 machine
+ * under qemu-system-aarch64 booting Debian's own arm64 kernel, so the program's {@code /proc}, signals
+ * and privilege drops are the board kernel's, not this machine's.
+ */
+@Tag("board")
+class SystemBoardTests {
+
+    private static final String IMAGE = new BoardSpec.Emulated("aarch64-system").image();
+
+    private static EmulatedBoard emulated;
+    private static Board board;
+    private static Deployment deployed;
+
+    @BeforeAll
+    static void start() {
+        emulated = EmulatedBoard.start(IMAGE);
+        board = Board.over(emulated.board(), Settings.of(Map.of()));
+        deployed = board.deploy("system", List.of(TestPrograms.aarch64Program("leaky"),
+                TestPrograms.aarch64Program("grows"), TestPrograms.aarch64Program("hang"),
+                TestPrograms.aarch64Program("forks"), TestPrograms.aarch64Program("daemon"), TestPrograms.aarch64Probe()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (emulated != null) {
+            emulated.close();
+        }
+    }
+
+    private static MemcheckCommand.Builder command(String program) {
+        return board.command(deployed.pathOf(TestPrograms.aarch64Program(program)));
+    }
+
+    @Test
+    void theBoardRunsItsOwnKernelAndEveryRunSaysWhichMachineItWas() {
+        BoardInfo info = board.info(command("leaky").build());
+
+        assertThat(emulated.toString()).startsWith("emulated aarch64-system board (container ");
+        assertThat(info.cpu()).isEqualTo("aarch64");
+        assertThat(info.kernel()).as("Debian's arm64 kernel, not this machine's")
+                .matches("Linux \\d+\\.\\d+\\.\\d+-\\d+-arm64 aarch64")
+                .doesNotContain(System.getProperty("os.version"));
+        assertThat(info.libc()).startsWith("glibc ");
+        assertThat(info.valgrind()).startsWith("valgrind-3.");
+        assertThat(emulated.logs()).contains("leakgate-board: booted Linux ");
+    }
+
+    @Test
+    void aLeakIsFoundWithFunctionFileAndLine() {
+        MemcheckRun run = board.run(command("leaky").build(), RunOptions.named("system-leaky"));
+        Verdict verdict = LeakGate.defaults().evaluate(run);
+
+        assertThat(run.termination()).isEqualTo(Termination.EXITED);
+        assertThat(verdict.outcome()).as(verdict.message()).isEqualTo(Outcome.FAIL);
+        assertThat(verdict.message()).startsWith("leakgate: FAIL: definitely lost: 128 bytes in 2 blocks (limit 0 bytes)")
+                .contains("at make_buffer (leaky.c:6)", "at main (leaky.c:12)");
+    }
+
+    @Test
+    void theMemorySampledIsTheProgramsOwnAndClimbsWithItsLeak() throws Exception {
+        // 24 blocks of 256 KiB lost, one every 300 ms: 6 MiB the program's own VmData must show
+        MemcheckRun run = board.run(command("grows").args("24", "256", "300", "3").build(),
+                RunOptions.named("system-grows").withSampling(Duration.ofMillis(250)));
+
+        assertThat(run.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isEqualTo(24L * 256 * 1024);
+        List<MemoryTimeline.Point> points = MemoryTimeline.readCsv(run.files().memory()).points();
+        assertThat(points).hasSizeGreaterThanOrEqualTo(4);
+        long least = points.stream().mapToLong(MemoryTimeline.Point::vmDataKb).min().orElseThrow();
+        long last = points.get(points.size() - 1).vmDataKb();
+        assertThat(last - least).as("VmData of the program under valgrind, from the board kernel's /proc")
+                .isGreaterThanOrEqualTo(4L * 1024);
+        // the board's own memory: a 1 GiB machine, not this machine's
+        assertThat(points).allSatisfy(p -> assertThat(p.memAvailableKb()).isLessThan(1024L * 1024));
+        // and the page says so, from the board the run folder names
+        Files.writeString(run.files().folder().resolve("board.txt"), board.info(command("grows").build()).text());
+        Path page = HtmlReport.writeRunPage("system-grows", LeakGate.defaults().evaluate(run), run.files(), List.of());
+        assertThat(Files.readString(page)).contains("<h2>Memory while it ran</h2>",
+                "valgrind and the program it runs, as the board's kernel counts them").doesNotContain("describe the emulator");
+    }
+
+    @Test
+    void aForkedChildIsJudgedOnItsOwnReport() {
+        MemcheckRun run = board.run(command("forks").build(), RunOptions.named("system-forks"));
+        Verdict verdict = LeakGate.defaults().evaluate(run);
+
+        assertThat(verdict.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(run.children()).singleElement().satisfies(c -> assertThat(c.report().totals().bytes(LeakKind.DEFINITELY_LOST)).isPositive());
+        assertThat(verdict.message()).contains("at child_leak (forks.c:7)", "at parent_leak (forks.c:6)");
+    }
+
+    @Test
+    void aProgramThatIgnoresSigtermIsKilledWithItsGroupAndNothingIsLeftRunning() {
+        MemcheckRun run;
+        try (MemcheckProcess p = board.start(command("hang").args("stubborn").build(),
+                RunOptions.named("system-hang-stubborn").withTimeout(Duration.ofSeconds(120)))) {
+            run = EndAfter.line(p, "ready stubborn", Duration.ofSeconds(110), Duration.ofSeconds(1), Duration.ofSeconds(3));
+        }
+
+        assertThat(run.termination()).isEqualTo(Termination.KILLED);
+        assertThat(LeakGate.defaults().evaluate(run).outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+        assertThat(board.shell("pgrep -f '[h]ang stubborn' || echo none", Duration.ofSeconds(10)).stdout())
+                .isEqualTo("none\n");
+    }
+
+    @Test
+    void aDaemonThatDropsToNobodyUnderTheBoardsKernelKeepsItsLeakChecks() throws Exception {
+        Session session = Session.start(board, command("daemon").args("7090", "drop-privileges").build(),
+                SessionOptions.daemon("system-nobody", 7090).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
+        session.awaitReady();
+        InetSocketAddress address = session.address(7090);
+        session.leakCheck("started");
+        request(address, "leak 30");
+        request(address, "ping");
+
+        CheckResult leaked = session.leakCheck("after 1 leak, as nobody");
+        String owner = board.shell("ps -o user= -C memcheck-arm64-linux | sort -u", Duration.ofSeconds(20)).stdout();
+        SessionReport report = session.stop();
+
+        assertThat(owner.strip()).as("the kernel's own privilege drop").isEqualTo("nobody");
+        assertThat(Files.readString(report.run().files().folder().resolve("board.txt")))
+                .startsWith("board: emulated aarch64-system board (container ").containsPattern("kernel: Linux .*-arm64 aarch64");
+        assertThat(leaked.lost()).isEqualTo(30);
+        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(report.run().problems()).isEmpty();
+    }
+
+    @Test
+    void aMachineThatCannotBootIsGivenUpOnWithItsConsolesLastLines() {
+        // 400 MiB cannot hold the 300 MB initramfs: the kernel panics and QEMU stops
+        assertThatThrownBy(() -> EmulatedBoard.start(IMAGE, 0, 400).close())
+                .isInstanceOf(BoardException.class)
+                .hasMessageStartingWith("the emulated board did not start from " + IMAGE)
+                .hasMessageContaining("qemu-system-aarch64 -M virt -cpu cortex-a53 -smp 2 -m 400M")
+                .hasMessageContaining("Kernel panic");
+    }
+
+    @Test
+    void aMachineWithoutEnoughMemoryForQemuIsRefusedWithTheFigures() {
+        assertThatThrownBy(() -> EmulatedBoard.start(IMAGE, 0, 1_000_000).close())
+                .isInstanceOf(BoardException.class)
+                .hasMessageContaining("not enough memory for the system board: it needs 1000256 MiB (1000000 MiB for the"
+                        + " guest, 256 for QEMU), ")
+                .hasMessageContaining(" MiB are available");
+    }
+}

@@ -48,7 +48,8 @@ final class MemoryChart {
         Path board = files.folder().resolve("board.txt");
         try {
             String line = Files.isRegularFile(board) ? Files.readAllLines(board).get(0) : "";
-            return line.startsWith("board: emulated ") && !line.contains("-system board");
+            return (line.startsWith("board: emulated ") || line.startsWith("board: the emulated "))
+                    && !line.contains("-system board");
         } catch (IOException | RuntimeException e) {
             return false;
         }

@@ -161,7 +161,7 @@ class SystemBoardTests {
 
         assertThat(owner.strip()).as("the kernel's own privilege drop").isEqualTo("nobody");
         assertThat(Files.readString(report.run().files().folder().resolve("board.txt")))
-                .startsWith("board: emulated aarch64-system board (container ").containsPattern("kernel: Linux .*-arm64 aarch64");
+                .startsWith("board: the emulated aarch64-system board (ssh://").containsPattern("kernel: Linux .*-arm64 aarch64");
         assertThat(leaked.lost()).isEqualTo(30);
         assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
         assertThat(report.run().problems()).isEmpty();

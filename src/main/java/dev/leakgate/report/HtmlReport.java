@@ -368,7 +368,8 @@ public final class HtmlReport {
         h.append("<h2>Raw files</h2>\n<ul class=\"raw\">\n");
         List<Path> all = new ArrayList<>(List.of(files.xml(), files.log(), files.stdout(), files.stderr(), files.command()));
         try (var more = Files.list(files.folder())) {
-            more.filter(p -> p.getFileName().toString().endsWith(".csv")).sorted().forEach(all::add);
+            more.filter(p -> p.getFileName().toString().endsWith(".csv") || (p.getFileName().toString().endsWith(".txt")
+                    && !all.contains(p))).sorted().forEach(all::add);
         } catch (IOException e) {
             // the standard files are listed anyway
         }

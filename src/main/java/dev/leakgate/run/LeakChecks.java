@@ -61,4 +61,28 @@ final class LeakChecks {
     }
 
     private final Map<String, long[]> totals = new LinkedHashMap<>();
+
+    /** Throws when a leak check's name is not one line of 1 to 200 characters. */
+    static void requireName(String name) {
+        if (name == null || name.isBlank() || name.indexOf('\n') >= 0 || name.indexOf('\r') >= 0
+                || name.length() > 200) {
+            throw new IllegalArgumentException("a leak check's name is one line of 1 to 200 characters, but was '"
+                    + name + "'");
+        }
+    }
+
+    /** Why no leak check can be taken on demand of a daemon that detached itself. */
+    static SessionException detached() {
+        return new SessionException("the daemon detached itself (it forked and its first process exited), and the"
+                + " leak check probe lived in that first process, so no leak check can be taken on demand: run the"
+                + " daemon in the foreground (most have a flag for it: -f, -d, -n, --foreground, --no-daemon); its"
+                + " leaks are still judged when it stops, each process on its own report");
+    }
+
+    /** Why a program that is neither a kit harness nor probed nor reached through vgdb cannot take leak checks. */
+    static IllegalStateException noWay() {
+        return new IllegalStateException("a leak check on demand needs the probe: build leakgate_probe.c for the"
+                + " board's CPU and name it (probe = \"...leakgate_probe.so\"), take it through vgdb where the board"
+                + " allows ptrace (SessionOptions.withVgdb), or use a kit harness");
+    }
 }

@@ -65,6 +65,7 @@ public final class Session implements AutoCloseable {
     private final Map<Integer, InetSocketAddress> udpForwarded = new LinkedHashMap<>();
     private final LeakChecks checks = new LeakChecks();
     private final ProbeClient probe;
+    private final VgdbClient vgdb;
     private final Readiness readiness;
     private final PlannedStop planned;
     private final List<Mark> marks = Collections.synchronizedList(new ArrayList<>());
@@ -76,11 +77,13 @@ public final class Session implements AutoCloseable {
     private BoardInfo boardInfo;
     private volatile String doing = "";
 
-    private Session(MemcheckProcess process, SessionOptions options, String token, String probeSecret) {
+    private Session(MemcheckProcess process, MemcheckCommand command, SessionOptions options, String token,
+                    String probeSecret) {
         this.process = process;
         this.options = options;
         this.token = token;
         this.probe = new ProbeClient(process, probeSecret, this::lastOutput);
+        this.vgdb = new VgdbClient(process, command, process.files().folder(), this::lastOutput);
         this.readiness = new Readiness(process, options);
         this.planned = new PlannedStop(process, options, probe, readiness, this::steps);
         this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new SessionKitHost(this));
@@ -114,7 +117,10 @@ public final class Session implements AutoCloseable {
         run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
                 : run.withStdinKeptOpen();
         BoardInfo info = Launch.boardInfo(board, command);
-        Session session = new Session(board.start(b.build(), run), options, token, probeSecret);
+        if (options.vgdb() && options.kind() != Kind.KIT) {
+            VgdbClient.requireAllowed(board, command);
+        }
+        Session session = new Session(board.start(b.build(), run), command, options, token, probeSecret);
         session.boardInfo = info;
         if (info != null) {
             write(session.folder().resolve("board.txt"), info.text());
@@ -261,25 +267,19 @@ public final class Session implements AutoCloseable {
      * Each check is marked by name in the report, with the stacks of what it found.
      */
     public CheckResult leakCheck(String name) {
-        if (name == null || name.isBlank() || name.indexOf('\n') >= 0 || name.indexOf('\r') >= 0
-                || name.length() > 200) {
-            throw new IllegalArgumentException("a leak check's name is one line of 1 to 200 characters, but was '"
-                    + name + "'");
-        }
+        LeakChecks.requireName(name);
         String answer;
         doing = ", taking the leak check '" + name + "'";
         if (options.kind() == Kind.KIT) {
             answer = kit.check(name);
         } else if (!readiness.detached().isEmpty()) {
-            throw new SessionException("the daemon detached itself (it forked and its first process exited), and the"
-                    + " leak check probe lived in that first process, so no leak check can be taken on demand: run the"
-                    + " daemon in the foreground (most have a flag for it: -f, -d, -n, --foreground, --no-daemon); its"
-                    + " leaks are still judged when it stops, each process on its own report");
+            throw LeakChecks.detached();
+        } else if (options.vgdb()) {
+            answer = vgdb.check(name);
         } else if (options.probe() != null) {
             answer = probe.check(name);
         } else {
-            throw new IllegalStateException("a leak check on demand needs the probe: build leakgate_probe.c for the"
-                    + " board's CPU and name it (probe = \"...leakgate_probe.so\"), or use a kit harness");
+            throw LeakChecks.noWay();
         }
         CheckResult c = checks.record(name, answer, elapsedMillis(), marks);
         int taken = checks.all().size();

@@ -69,7 +69,7 @@ public final class SessionGate {
             for (CheckResult c : session.checks()) {
                 if (c.lost() > 0) {
                     steps.add("leak check '" + c.name() + "' found " + c.lost() + " bytes lost " + c.since()
-                            + " (definitely and indirectly lost; limit 0)" + stacks(session.run().report(), c.name()));
+                            + " (definitely and indirectly lost; limit 0)" + stacks(session, c.name()));
                 }
             }
         }
@@ -97,6 +97,12 @@ public final class SessionGate {
             message.append("\nBoard: ").append(session.board().summary());
         }
         return new SessionVerdict(outcome, verdict, message.toString());
+    }
+
+    /** The definitely lost records the named check found: from the report, or from vgdb's output for a check it took. */
+    private static String stacks(SessionReport session, String check) {
+        String fromReport = stacks(session.run().report(), check);
+        return fromReport.isEmpty() ? VgdbClient.stacks(session.run().files().folder(), check, RECORDS_PER_CHECK) : fromReport;
     }
 
     /**

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer> ports, Pattern readyLine,
                              Duration readyTimeout, String stopSignal, String stopCommand, Duration stopGrace,
                              String probe, Duration timeout, Duration sampleInterval, List<Integer> udpPorts,
-                             String udpRelay) {
+                             String udpRelay, boolean vgdb) {
 
     public SessionOptions {
         stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -40,7 +40,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
 
     private static SessionOptions of(String name, Kind kind, byte[] stdin, List<Integer> ports, String stopSignal) {
         return new SessionOptions(name, kind, stdin, ports, null, Duration.ofSeconds(60), stopSignal, null,
-                Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null);
+                Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null, false);
     }
 
     /** A kit harness with a 5 minute timeout. */
@@ -96,6 +96,15 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
     }
 
     /**
+     * Leak checks on demand through valgrind's own gdbserver ({@code vgdb ... leak_check}) instead of a
+     * probe in the program: the board must let vgdb ptrace the program (a system-emulated board, most
+     * real boards as root); one that cannot is refused at start with the reason.
+     */
+    public SessionOptions withVgdb() {
+        return copy(c -> c.vgdb = true);
+    }
+
+    /**
      * A daemon's UDP ports: reached through {@link Session#udpAddress}; when it has no TCP port to
      * wait for, it is ready once the first is bound. On a board, UDP travels through the kit's
      * {@code leakgate_udp_relay} at {@code relay} there (built for the board's CPU): a board
@@ -116,7 +125,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
         Copy c = new Copy(this);
         change.accept(c);
         return new SessionOptions(c.name, c.kind, c.stdin, c.ports, c.readyLine, c.readyTimeout, c.stopSignal,
-                c.stopCommand, c.stopGrace, c.probe, c.timeout, c.sampleInterval, c.udpPorts, c.udpRelay);
+                c.stopCommand, c.stopGrace, c.probe, c.timeout, c.sampleInterval, c.udpPorts, c.udpRelay, c.vgdb);
     }
 
     /** The components of one copy while a {@code with...} changes some of them. */
@@ -135,6 +144,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
         Duration sampleInterval;
         List<Integer> udpPorts;
         String udpRelay;
+        boolean vgdb;
 
         Copy(SessionOptions o) {
             name = o.name;
@@ -151,6 +161,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
             sampleInterval = o.sampleInterval;
             udpPorts = o.udpPorts;
             udpRelay = o.udpRelay;
+            vgdb = o.vgdb;
         }
     }
 }

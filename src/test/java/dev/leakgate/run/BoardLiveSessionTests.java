@@ -154,6 +154,19 @@ class BoardLiveSessionTests {
     }
 
     @Test
+    void leakChecksThroughVgdbAreRefusedUnderQemuUserModeWithTheReasonBeforeAnythingStarts() {
+        assertThatThrownBy(() -> Session.start(board, daemon(7079), SessionOptions.daemon("board-vgdb", 7079).withVgdb()))
+                .isInstanceOf(SessionException.class)
+                .hasMessageStartingWith("leak checks through vgdb cannot be taken on the emulated aarch64 board (ssh://")
+                .hasMessageContaining("runs its programs under QEMU user mode (")
+                .hasMessageContaining("vgdb needs ptrace to reach a program that waits in a system call: take leak checks"
+                        + " through the probe, or use the system-emulated board (emulated-system)")
+                .hasMessageEndingWith("; nothing was started");
+        assertThat(board.shell("ps -eo args | grep '[d]aemon 7079' || echo none", Duration.ofSeconds(20)).stdout())
+                .isEqualTo("none\n");
+    }
+
+    @Test
     void daemonThatDropsToNobodyOnTheBoardKeepsItsLeakChecksAndStopsAsPlanned() throws Exception {
         Session session = Session.start(board, daemon(7075, "drop-privileges"),
                 SessionOptions.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));

@@ -102,6 +102,35 @@ class SessionTests {
     }
 
     @Test
+    void leakChecksThroughVgdbNeedNoProbeWhereTheKernelAllowsPtrace() throws Exception {
+        int port = freePort();
+        Session session = Session.start(local, daemon(port), SessionOptions.daemon("live-vgdb", port).withVgdb());
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+
+        CheckResult started = session.leakCheck("started"); // the daemon waits in accept(): vgdb reaches it by ptrace
+        for (int i = 0; i < 3; i++) {
+            request(address, "leak 40");
+        }
+        request(address, "ping");
+        CheckResult leaked = session.leakCheck("after 3 leak");
+        SessionReport report = session.stop();
+
+        assertThat(started.lost()).isZero();
+        assertThat(leaked.lost()).isEqualTo(120);
+        assertThat(report.run().problems()).isEmpty();
+        assertThat(report.run().report().suppressionCounts()).as("no probe thread to suppress")
+                .doesNotContainKey("leakgate_probe_thread");
+        assertThat(Files.readString(report.run().files().folder().resolve("vgdb-checks.txt")))
+                .contains("== leak check 'started' through vgdb\n", "== leak check 'after 3 leak' through vgdb\n",
+                        "are definitely lost in loss record");
+        SessionGate.SessionVerdict v = new SessionGate(LeakGate.defaults(), true).judge(report, "this machine");
+        assertThat(v.message()).startsWith("leak check 'after 3 leak' found 120 bytes lost since 'started'"
+                + " (definitely and indirectly lost; limit 0)\n  120 (+120) bytes in 3 (+3) blocks are definitely lost")
+                .contains("at serve (daemon.c:");
+    }
+
+    @Test
     void daemonIsReadyWhenItsPortAcceptsAndNamesTheBatchThatLeakedThroughTheProbe() throws Exception {
         int port = freePort();
         Session session = Session.start(local, daemon(port),

@@ -23,6 +23,7 @@ import dev.leakgate.process.Termination;
 import dev.leakgate.report.HtmlReport;
 import dev.leakgate.run.CheckResult;
 import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionOptions;
 import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.EndAfter;
@@ -165,6 +166,42 @@ class SystemBoardTests {
         assertThat(leaked.lost()).isEqualTo(30);
         assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
         assertThat(report.run().problems()).isEmpty();
+    }
+
+    /** The same daemon and requests; leak checks through the probe or through vgdb: [started, after leaks, reachable]. */
+    private static long[] checks(String name, int port, boolean vgdb) throws Exception {
+        SessionOptions options = SessionOptions.daemon(name, port);
+        options = vgdb ? options.withVgdb() : options.withProbe(deployed.pathOf(TestPrograms.aarch64Probe()));
+        Session session = Session.start(board, command("daemon").args(String.valueOf(port)).build(), options);
+        session.awaitReady();
+        InetSocketAddress address = session.address(port);
+        CheckResult started = session.leakCheck("started");
+        for (int i = 0; i < 3; i++) {
+            request(address, "leak 40");
+        }
+        request(address, "keep 100");
+        request(address, "ping");
+        CheckResult leaked = session.leakCheck("after 3 leaks");
+        SessionReport report = session.stop();
+        assertThat(report.run().problems()).isEmpty();
+        if (vgdb) {
+            SessionGate.SessionVerdict verdict = new SessionGate(LeakGate.defaults(), true).judge(report, "the system board");
+            assertThat(verdict.message()).as("the stacks vgdb found, in the failure")
+                    .startsWith("leak check 'after 3 leaks' found 120 bytes lost since 'started'")
+                    .contains("120 (+120) bytes in 3 (+3) blocks are definitely lost", "at serve (daemon.c:");
+            assertThat(Files.readString(report.run().files().folder().resolve("vgdb-checks.txt")))
+                    .contains("== leak check 'after 3 leaks' through vgdb\n", "LEAK SUMMARY:");
+        }
+        return new long[] {started.lost(), leaked.lost(), leaked.reachable()};
+    }
+
+    @Test
+    void leakChecksThroughVgdbFindTheBytesTheProbeFinds() throws Exception {
+        long[] byProbe = checks("system-probe", 7091, false);
+        long[] byVgdb = checks("system-vgdb", 7092, true);
+
+        assertThat(byProbe[1]).isEqualTo(120);
+        assertThat(byVgdb).as("vgdb and the probe, the same daemon and requests").containsExactly(byProbe);
     }
 
     @Test

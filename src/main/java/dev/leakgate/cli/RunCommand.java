@@ -273,6 +273,7 @@ final class RunCommand implements Callable<Integer> {
                 if (probe != null) {
                     options = options.withProbe(d.pathOf(probe));
                 }
+                options = options.withLeakChecks(settings);
                 if (!udpPorts.isEmpty()) {
                     options = options.withUdp(udpPorts, udpRelay == null ? null : d.pathOf(udpRelay));
                 }

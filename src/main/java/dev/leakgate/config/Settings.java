@@ -44,6 +44,12 @@ public final class Settings {
      * machine has less available.
      */
     public static final String BOARD_MEMORY = "leakgate.board.memory";
+    /**
+     * How a daemon takes leak checks on demand: {@code probe} (the preloaded leakgate_probe.so), {@code vgdb}
+     * (valgrind's gdbserver, where the board lets it ptrace the program: refused at start with the reason
+     * where it cannot), or {@code auto} (the default: the probe when one is named, else vgdb where allowed).
+     */
+    public static final String LEAK_CHECKS = "leakgate.leakChecks";
     /** How files travel to a board: auto (the best it offers), sftp, scp or stream. */
     public static final String BOARD_TRANSFER = "leakgate.board.transfer";
     public static final String SSH_PASSWORD = "leakgate.ssh.password";
@@ -167,7 +173,7 @@ public final class Settings {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
-        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
+        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, LEAK_CHECKS, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
             SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")
                     .append(p.equals(SSH_PASSWORD) ? "(set)" : v).append(" (").append(sourceOf(p)).append(')'));

@@ -126,6 +126,7 @@ final class TestRun implements AutoCloseable {
         if (config.probe() != null) {
             options = options.withProbe(d.pathOf(config.probe()));
         }
+        options = options.withLeakChecks(config.settings());
         if (a.udpPorts().length > 0) {
             options = options.withUdp(Arrays.stream(a.udpPorts()).boxed().toList(),
                     config.udpRelay() == null ? null : d.pathOf(config.udpRelay()));

@@ -79,10 +79,11 @@ final class LeakChecks {
                 + " leaks are still judged when it stops, each process on its own report");
     }
 
-    /** Why a program that is neither a kit harness nor probed nor reached through vgdb cannot take leak checks. */
-    static IllegalStateException noWay() {
+    /** Why a program that is neither a kit harness nor probed cannot take leak checks where vgdb cannot reach it either. */
+    static IllegalStateException noWay(String whyNotVgdb) {
         return new IllegalStateException("a leak check on demand needs the probe: build leakgate_probe.c for the"
-                + " board's CPU and name it (probe = \"...leakgate_probe.so\"), take it through vgdb where the board"
-                + " allows ptrace (SessionOptions.withVgdb), or use a kit harness");
+                + " board's CPU and name it (probe = \"...leakgate_probe.so\"), or use a kit harness; " + (whyNotVgdb == null
+                ? "or take it through vgdb where the board allows ptrace (leakgate.leakChecks = vgdb or auto)"
+                : "vgdb cannot take it here: " + whyNotVgdb));
     }
 }

@@ -83,7 +83,7 @@ public final class Session implements AutoCloseable {
         this.options = options;
         this.token = token;
         this.probe = new ProbeClient(process, probeSecret, this::lastOutput);
-        this.vgdb = new VgdbClient(process, command, process.files().folder(), this::lastOutput);
+        this.vgdb = new VgdbClient(process, command, options, this::lastOutput);
         this.readiness = new Readiness(process, options);
         this.planned = new PlannedStop(process, options, probe, readiness, this::steps);
         this.kit = new KitClient(process, new KitProtocol.Follower(process.files().stdout(), token), new SessionKitHost(this));
@@ -117,9 +117,7 @@ public final class Session implements AutoCloseable {
         run = options.kind() == Kind.PLAIN ? run.withStdin(new String(options.stdin(), StandardCharsets.ISO_8859_1))
                 : run.withStdinKeptOpen();
         BoardInfo info = Launch.boardInfo(board, command);
-        if (options.vgdb() && options.kind() != Kind.KIT) {
-            VgdbClient.requireAllowed(board, command);
-        }
+        VgdbClient.requireAllowed(board, command, options);
         Session session = new Session(board.start(b.build(), run), command, options, token, probeSecret);
         session.boardInfo = info;
         if (info != null) {
@@ -274,12 +272,12 @@ public final class Session implements AutoCloseable {
             answer = kit.check(name);
         } else if (!readiness.detached().isEmpty()) {
             throw LeakChecks.detached();
-        } else if (options.vgdb()) {
+        } else if (vgdb.chosen()) {
             answer = vgdb.check(name);
         } else if (options.probe() != null) {
             answer = probe.check(name);
         } else {
-            throw LeakChecks.noWay();
+            throw LeakChecks.noWay(options.leakChecks() == SessionOptions.LeakChecks.AUTO ? vgdb.whyNot() : null);
         }
         CheckResult c = checks.record(name, answer, elapsedMillis(), marks);
         int taken = checks.all().size();

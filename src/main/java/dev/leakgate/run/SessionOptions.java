@@ -1,5 +1,6 @@
 package dev.leakgate.run;
 
+import dev.leakgate.config.Settings;
 import dev.leakgate.run.Session.Kind;
 
 import java.time.Duration;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer> ports, Pattern readyLine,
                              Duration readyTimeout, String stopSignal, String stopCommand, Duration stopGrace,
                              String probe, Duration timeout, Duration sampleInterval, List<Integer> udpPorts,
-                             String udpRelay, boolean vgdb) {
+                             String udpRelay, LeakChecks leakChecks) {
 
     public SessionOptions {
         stdin = stdin == null ? new byte[0] : stdin.clone();
@@ -40,7 +41,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
 
     private static SessionOptions of(String name, Kind kind, byte[] stdin, List<Integer> ports, String stopSignal) {
         return new SessionOptions(name, kind, stdin, ports, null, Duration.ofSeconds(60), stopSignal, null,
-                Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null, false);
+                Duration.ofSeconds(60), null, Duration.ofMinutes(5), Duration.ofSeconds(1), List.of(), null, LeakChecks.AUTO);
     }
 
     /** A kit harness with a 5 minute timeout. */
@@ -101,7 +102,44 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
      * real boards as root); one that cannot is refused at start with the reason.
      */
     public SessionOptions withVgdb() {
-        return copy(c -> c.vgdb = true);
+        return withLeakChecks(LeakChecks.VGDB);
+    }
+
+    /** How the settings ({@code leakgate.leakChecks}) say leak checks on demand are taken; {@code auto} unless set. */
+    public SessionOptions withLeakChecks(Settings settings) {
+        return settings.get(Settings.LEAK_CHECKS).map(v -> withLeakChecks(LeakChecks.parse(v,
+                settings.sourceOf(Settings.LEAK_CHECKS)))).orElse(this);
+    }
+
+    /** How leak checks on demand are taken ({@link LeakChecks#AUTO} unless set). */
+    public SessionOptions withLeakChecks(LeakChecks way) {
+        return copy(c -> c.leakChecks = way);
+    }
+
+    /** Whether leak checks on demand go through vgdb (decided at start for {@link LeakChecks#AUTO}). */
+    public boolean vgdb() {
+        return leakChecks == LeakChecks.VGDB;
+    }
+
+    /**
+     * How a program that is not a kit harness takes leak checks on demand ({@code leakgate.leakChecks}):
+     * through the preloaded probe, through valgrind's gdbserver (vgdb, where the board allows ptrace), or
+     * automatically: the probe when one is named, else vgdb where the board allows it.
+     */
+    public enum LeakChecks {
+        PROBE, VGDB, AUTO;
+
+        /** Reads "probe", "vgdb" or "auto"; {@code source} names where the value came from, for the error. */
+        public static LeakChecks parse(String value, String source) {
+            for (LeakChecks w : values()) {
+                if (w.name().equalsIgnoreCase(value.strip())) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("leakgate.leakChecks = '" + value + "' (from " + source + ") is not a way to"
+                    + " take leak checks: use 'probe' (the preloaded leakgate_probe.so), 'vgdb' (valgrind's gdbserver,"
+                    + " where the board allows ptrace) or 'auto' (the probe when one is named, else vgdb where allowed)");
+        }
     }
 
     /**
@@ -125,7 +163,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
         Copy c = new Copy(this);
         change.accept(c);
         return new SessionOptions(c.name, c.kind, c.stdin, c.ports, c.readyLine, c.readyTimeout, c.stopSignal,
-                c.stopCommand, c.stopGrace, c.probe, c.timeout, c.sampleInterval, c.udpPorts, c.udpRelay, c.vgdb);
+                c.stopCommand, c.stopGrace, c.probe, c.timeout, c.sampleInterval, c.udpPorts, c.udpRelay, c.leakChecks);
     }
 
     /** The components of one copy while a {@code with...} changes some of them. */
@@ -144,7 +182,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
         Duration sampleInterval;
         List<Integer> udpPorts;
         String udpRelay;
-        boolean vgdb;
+        LeakChecks leakChecks;
 
         Copy(SessionOptions o) {
             name = o.name;
@@ -161,7 +199,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
             sampleInterval = o.sampleInterval;
             udpPorts = o.udpPorts;
             udpRelay = o.udpRelay;
-            vgdb = o.vgdb;
+            leakChecks = o.leakChecks;
         }
     }
 }

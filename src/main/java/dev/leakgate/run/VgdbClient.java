@@ -4,6 +4,7 @@ import dev.leakgate.board.Board;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.ShellQuoting;
+import dev.leakgate.run.Session.Kind;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,15 +32,41 @@ final class VgdbClient {
     static final String OUTPUT = "vgdb-checks.txt";
 
     private final MemcheckProcess process;
+    private final MemcheckCommand command;
+    private final SessionOptions options;
     private final String vgdb;
     private final Path output;
     private final Supplier<String> lastOutput;
+    private String refusal; // asked once, when AUTO needs it
+    private boolean asked;
 
-    VgdbClient(MemcheckProcess process, MemcheckCommand command, Path folder, Supplier<String> lastOutput) {
+    VgdbClient(MemcheckProcess process, MemcheckCommand command, SessionOptions options, Supplier<String> lastOutput) {
         this.process = process;
+        this.command = command;
+        this.options = options;
         this.vgdb = vgdbOf(command);
-        this.output = folder.resolve(OUTPUT);
+        this.output = process.files().folder().resolve(OUTPUT);
         this.lastOutput = lastOutput;
+    }
+
+    /**
+     * Whether this session's leak checks go through vgdb: asked for ({@code VGDB}, allowed at start), or
+     * {@code AUTO} without a probe on a board that allows it (asked of the board at the first check).
+     */
+    synchronized boolean chosen() {
+        if (options.leakChecks() != SessionOptions.LeakChecks.AUTO || options.probe() != null) {
+            return options.vgdb();
+        }
+        return whyNot() == null;
+    }
+
+    /** Why vgdb cannot take this session's leak checks on its board, or null when it can. */
+    synchronized String whyNot() {
+        if (!asked) {
+            refusal = refusal(script -> process.shell(script, Duration.ofSeconds(30)).stdout(), command);
+            asked = true;
+        }
+        return refusal;
     }
 
     /** vgdb beside the valgrind the command runs ("vgdb" when that one is found on the PATH). */
@@ -54,12 +82,12 @@ final class VgdbClient {
      * ptrace switched off ({@code ptrace_scope} 3), or a scope that lets only root trace and the login
      * is not root. One short command on the board.
      */
-    static String refusal(Board board, MemcheckCommand command) {
+    static String refusal(Function<String, String> shell, MemcheckCommand command) {
         String vgdb = vgdbOf(command);
         String script = "command -v " + ShellQuoting.quote(vgdb) + " >/dev/null 2>&1 && echo vgdb=yes || echo vgdb=no;"
                 + " echo \"parent=$(readlink /proc/$PPID/exe 2>/dev/null)\";"
                 + " echo \"scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null)\"; echo \"uid=$(id -u)\"";
-        String out = board.shell(script, Duration.ofSeconds(30)).stdout();
+        String out = shell.apply(script);
         if (!out.contains("vgdb=yes")) {
             return "there is no vgdb beside valgrind on the board (" + vgdb + "): install valgrind whole, or take leak"
                     + " checks through the probe";
@@ -86,9 +114,15 @@ final class VgdbClient {
         return null;
     }
 
-    /** Throws a {@link SessionException} with the reason when leak checks through vgdb cannot work on this board. */
-    static void requireAllowed(Board board, MemcheckCommand command) {
-        String why = refusal(board, command);
+    /**
+     * Refuses, with the reason, leak checks through vgdb asked for ({@code VGDB}) on a board where they
+     * cannot work: a {@link SessionException} before anything starts. A kit harness answers its own.
+     */
+    static void requireAllowed(Board board, MemcheckCommand command, SessionOptions options) {
+        if (options.kind() == Kind.KIT || !options.vgdb()) {
+            return;
+        }
+        String why = refusal(script -> board.shell(script, Duration.ofSeconds(30)).stdout(), command);
         if (why != null) {
             throw new SessionException("leak checks through vgdb cannot be taken on " + board + ": " + why
                     + "; nothing was started");

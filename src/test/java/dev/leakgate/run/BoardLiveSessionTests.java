@@ -167,6 +167,16 @@ class BoardLiveSessionTests {
     }
 
     @Test
+    void withoutAProbeUnderQemuUserModeALeakCheckSaysWhyVgdbCannotTakeItEither() throws Exception {
+        try (Session session = Session.start(board, daemon(7080), SessionOptions.daemon("board-no-probe", 7080))) {
+            session.awaitReady();
+            assertThatThrownBy(() -> session.leakCheck("now")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("a leak check on demand needs the probe: build leakgate_probe.c")
+                    .hasMessageContaining("vgdb cannot take it here: the board runs its programs under QEMU user mode");
+        }
+    }
+
+    @Test
     void daemonThatDropsToNobodyOnTheBoardKeepsItsLeakChecksAndStopsAsPlanned() throws Exception {
         Session session = Session.start(board, daemon(7075, "drop-privileges"),
                 SessionOptions.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));

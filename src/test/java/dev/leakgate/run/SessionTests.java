@@ -102,9 +102,10 @@ class SessionTests {
     }
 
     @Test
-    void leakChecksThroughVgdbNeedNoProbeWhereTheKernelAllowsPtrace() throws Exception {
+    void leakChecksGoThroughVgdbWhenNoProbeIsNamedAndTheKernelAllowsPtrace() throws Exception {
         int port = freePort();
-        Session session = Session.start(local, daemon(port), SessionOptions.daemon("live-vgdb", port).withVgdb());
+        // leakgate.leakChecks = auto, the default: no probe named, and this machine's kernel lets root ptrace
+        Session session = Session.start(local, daemon(port), SessionOptions.daemon("live-vgdb", port));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
 
@@ -401,10 +402,13 @@ class SessionTests {
     @Test
     void leakCheckWithoutAProbeSaysWhatToBuild() throws Exception {
         int port = freePort();
-        try (Session session = Session.start(local, daemon(port), SessionOptions.daemon("no-probe-asked", port))) {
+        try (Session session = Session.start(local, daemon(port), SessionOptions.daemon("no-probe-asked", port)
+                .withLeakChecks(SessionOptions.LeakChecks.PROBE))) {
             session.awaitReady();
             assertThatThrownBy(() -> session.leakCheck("now")).isInstanceOf(IllegalStateException.class)
-                    .hasMessageStartingWith("a leak check on demand needs the probe: build leakgate_probe.c");
+                    .hasMessageStartingWith("a leak check on demand needs the probe: build leakgate_probe.c")
+                    .hasMessageEndingWith("or take it through vgdb where the board allows ptrace (leakgate.leakChecks = vgdb"
+                            + " or auto)");
         }
     }
 

@@ -173,7 +173,8 @@ public final class Settings {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
-        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, LEAK_CHECKS, BOARD_DIR, SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
+        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, LEAK_CHECKS, BOARD_DIR,
+            SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
             SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")
                     .append(p.equals(SSH_PASSWORD) ? "(set)" : v).append(" (").append(sourceOf(p)).append(')'));

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds an emulated board image with no image registry: the root filesystem comes from this
 # machine's own apt sources through mmdebstrap (arm64, run under QEMU through binfmt), then
-# `docker build` of a FROM-scratch Dockerfile. Usage: build-image.sh [debian|bare|armhf]
+# `docker build` of a FROM-scratch Dockerfile. Usage: build-image.sh [debian|bare|armhf|system] [SUITE]
+#   SUITE: the Debian release of the debian board's root, bookworm unless given; another (trixie: valgrind
+#         3.24, glibc 2.41) comes from this machine's sources with the release replaced and makes
+#         leakgate/board-aarch64-SUITE (leakgate.board.release=SUITE chooses it).
 #   debian (the default): leakgate/board-aarch64, Debian with valgrind, libc6-dbg and OpenSSH;
 #   bare: leakgate/board-aarch64-bare, a camera-like root: glibc, busybox, dropbear without an SFTP
 #         server, no valgrind (leakgate brings its own), a small tmpfs /tmp;
@@ -15,15 +18,23 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 variant=${1:-debian}
 [[ $variant == system ]] && exec "$here/system/build.sh"
+# the Debian release of the root (bookworm: valgrind 3.19, glibc 2.36; trixie: valgrind 3.24, glibc 2.41)
+suite=${2:-bookworm}
+export LEAKGATE_SUITE=$suite
+if [[ $suite != bookworm && $variant != debian ]]; then
+  echo "build-image.sh: only the debian board is built for another Debian release, not the $variant one" >&2; exit 64
+fi
 arch=arm64; platform=linux/arm64; flavour=aarch64
 case $variant in
-  debian) image=${LEAKGATE_BOARD_IMAGE:-leakgate/board-aarch64}; files=$here ;;
+  debian) image=${LEAKGATE_BOARD_IMAGE:-leakgate/board-aarch64}; files=$here
+          [[ $suite == bookworm ]] || image=leakgate/board-aarch64-$suite ;;
   bare) image=leakgate/board-aarch64-bare; files=$here/bare; flavour=aarch64-bare ;;
   armhf) image=leakgate/board-armhf; files=$here; arch=armhf; platform=linux/arm/v7; flavour=armhf ;;
   *) echo "build-image.sh: the variant is debian, bare, armhf or system, not '$variant'" >&2; exit 64 ;;
 esac
 hash=$( (cd "$files" && find . -maxdepth 1 -type f ! -name '*.md' ! -name 'Dockerfile.registry' -print0 | sort -z \
-         | xargs -0 sha256sum; sha256sum < "$here/build-image.sh"; echo "$arch") | sha256sum | cut -c1-16)
+         | xargs -0 sha256sum; sha256sum < "$here/build-image.sh"; echo "$arch"; [[ $suite == bookworm ]] || echo "$suite") \
+         | sha256sum | cut -c1-16)
 
 say() { printf 'leakgate board image: %s\n' "$*"; }
 
@@ -53,7 +64,7 @@ else
   hook=--extract-hook # the extract variant runs no customize hooks
 fi
 
-say "building the $arch root filesystem with mmdebstrap from $sources (a few minutes)"
+say "building the $arch root filesystem of Debian $suite with mmdebstrap from $sources (a few minutes)"
 leakgate_mmdebstrap "$work" "$work/rootfs.tar" "$sources" --variant=$mmvariant --architectures=$arch \
   --include="$packages" \
   "$hook=mkdir -p \"\$1/tmp\" && cp '$files/board-setup.sh' \"\$1/tmp/board-setup.sh\"" \

@@ -18,7 +18,8 @@
 #   4. the leaky library built for 32-bit ARM (-Parmhf: arm-linux-gnueabihf-gcc) on the emulated armhf
 #      board: it must fail alike;
 #   5. on the system board (a whole aarch64 machine booting Debian's arm64 kernel under qemu-system-aarch64):
-#      the fixed library must pass and the leaky one fail alike.
+#      the fixed library must pass and the leaky one fail alike;
+#   6. on the aarch64 board of Debian 13 (valgrind 3.24 instead of bookworm's 3.19): the same.
 # Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when all are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,4 +99,9 @@ echo "==    pass and the leaky one fail alike"
 mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Dleakgate.board=emulated-system
 leaky_fails_on "the system board" 'leakgate: board: emulated aarch64-system board (container' \
   -Dleakgate.board=emulated-system
+
+echo "== 6. the example on the aarch64 board of Debian 13 (trixie: valgrind 3.24, glibc 2.41): the fixed library"
+echo "==    must pass and the leaky one fail alike"
+mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Dleakgate.board.release=trixie
+leaky_fails_on "the trixie board" 'leakgate: valgrind: valgrind-3.24.0' -Dleakgate.board.release=trixie
 

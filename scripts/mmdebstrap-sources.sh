@@ -15,12 +15,31 @@ leakgate_apt_sources() {
   return 1
 }
 
-# leakgate_mmdebstrap WORK TARGET SOURCES ARGS...: mmdebstrap ARGS... bookworm TARGET SOURCES, its log
-# in WORK/mmdebstrap.log (printed when it fails for good).
+# leakgate_suite_sources SOURCES SUITE OUT: the machine's sources file SOURCES with its release replaced by
+# SUITE (e.g. trixie) and the security archive left out (it has no plain release suite), written to OUT.
+leakgate_suite_sources() {
+  local sources=$1 suite=$2 out=$3
+  if [[ $sources == *.list ]]; then
+    awk -v suite="$suite" '$1 == "deb" && !/security/ { $3 = suite; print }' "$sources" > "$out"
+  else
+    awk -v suite="$suite" 'BEGIN{RS=""; ORS="\n\n"} !/security/ { gsub(/Suites:[^\n]*/, "Suites: " suite); print }' \
+      "$sources" > "$out"
+  fi
+}
+
+# leakgate_mmdebstrap WORK TARGET SOURCES ARGS...: mmdebstrap ARGS... SUITE TARGET SOURCES, its log in
+# WORK/mmdebstrap.log (printed when it fails for good). SUITE is $LEAKGATE_SUITE, bookworm (this machine's
+# release) unless set; for another release the sources are this machine's with the release replaced.
 leakgate_mmdebstrap() {
-  local work=$1 target=$2 sources=$3
+  local work=$1 target=$2 sources=$3 suite=${LEAKGATE_SUITE:-bookworm}
   shift 3
-  if mmdebstrap "$@" bookworm "$target" "$sources" >"$work/mmdebstrap.log" 2>&1; then
+  if [[ $suite != bookworm ]]; then
+    local ext=sources
+    [[ $sources == *.list ]] && ext=list
+    leakgate_suite_sources "$sources" "$suite" "$work/$suite.$ext"
+    sources=$work/$suite.$ext
+  fi
+  if mmdebstrap "$@" "$suite" "$target" "$sources" >"$work/mmdebstrap.log" 2>&1; then
     return 0
   fi
   if grep -q security "$sources" && grep -qiE 'unexpected size|mirror sync|Hash Sum mismatch' "$work/mmdebstrap.log"; then
@@ -31,7 +50,7 @@ leakgate_mmdebstrap() {
       awk 'BEGIN{RS=""; ORS="\n\n"} !/security/' "$sources" >"$work/no-security.sources"
     fi
     rm -rf "$target"
-    if mmdebstrap "$@" bookworm "$target" "$work/no-security.sources" >"$work/mmdebstrap.log" 2>&1; then
+    if mmdebstrap "$@" "$suite" "$target" "$work/no-security.sources" >"$work/mmdebstrap.log" 2>&1; then
       return 0
     fi
   fi

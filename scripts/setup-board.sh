@@ -8,8 +8,9 @@
 #   binfmt_misc mounted and qemu-aarch64 and qemu-arm registered (with the F flag: works inside containers)
 #   the board images built from docker/ (only when their files changed): the aarch64 board (Debian,
 #     valgrind, OpenSSH), the bare one (busybox, dropbear, no valgrind: docker/bare), the armhf
-#     board (the Debian one for 32-bit ARM) and the system board (docker/system: qemu-system-aarch64
-#     booting Debian's arm64 kernel with the aarch64 board's root; cpio packs its initramfs)
+#     board (the Debian one for 32-bit ARM), the system board (docker/system: qemu-system-aarch64
+#     booting Debian's arm64 kernel with the aarch64 board's root; cpio packs its initramfs) and the
+#     aarch64 board of Debian 13 (trixie: valgrind 3.24, glibc 2.41), beside bookworm's 3.19
 #   a valgrind prefix for aarch64 boards without one, and the C library's debug files, in
 #     ${LEAKGATE_CACHE:-/var/cache/leakgate}/valgrind-arm64[-debuginfo] (scripts/valgrind-prefix.sh)
 set -euo pipefail
@@ -72,6 +73,7 @@ docker/build-image.sh
 docker/build-image.sh bare
 docker/build-image.sh armhf
 docker/build-image.sh system
+docker/build-image.sh debian trixie
 cache=${LEAKGATE_CACHE:-/var/cache/leakgate}
 mkdir -p "$cache"
 scripts/valgrind-prefix.sh arm64 "$cache/valgrind-arm64"

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * broker as shipped (src/mosquitto/fix-resubscribe-leak.patch): each re-subscription lost 33 bytes.
  */
 @ValgrindOnBoard(harness = "target/board/current/mosquitto", args = {"-c", "${board.files}/mosquitto.conf"},
-                 files = "src/mosquitto/conf", ports = 1883, probe = "target/board/leakgate_probe.so")
+                 files = "src/mosquitto/conf", ports = 1883, probe = "target/board/leakgate_probe.so",
+                 readySeconds = 240)
 class MosquittoLeakTest {
 
     private static MqttClient connect(Daemon broker, String clientId) throws MqttException {

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 @ValgrindOnBoard(harness = "target/board/current/onvif_daemon", args = "8080", ports = 8080,
                  libs = "target/board/current/libonvif_server.so", probe = "target/board/leakgate_probe.so",
-                 udpPorts = 3702, udpRelay = "target/board/leakgate_udp_relay")
+                 udpPorts = 3702, udpRelay = "target/board/leakgate_udp_relay", readySeconds = 240)
 class OnvifDaemonLeakTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

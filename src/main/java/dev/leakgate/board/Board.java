@@ -168,8 +168,8 @@ public interface Board extends AutoCloseable {
         BoardSpec spec = BoardSpec.parse(value, settings.get(Settings.BOARD).isPresent()
                 ? settings.sourceOf(Settings.BOARD) : "the default board");
         if (spec instanceof BoardSpec.Emulated e) {
-            EmulatedBoard board = EmulatedBoard.start(settings.get(Settings.BOARD_IMAGE, e.image()), cpus(settings),
-                    memory(settings));
+            String image = settings.get(Settings.BOARD_IMAGE, e.image(settings.get(Settings.BOARD_RELEASE, "bookworm")));
+            EmulatedBoard board = EmulatedBoard.start(image, cpus(settings), memory(settings));
             settings.get(Settings.BOARD_TRANSFER).ifPresent(board.board().files()::useFileTransfer);
             return new RemoteBoard(spec, board.board(), settings, board::close, board.toString());
         }

@@ -2,6 +2,7 @@ package dev.leakgate.board;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Locale;
 
 /**
  * Which board to run on, as a setting names it ({@link Settings#BOARD}):
@@ -32,6 +33,27 @@ public sealed interface BoardSpec {
         /** The image this board starts from, unless {@link Settings#BOARD_IMAGE} names another. */
         public String image() {
             return "leakgate/board-" + flavour + ":latest";
+        }
+
+        /**
+         * The image of this board built for a Debian release ({@link Settings#BOARD_RELEASE}): bookworm's is
+         * {@link #image()}; another is {@code leakgate/board-aarch64-RELEASE}, for the Debian board only.
+         */
+        public String image(String release) {
+            String r = release.strip().toLowerCase(Locale.ROOT);
+            if (r.equals("bookworm")) {
+                return image();
+            }
+            if (!r.matches("[a-z]+")) {
+                throw new IllegalArgumentException("'" + release + "' is not a Debian release's name: give one such as"
+                        + " bookworm or trixie");
+            }
+            if (!flavour.equals("aarch64")) {
+                throw new IllegalArgumentException("only the emulated aarch64 board is built for another Debian release"
+                        + " than bookworm, not the " + this + " one: leave leakgate.board.release unset, or use"
+                        + " leakgate.board=emulated");
+            }
+            return "leakgate/board-" + flavour + "-" + r + ":latest";
         }
 
         @Override

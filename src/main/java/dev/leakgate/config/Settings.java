@@ -45,6 +45,11 @@ public final class Settings {
      */
     public static final String BOARD_MEMORY = "leakgate.board.memory";
     /**
+     * The Debian release of the emulated aarch64 board's image: bookworm (valgrind 3.19, glibc 2.36) unless
+     * set; trixie (valgrind 3.24, glibc 2.41) is built by {@code docker/build-image.sh debian trixie}.
+     */
+    public static final String BOARD_RELEASE = "leakgate.board.release";
+    /**
      * How a daemon takes leak checks on demand: {@code probe} (the preloaded leakgate_probe.so), {@code vgdb}
      * (valgrind's gdbserver, where the board lets it ptrace the program: refused at start with the reason
      * where it cannot), or {@code auto} (the default: the probe when one is named, else vgdb where allowed).
@@ -173,7 +178,8 @@ public final class Settings {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
-        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, LEAK_CHECKS, BOARD_DIR,
+        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, BOARD_RELEASE, LEAK_CHECKS,
+            BOARD_DIR,
             SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
             SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {
             get(p).ifPresent(v -> s.append("\n  ").append(p).append(" = ")

@@ -94,6 +94,20 @@ class SettingsTests {
     }
 
     @Test
+    void theDebianBoardIsChosenByItsReleaseAndOnlyItIsBuiltForAnother() {
+        BoardSpec.Emulated debian = new BoardSpec.Emulated();
+
+        assertThat(debian.image("bookworm")).isEqualTo("leakgate/board-aarch64:latest");
+        assertThat(debian.image("Trixie")).isEqualTo("leakgate/board-aarch64-trixie:latest");
+        assertThatThrownBy(() -> debian.image("trixie; rm -rf /")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'trixie; rm -rf /' is not a Debian release's name: give one such as bookworm or trixie");
+        assertThatThrownBy(() -> new BoardSpec.Emulated("aarch64-bare").image("trixie"))
+                .hasMessage("only the emulated aarch64 board is built for another Debian release than bookworm, not the"
+                        + " emulated-bare one: leave leakgate.board.release unset, or use leakgate.board=emulated");
+        assertThat(new BoardSpec.Emulated("armhf").image("bookworm")).isEqualTo("leakgate/board-armhf:latest");
+    }
+
+    @Test
     void wrongBoardNamesSayWhereTheyCameFromAndWhatToWrite() {
         assertThatThrownBy(() -> BoardSpec.parse("qemu", "environment variable LEAKGATE_BOARD"))
                 .hasMessage("'qemu' (from environment variable LEAKGATE_BOARD) is not a board: use 'emulated' (the"

@@ -14,6 +14,7 @@ import dev.leakgate.gate.Outcome;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.Termination;
+import dev.leakgate.testing.DaemonDrive;
 import dev.leakgate.testing.SharedEmulatedBoard;
 import dev.leakgate.testing.TestPrograms;
 
@@ -178,40 +179,26 @@ class BoardLiveSessionTests {
 
     @Test
     void daemonThatDropsToNobodyOnTheBoardKeepsItsLeakChecksAndStopsAsPlanned() throws Exception {
-        Session session = Session.start(board, daemon(7075, "drop-privileges"),
-                SessionOptions.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
-        session.awaitReady();
-        InetSocketAddress address = session.address(7075);
-        session.leakCheck("started");
-        request(address, "leak 30");
-        request(address, "ping");
+        CheckResult[] again = new CheckResult[1];
+        DaemonDrive.Driven d = DaemonDrive.drive(Session.start(board, daemon(7075, "drop-privileges"),
+                SessionOptions.daemon("board-nobody", 7075).withProbe(deployed.pathOf(TestPrograms.aarch64Probe()))),
+                7075, "after 1 leak, as nobody", s -> again[0] = s.leakCheck("once more"), "leak 30");
 
-        CheckResult leaked = session.leakCheck("after 1 leak, as nobody");
-        CheckResult again = session.leakCheck("once more");
-        SessionReport report = session.stop();
-
-        assertThat(leaked.lost()).isEqualTo(30);
-        assertThat(again.lost()).isZero();
-        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
-        assertThat(report.run().problems()).isEmpty();
+        assertThat(d.check().lost()).isEqualTo(30);
+        assertThat(again[0].lost()).isZero();
+        assertThat(d.report().run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(d.report().run().problems()).isEmpty();
     }
 
     @Test
     void daemonThatChangesItsRootOnTheBoardKeepsItsLeakChecks() throws Exception {
-        Session session = Session.start(board, daemon(7078, "chroot"),
-                SessionOptions.daemon("board-chroot", 7078).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
-        session.awaitReady();
-        InetSocketAddress address = session.address(7078);
-        session.leakCheck("started");
-        request(address, "leak 24");
-        request(address, "ping");
+        DaemonDrive.Driven d = DaemonDrive.drive(Session.start(board, daemon(7078, "chroot"),
+                SessionOptions.daemon("board-chroot", 7078).withProbe(deployed.pathOf(TestPrograms.aarch64Probe()))),
+                7078, "after a leak, in its new root", "leak 24");
 
-        CheckResult leaked = session.leakCheck("after a leak, in its new root");
-        SessionReport report = session.stop();
-
-        assertThat(leaked.lost()).isEqualTo(24);
-        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
-        assertThat(report.run().problems()).isEmpty();
+        assertThat(d.check().lost()).isEqualTo(24);
+        assertThat(d.report().run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(d.report().run().problems()).isEmpty();
     }
 
     @Test

@@ -308,7 +308,9 @@ public final class EmulatedBoard implements AutoCloseable {
             var config = DockerClientFactory.instance().client().inspectImageCmd(image).exec().getConfig();
             return config == null || config.getLabels() == null ? Map.of() : config.getLabels();
         } catch (NotFoundException e) {
-            String variant = image.contains("-bare") ? " bare" : image.contains("-system") ? " system" : "";
+            Matcher release = Pattern.compile("board-aarch64-([a-z]+):").matcher(image);
+            String variant = image.contains("-bare") ? " bare" : image.contains("-system") ? " system"
+                    : release.find() ? " debian " + release.group(1) : "";
             throw new BoardException("there is no board image " + image + " in the Docker engine: build it with"
                     + " docker/build-image.sh" + variant + " (scripts/setup-board.sh does it), or set"
                     + " leakgate.board.image");

@@ -1,6 +1,5 @@
 package dev.leakgate.board.emulated;
 
-import static dev.leakgate.testing.LineClient.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,11 +20,10 @@ import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.Termination;
 import dev.leakgate.report.HtmlReport;
-import dev.leakgate.run.CheckResult;
 import dev.leakgate.run.Session;
 import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionOptions;
-import dev.leakgate.run.SessionReport;
+import dev.leakgate.testing.DaemonDrive;
 import dev.leakgate.testing.EndAfter;
 import dev.leakgate.testing.TestPrograms;
 
@@ -34,7 +32,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -148,51 +145,36 @@ class SystemBoardTests {
 
     @Test
     void aDaemonThatDropsToNobodyUnderTheBoardsKernelKeepsItsLeakChecks() throws Exception {
-        Session session = Session.start(board, command("daemon").args("7090", "drop-privileges").build(),
-                SessionOptions.daemon("system-nobody", 7090).withProbe(deployed.pathOf(TestPrograms.aarch64Probe())));
-        session.awaitReady();
-        InetSocketAddress address = session.address(7090);
-        session.leakCheck("started");
-        request(address, "leak 30");
-        request(address, "ping");
+        String[] owner = new String[1];
+        DaemonDrive.Driven d = DaemonDrive.drive(Session.start(board, command("daemon").args("7090", "drop-privileges").build(),
+                SessionOptions.daemon("system-nobody", 7090).withProbe(deployed.pathOf(TestPrograms.aarch64Probe()))),
+                7090, "after 1 leak, as nobody", s -> owner[0] = board.shell("ps -o user= -C memcheck-arm64-linux | sort -u",
+                        Duration.ofSeconds(20)).stdout(), "leak 30");
 
-        CheckResult leaked = session.leakCheck("after 1 leak, as nobody");
-        String owner = board.shell("ps -o user= -C memcheck-arm64-linux | sort -u", Duration.ofSeconds(20)).stdout();
-        SessionReport report = session.stop();
-
-        assertThat(owner.strip()).as("the kernel's own privilege drop").isEqualTo("nobody");
-        assertThat(Files.readString(report.run().files().folder().resolve("board.txt")))
+        assertThat(owner[0].strip()).as("the kernel's own privilege drop").isEqualTo("nobody");
+        assertThat(Files.readString(d.report().run().files().folder().resolve("board.txt")))
                 .startsWith("board: the emulated aarch64-system board (ssh://").containsPattern("kernel: Linux .*-arm64 aarch64");
-        assertThat(leaked.lost()).isEqualTo(30);
-        assertThat(report.run().termination()).isEqualTo(Termination.STOPPED);
-        assertThat(report.run().problems()).isEmpty();
+        assertThat(d.check().lost()).isEqualTo(30);
+        assertThat(d.report().run().termination()).isEqualTo(Termination.STOPPED);
+        assertThat(d.report().run().problems()).isEmpty();
     }
 
     /** The same daemon and requests; leak checks through the probe or through vgdb: [started, after leaks, reachable]. */
     private static long[] checks(String name, int port, boolean vgdb) throws Exception {
         SessionOptions options = SessionOptions.daemon(name, port);
         options = vgdb ? options.withVgdb() : options.withProbe(deployed.pathOf(TestPrograms.aarch64Probe()));
-        Session session = Session.start(board, command("daemon").args(String.valueOf(port)).build(), options);
-        session.awaitReady();
-        InetSocketAddress address = session.address(port);
-        CheckResult started = session.leakCheck("started");
-        for (int i = 0; i < 3; i++) {
-            request(address, "leak 40");
-        }
-        request(address, "keep 100");
-        request(address, "ping");
-        CheckResult leaked = session.leakCheck("after 3 leaks");
-        SessionReport report = session.stop();
-        assertThat(report.run().problems()).isEmpty();
+        DaemonDrive.Driven d = DaemonDrive.drive(Session.start(board, command("daemon").args(String.valueOf(port)).build(),
+                options), port, "after 3 leaks", "leak 40", "leak 40", "leak 40", "keep 100");
+        assertThat(d.report().run().problems()).isEmpty();
         if (vgdb) {
-            SessionGate.SessionVerdict verdict = new SessionGate(LeakGate.defaults(), true).judge(report, "the system board");
+            SessionGate.SessionVerdict verdict = new SessionGate(LeakGate.defaults(), true).judge(d.report(), "the system board");
             assertThat(verdict.message()).as("the stacks vgdb found, in the failure")
                     .startsWith("leak check 'after 3 leaks' found 120 bytes lost since 'started'")
                     .contains("120 (+120) bytes in 3 (+3) blocks are definitely lost", "at serve (daemon.c:");
-            assertThat(Files.readString(report.run().files().folder().resolve("vgdb-checks.txt")))
+            assertThat(Files.readString(d.report().run().files().folder().resolve("vgdb-checks.txt")))
                     .contains("== leak check 'after 3 leaks' through vgdb\n", "LEAK SUMMARY:");
         }
-        return new long[] {started.lost(), leaked.lost(), leaked.reachable()};
+        return new long[] {d.started().lost(), d.check().lost(), d.check().reachable()};
     }
 
     @Test

@@ -19,7 +19,7 @@
 #      board: it must fail alike;
 #   5. on the system board (a whole aarch64 machine booting Debian's arm64 kernel under qemu-system-aarch64):
 #      the fixed library must pass and the leaky one fail alike;
-#   6. on the aarch64 board of Debian 13 (valgrind 3.24 instead of bookworm's 3.19): the same.
+#   6. the leaky library on the aarch64 board of Debian 13 (valgrind 3.24 instead of bookworm's 3.19): the same.
 # Raw reports stay under example-tests/target/leakgate/runs. Exits 0 when all are as expected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,8 +100,8 @@ mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Dleakgate.board=e
 leaky_fails_on "the system board" 'leakgate: board: emulated aarch64-system board (container' \
   -Dleakgate.board=emulated-system
 
-echo "== 6. the example on the aarch64 board of Debian 13 (trixie: valgrind 3.24, glibc 2.41): the fixed library"
-echo "==    must pass and the leaky one fail alike"
-mvn -B -ntp -Dstyle.color=never -f example-tests/pom.xml test -Dleakgate.board.release=trixie
-leaky_fails_on "the trixie board" 'leakgate: valgrind: valgrind-3.24.0' -Dleakgate.board.release=trixie
+# valgrind 3.24 starts a program in about 30 s under QEMU user mode (3.19: 4 s), so this step takes about 8
+# minutes: the leaky library only (its run has the passing tests too: discovery, resubscriptions, snapshots)
+echo "== 6. the leaky library on the aarch64 board of Debian 13 (trixie: valgrind 3.24, glibc 2.41): must fail alike"
+leaky_fails_on "the trixie board" 'glibc 2.41, valgrind-3.24.0 (valgrind)' -Dleakgate.board.release=trixie
 

@@ -134,12 +134,15 @@ final class VgdbClient {
 
     /** Takes a leak check through vgdb and returns it as the probe answers ("checked NAME lost=..."). */
     String check(String name) {
+        // valgrind makes its FIFOs in the program's TMPDIR (/tmp unless set): vgdb must look there too
+        String dir = command.environment().get("TMPDIR");
+        String tmpdir = dir == null ? "" : "TMPDIR=" + ShellQuoting.quote(dir) + "; export TMPDIR; ";
         if (process.hasExited()) {
             throw new SessionException("the program has ended, so it cannot take the leak check '" + name + "'"
                     + lastOutput.get());
         }
         String script = "p=; read p < " + ShellQuoting.quote(process.runFolder() + "/.pid") + " 2>/dev/null;"
-                + " [ -n \"$p\" ] || { echo 'no pid file'; exit 3; }; exec " + ShellQuoting.quote(vgdb)
+                + " [ -n \"$p\" ] || { echo 'no pid file'; exit 3; }; " + tmpdir + "exec " + ShellQuoting.quote(vgdb)
                 + " --pid=\"$p\" leak_check full definite increased 2>&1";
         MemcheckProcess.ShellResult r;
         try {

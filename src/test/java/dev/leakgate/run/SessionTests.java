@@ -104,8 +104,11 @@ class SessionTests {
     @Test
     void leakChecksGoThroughVgdbWhenNoProbeIsNamedAndTheKernelAllowsPtrace() throws Exception {
         int port = freePort();
-        // leakgate.leakChecks = auto, the default: no probe named, and this machine's kernel lets root ptrace
-        Session session = Session.start(local, daemon(port), SessionOptions.daemon("live-vgdb", port));
+        // leakgate.leakChecks = auto, the default: no probe named, and this machine's kernel lets root ptrace;
+        // the daemon's own TMPDIR, where valgrind makes the FIFOs vgdb must find
+        Path tmp = Files.createTempDirectory("leakgate-vgdb-tmp");
+        Session session = Session.start(local, daemon(port).toBuilder().env("TMPDIR", tmp.toString()).build(),
+                SessionOptions.daemon("live-vgdb", port));
         session.awaitReady();
         InetSocketAddress address = session.address(port);
 

@@ -11,7 +11,6 @@ import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.memcheck.LeakKind;
-import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckRun;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.run.Session;

@@ -58,17 +58,23 @@ leakgate_mmdebstrap() {
   return 1
 }
 
-# leakgate_apt_download WORK ARCH PACKAGE: downloads PACKAGE for ARCH (e.g. arm64) from this machine's
-# own apt sources into WORK, in a private apt state (the system's lists, sources and architectures stay
-# untouched), and prints the .deb's path. A metapackage (e.g. linux-image-arm64) is followed to the
-# one package it depends on.
+# leakgate_apt_download WORK ARCH PACKAGE [SUITE]: downloads PACKAGE for ARCH (e.g. arm64) from this
+# machine's own apt sources (with the release replaced by SUITE when given: leakgate_suite_sources) into
+# WORK, in a private apt state (the system's lists, sources and architectures stay untouched), and prints
+# the .deb's path. A metapackage (e.g. linux-image-arm64) is followed to the one package it depends on.
 leakgate_apt_download() {
-  local work=$1 arch=$2 package=$3 f deb
+  local work=$1 arch=$2 package=$3 suite=${4:-} f deb
   mkdir -p "$work/apt/lists/partial" "$work/apt/archives/partial" "$work/apt/parts"
   : > "$work/apt/sources.list"
-  [[ -s /etc/apt/sources.list ]] && grep -E '^deb ' /etc/apt/sources.list > "$work/apt/sources.list"
-  for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
-    [[ -s $f ]] && cp "$f" "$work/apt/parts/"
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+    [[ -s $f ]] || continue
+    if [[ -n $suite ]]; then
+      leakgate_suite_sources "$f" "$suite" "$work/apt/parts/$(basename "$f")"
+    elif [[ $f == /etc/apt/sources.list ]]; then
+      grep -E '^deb ' "$f" > "$work/apt/parts/sources.list" || true
+    else
+      cp "$f" "$work/apt/parts/"
+    fi
   done
   local opts=(-o Dir::Etc::SourceList="$work/apt/sources.list" -o Dir::Etc::SourceParts="$work/apt/parts"
               -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache::Archives="$work/apt/archives"

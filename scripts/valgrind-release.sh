@@ -14,24 +14,10 @@ if [[ -x $out/bin/valgrind && -f $out/VERSION ]]; then
 fi
 work=$(mktemp -d /var/tmp/leakgate-vgrel.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/parts"
-# the machine's own sources, the security archive left out (it has no plain release suite), the suite replaced
-for f in /etc/apt/sources.list.d/*.sources; do
-  [[ -s $f ]] || continue
-  awk -v suite="$suite" 'BEGIN{RS=""; ORS="\n\n"} !/security/ { gsub(/Suites:[^\n]*/, "Suites: " suite); print }' \
-    "$f" > "$work/parts/$(basename "$f")"
-done
-: > "$work/sources.list"
-if [[ -s /etc/apt/sources.list ]]; then
-  awk -v suite="$suite" '$1 == "deb" && !/security/ { $3 = suite; print }' /etc/apt/sources.list > "$work/sources.list"
-fi
-opts=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts="$work/parts"
-      -o Dir::State::Lists="$work/lists" -o Dir::Cache::Archives="$work/archives" -o APT::Sandbox::User=root)
+source "$(dirname "$0")/mmdebstrap-sources.sh"
 echo "valgrind-release.sh: fetching the valgrind package of Debian $suite" >&2
-apt-get "${opts[@]}" update -qq >&2
-(cd "$work" && apt-get "${opts[@]}" download -qq valgrind >&2) \
+deb=$(leakgate_apt_download "$work" "$(dpkg --print-architecture)" valgrind "$suite") \
   || { echo "valgrind-release.sh: no valgrind package for Debian $suite in this machine's apt sources" >&2; exit 1; }
-deb=$(ls "$work"/valgrind_*.deb | head -1)
 dpkg-deb -x "$deb" "$work/root"
 arch=$(dpkg --print-architecture)
 case $arch in amd64) tool=amd64-linux ;; arm64) tool=arm64-linux ;; *) tool=$arch-linux ;; esac

@@ -116,7 +116,7 @@ public record SessionOptions(String name, Kind kind, byte[] stdin, List<Integer>
         return copy(c -> c.leakChecks = way);
     }
 
-    /** Whether leak checks on demand go through vgdb (decided at start for {@link LeakChecks#AUTO}). */
+    /** Whether vgdb was asked for ({@link LeakChecks#VGDB}); {@link LeakChecks#AUTO} is decided at the first check. */
     public boolean vgdb() {
         return leakChecks == LeakChecks.VGDB;
     }

@@ -1,8 +1,10 @@
 package dev.leakgate.board;
 
+import dev.leakgate.board.ssh.AskedCommand;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.RemoteProcess;
 import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshFiles;
 import dev.leakgate.memcheck.MemcheckXmlParser;
 import dev.leakgate.process.LocalMemcheckRunner;
 import dev.leakgate.process.MemcheckCommand;
@@ -26,6 +28,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -75,12 +79,12 @@ public final class BoardMemcheckRunner {
     public Deployment deploy(String name, List<Path> files) {
         String folder = remoteRoot + "/deploy/" + name.replaceAll("[^A-Za-z0-9._-]", "_");
         String store = remoteRoot + "/deploy/.store";
+        String prune = null;
         if (!storePruned) {
             storePruned = true;
-            // an entry with one link is in no deploy folder: an old build's
-            board.run("cd " + ShellQuoting.quote(store) + " 2>/dev/null && for f in *; do case $f in *.rec) continue;;"
-                    + " esac; [ -f \"$f\" ] && [ \"$(stat -c %h \"$f\")\" = 1 ] && rm -f \"$f\" \"$f.rec\"; done; true",
-                    Duration.ofSeconds(30));
+            // an entry with one link is in no deploy folder: an old build's; one stat for all of them
+            prune = "(cd " + ShellQuoting.quote(store) + " 2>/dev/null && stat -c '%h %n' -- * 2>/dev/null | while read -r h f; do"
+                    + " case $f in *.rec) ;; *) [ \"$h\" = 1 ] && rm -f -- \"$f\" \"$f.rec\";; esac; done)";
         }
         Map<Path, String> paths = new LinkedHashMap<>();
         List<Path> copied = new ArrayList<>();
@@ -93,16 +97,21 @@ public final class BoardMemcheckRunner {
                         + f.getFileName() + " and would land on one file on the board; rename one");
             }
         }
+        List<SshFiles.Target> targets = new ArrayList<>();
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
                 throw new BoardException("cannot deploy " + f + ": there is no such file; build it first");
             }
-            switch (board.files().place(f, folder, f.getFileName().toString(), store)) {
-                case COPIED -> copied.add(f);
-                case LINKED -> linked.add(f);
+            targets.add(new SshFiles.Target(f, folder, f.getFileName().toString()));
+            paths.put(f.toAbsolutePath().normalize(), folder + "/" + f.getFileName());
+        }
+        List<SshFiles.Placed> placed = board.files().placeAll(targets, store, prune);
+        for (int i = 0; i < files.size(); i++) {
+            switch (placed.get(i)) {
+                case COPIED -> copied.add(files.get(i));
+                case LINKED -> linked.add(files.get(i));
                 case UNCHANGED -> { }
             }
-            paths.put(f.toAbsolutePath().normalize(), folder + "/" + f.getFileName());
         }
         return new Deployment(folder, paths, copied, linked);
     }
@@ -123,13 +132,14 @@ public final class BoardMemcheckRunner {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the data files in " + folder, e);
         }
-        board.run("mkdir -p " + ShellQuoting.quote(target), Duration.ofSeconds(30));
+        List<SshFiles.Target> targets = new ArrayList<>();
         for (Path f : files) {
             Path relative = folder.relativize(f);
             String dir = relative.getParent() == null ? target
                     : target + "/" + relative.getParent().toString().replace('\\', '/');
-            board.files().upload(f, dir, f.getFileName().toString());
+            targets.add(new SshFiles.Target(f, dir, f.getFileName().toString()));
         }
+        board.files().placeAll(targets, null, "mkdir -p " + ShellQuoting.quote(target)); // the folder even when empty
         return target;
     }
 
@@ -176,10 +186,10 @@ public final class BoardMemcheckRunner {
         options.onStart().accept(files);
         long start = System.nanoTime();
         String pidFile = ShellQuoting.quote(remoteRun + "/.pid");
-        // builtins only (read, case, echo): a sample starts no emulated program besides the channel's shell
-        String probe = "read p < " + pidFile + " 2>/dev/null || exit 0; "
+        // builtins only (if, read, case, echo), asked of one shell that stays: a sample starts no program on the board
+        String probe = "if read p < " + pidFile + " 2>/dev/null; then "
                 + "while read k v u; do case $k in VmData:|VmRSS:) echo $k $v;; esac; done < /proc/$p/status; "
-                + "while read k v u; do case $k in MemAvailable:) echo $k $v;; esac; done < /proc/meminfo";
+                + "while read k v u; do case $k in MemAvailable:) echo $k $v;; esac; done < /proc/meminfo; fi 2>/dev/null";
         OutputStream out = null;
         OutputStream err = null;
         try {
@@ -190,8 +200,10 @@ public final class BoardMemcheckRunner {
             if (!options.keepStdinOpen()) {
                 remote.closeStdin();
             }
-            MemorySampler sampler = MemorySampler.start(options.sampleInterval(),
-                    () -> board.run(probe, Duration.ofSeconds(10)).stdout().lines().toList());
+            AtomicReference<AskedCommand> asked = new AtomicReference<>(); // opened by the first sample, on its thread
+            MemorySampler sampler = MemorySampler.start(options.sampleInterval(), () -> asked.updateAndGet(
+                    a -> a != null ? a : board.asked(probe)).ask(), () -> Optional.ofNullable(asked.get())
+                    .ifPresent(AskedCommand::close));
             return new BoardProcess(this, placed, files, remoteRun, remote, sampler, out, err, start, options.timeout(), null);
         } catch (BoardException e) {
             closeQuietly(out);

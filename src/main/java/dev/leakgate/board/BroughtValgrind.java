@@ -2,6 +2,7 @@ package dev.leakgate.board;
 
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
+import dev.leakgate.board.ssh.SshFiles;
 import dev.leakgate.config.Settings;
 import dev.leakgate.process.Console;
 import dev.leakgate.process.MemcheckCommand;
@@ -155,10 +156,9 @@ final class BroughtValgrind {
             files.put(lib.resolve(f), remote + "/libexec/valgrind");
         }
         requireSpace(board, files.keySet(), "valgrind from " + prefix);
-        int copied = 0;
-        for (Map.Entry<Path, String> f : files.entrySet()) {
-            copied += board.files().upload(f.getKey(), f.getValue(), f.getKey().getFileName().toString()) ? 1 : 0;
-        }
+        long copied = board.files().placeAll(files.entrySet().stream().map(f -> new SshFiles.Target(f.getKey(),
+                f.getValue(), f.getKey().getFileName().toString())).toList(), null, null).stream()
+                .filter(p -> p == SshFiles.Placed.COPIED).count();
         deployed = true;
         Console.say("valgrind (" + tool + ") from " + prefix + " on " + board.name() + " in " + remote
                 + ": " + copied + " of " + files.size() + " files copied, the rest unchanged");

@@ -14,8 +14,11 @@ public final class MemorySampler implements AutoCloseable {
     private final MemoryTimeline timeline = new MemoryTimeline();
     private final Thread thread;
     private volatile boolean stopped;
+    /** Closed after the last sample: what the probe holds open (a channel to the board), or nothing. */
+    private final AutoCloseable probeResource;
 
-    private MemorySampler(Duration interval, Supplier<List<String>> probe) {
+    private MemorySampler(Duration interval, Supplier<List<String>> probe, AutoCloseable probeResource) {
+        this.probeResource = probeResource;
         long start = System.nanoTime();
         thread = new Thread(() -> {
             while (!stopped) {
@@ -38,10 +41,17 @@ public final class MemorySampler implements AutoCloseable {
 
     /** Starts sampling; a zero or negative interval samples nothing. */
     public static MemorySampler start(Duration interval, Supplier<List<String>> probe) {
-        return interval.isZero() || interval.isNegative() ? new MemorySampler() : new MemorySampler(interval, probe);
+        return start(interval, probe, () -> { });
+    }
+
+    /** As {@link #start(Duration, Supplier)}, closing {@code probeResource} after the last sample. */
+    public static MemorySampler start(Duration interval, Supplier<List<String>> probe, AutoCloseable probeResource) {
+        return interval.isZero() || interval.isNegative() ? new MemorySampler()
+                : new MemorySampler(interval, probe, probeResource);
     }
 
     private MemorySampler() {
+        probeResource = () -> { };
         thread = null;
         stopped = true;
     }
@@ -62,6 +72,11 @@ public final class MemorySampler implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        try {
+            probeResource.close();
+        } catch (Exception e) {
+            // a probe's channel that cannot be closed is gone already
         }
     }
 }

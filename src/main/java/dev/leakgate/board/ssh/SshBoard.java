@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 
 /**
@@ -159,6 +160,21 @@ public final class SshBoard implements AutoCloseable {
         }
     }
 
+    /**
+     * A short command of leakgate's own that the board runs again each time it is asked, in one
+     * shell on one channel (see {@link AskedCommand}); closed by the caller.
+     */
+    public AskedCommand asked(String command) {
+        return AskedCommand.start(this, command);
+    }
+
+    private final AtomicLong channelsOpened = new AtomicLong();
+
+    /** How many command channels leakgate has opened to this board: its round trips, for benchmarks and tests. */
+    public long channelsOpened() {
+        return channelsOpened.get();
+    }
+
     /** The connection a channel was opened on. */
     static Session sessionOf(ChannelExec channel) {
         try {
@@ -175,6 +191,7 @@ public final class SshBoard implements AutoCloseable {
      * verified again); what ran over the old one learns of the drop from its own channel.
      */
     public ChannelExec openExec() throws JSchException {
+        channelsOpened.incrementAndGet();
         try {
             return (ChannelExec) session.openChannel("exec");
         } catch (JSchException e) {

@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The real emulated board: real sshd, real aarch64 valgrind, real cross-compiled programs. */
@@ -106,6 +108,33 @@ class EmulatedBoardTests {
         assertThat(third.copied()).as("a file changed on the board is copied again").containsExactly(program);
         assertThat(board.run("sha256sum /tmp/leakgate/deploy/skip-test/interior", Duration.ofSeconds(10)).stdout())
                 .startsWith(SshFiles.sha256(program));
+    }
+
+    @Test
+    void anUnchangedDeployIsOneCommandAndOnlyAFileChangedLocallyIsCopiedAgain(@TempDir Path dir) throws Exception {
+        List<Path> files = new ArrayList<>();
+        for (String name : List.of("clean", "leaky", "interior")) {
+            files.add(Files.copy(TestPrograms.aarch64Program(name), dir.resolve(name)));
+        }
+        board.run("rm -rf /tmp/leakgate/deploy/batch", Duration.ofSeconds(10));
+        Deployment first = runner.deploy("batch", files);
+
+        long before = board.channelsOpened();
+        Deployment second = runner.deploy("batch", files);
+        long unchangedDeploy = board.channelsOpened() - before;
+        Files.write(files.get(1), new byte[] {0}, StandardOpenOption.APPEND); // a rebuilt library
+        Deployment third = runner.deploy("batch", files);
+        Deployment fourth = runner.deploy("batch", files);
+
+        assertThat(first.paths()).hasSize(3);
+        assertThat(first.copied().size() + first.linked().size()).as("copied, or linked from the store").isEqualTo(3);
+        assertThat(second.copied()).isEmpty();
+        assertThat(second.linked()).isEmpty();
+        assertThat(unchangedDeploy).as("three unchanged files are looked at in one command").isEqualTo(1);
+        assertThat(third.copied()).as("only the file changed locally crosses again").containsExactly(files.get(1));
+        assertThat(fourth.copied()).as("and never twice").isEmpty();
+        assertThat(board.run("sha256sum /tmp/leakgate/deploy/batch/leaky", Duration.ofSeconds(10)).stdout())
+                .startsWith(SshFiles.sha256(files.get(1)));
     }
 
     @Test

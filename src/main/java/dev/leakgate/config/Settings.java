@@ -69,6 +69,12 @@ public final class Settings {
     public static final String VALGRIND_DEPLOY = "leakgate.valgrind.deploy";
     /** A local folder of debug files (.build-id/...) for the board's loader, when its ld.so has no symbols. */
     public static final String VALGRIND_DEBUGINFO = "leakgate.valgrind.debuginfo";
+    /**
+     * Whether a class that shares a process (lifecycle = PER_CLASS) starts its program again as it ends,
+     * for the next class that runs it, once an earlier class of the run ran it too: {@code true} (the
+     * default) or {@code false}.
+     */
+    public static final String PRESTART = "leakgate.prestart";
     /** "true": write the known-leak baselines of the tests that run from what they find. */
     public static final String BASELINE_UPDATE = "leakgate.baseline.update";
 
@@ -178,7 +184,7 @@ public final class Settings {
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("leakgate settings:");
-        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, BOARD_RELEASE, LEAK_CHECKS,
+        for (String p : new String[] {BOARD, BOARDS, BOARD_IMAGE, BOARD_CPUS, BOARD_MEMORY, BOARD_RELEASE, LEAK_CHECKS, PRESTART,
             BOARD_DIR,
             SSH_PASSWORD, SSH_KEY, SSH_KNOWN_HOSTS,
             SSH_HOST_KEY, SSH_ALGORITHMS, VALGRIND, VALGRIND_LIB, VALGRIND_DEPLOY, VALGRIND_DEBUGINFO, BOARD_TRANSFER}) {

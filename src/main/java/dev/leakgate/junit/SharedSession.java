@@ -1,5 +1,6 @@
 package dev.leakgate.junit;
 
+import dev.leakgate.board.Board;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
@@ -12,6 +13,7 @@ import dev.leakgate.run.SessionReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -90,6 +92,45 @@ final class SharedSession implements AutoCloseable {
             threadsAfterLastTurn = now;
         }
         return new String[] {left, earlier};
+    }
+
+    /** How the class's process was started (its board, what makes it the same program, the start), or null. */
+    private Board board;
+    private String key;
+    private Function<String, Session> starter;
+
+    /**
+     * The class's process on {@code board}: the one prestarted there for it (see {@link Prestarted}) when
+     * it runs the same program ({@code key}), else one {@code start} starts now under this one's name.
+     * How it starts is kept, for one started again for a class to come ({@link #prestartNext}).
+     */
+    synchronized Session takeOrStart(Prestarted prestarted, Board board, String key, String className,
+                                     Function<String, Session> start) {
+        if (starter == null) {
+            this.board = board;
+            this.key = key;
+            this.starter = start;
+        }
+        Session spare = prestarted.take(board, key, className);
+        return spare != null ? spare : start.apply(name);
+    }
+
+    /**
+     * At the end of the class, before its process is stopped: the same program started again on the
+     * same board for the next class that runs it, when an earlier class ran it too (see {@link Prestarted}).
+     */
+    void prestartNext(Prestarted prestarted, String className) {
+        Board b;
+        String k;
+        Function<String, Session> start;
+        synchronized (this) {
+            b = board;
+            k = key;
+            start = starter;
+        }
+        if (start != null) {
+            prestarted.classEnded(b, k, className, start);
+        }
     }
 
     /** Stops the current process and keeps its report for the class's judgement; the next request starts anew. */

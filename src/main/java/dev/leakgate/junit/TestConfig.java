@@ -6,6 +6,8 @@ import dev.leakgate.gate.LeakGate;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.run.Placeholders;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.AnnotatedElement;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -52,6 +55,9 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
                 errors.add("udpRelay is given but udpPorts is empty: name the daemon's UDP ports, or drop udpRelay");
             }
         }
+        settings.get(Settings.PRESTART).filter(v -> !v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false"))
+                .ifPresent(v -> errors.add(Settings.PRESTART + " = '" + v + "' (from " + settings.sourceOf(Settings.PRESTART)
+                        + ") is neither true nor false"));
         for (String kind : a.failOnErrors()) {
             try {
                 ErrorKind.parse(kind);
@@ -160,6 +166,42 @@ record TestConfig(ValgrindOnBoard annotation, Path harness, List<Path> libs, Lis
             files.add(udpRelay);
         }
         return files;
+    }
+
+    /**
+     * What makes this test's process the same as another's, for a process prestarted for it
+     * ({@link Prestarted}): its files with their sizes and times (a rebuilt library is another
+     * program), the data files likewise, its arguments, environment, working folder, timeout, stop,
+     * board and settings.
+     */
+    String processKey() {
+        ValgrindOnBoard a = annotation;
+        StringBuilder key = new StringBuilder();
+        List<Path> all = new ArrayList<>(files());
+        if (dataFiles != null) {
+            try (var walk = Files.walk(dataFiles)) {
+                walk.filter(Files::isRegularFile).sorted().forEach(all::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list the data files in " + dataFiles, e);
+            }
+        }
+        for (Path f : all) {
+            try {
+                key.append(f.toAbsolutePath().normalize()).append(' ').append(Files.size(f)).append(' ')
+                        .append(Files.getLastModifiedTime(f).toMillis()).append('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + f, e);
+            }
+        }
+        return key.append(List.of(a.args())).append(new TreeMap<>(env)).append(" workDir=").append(a.workDir())
+                .append(" timeout=").append(a.timeoutSeconds()).append(" stop=").append(a.stopSignal()).append(' ')
+                .append(a.stopCommand()).append(' ').append(a.stopSeconds()).append(" board=").append(a.board())
+                .append('\n').append(settings).toString();
+    }
+
+    /** Whether a class that shares a process may start it again for the next class (see {@link Prestarted}). */
+    boolean prestart() {
+        return !"false".equalsIgnoreCase(settings.get(Settings.PRESTART, "true"));
     }
 
     /** Whether the settings ask for known-leak baselines to be written from this run. */

@@ -61,7 +61,11 @@ final class TestRun implements AutoCloseable {
 
     /** The class's shared process for this test's turn, with this test's progress lines, as PER_TEST has. */
     private synchronized Session sharedTurn() {
-        Session s = shared.session(() -> newSession(Session.Kind.KIT, shared.name()));
+        Session s = shared.session(() -> {
+            Board b = board(); // first: the run's registry of prestarted processes is made after the board
+            return shared.takeOrStart(ValgrindOnBoardExtension.prestarted(context), b, config.processKey(),
+                    context.getRequiredTestClass().getSimpleName(), n -> newSession(Session.Kind.KIT, n));
+        });
         if (progress == null) {
             progress = startProgress(s);
         }
@@ -379,6 +383,10 @@ final class TestRun implements AutoCloseable {
         if (board == null) {
             board = ValgrindOnBoardExtension.board(context, config.settings(), config.annotation().board());
             context.publishReportEntry("leakgate.board", board.toString());
+            Prestarted prestarted = ValgrindOnBoardExtension.prestarted(context); // made after the board: closed before it
+            if (shared == null) { // a process prestarted there is ended before a test that shares none runs
+                prestarted.take(board, null, context.getRequiredTestClass().getSimpleName());
+            }
         }
         return board;
     }

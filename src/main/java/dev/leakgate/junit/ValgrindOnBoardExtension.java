@@ -104,6 +104,11 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
             return;
         }
         List<String> failures = new ArrayList<>();
+        for (SharedSessions.Entry e : c.value().entries()) { // started before the class's own are stopped: they overlap
+            if (e.config().prestart()) {
+                e.session().prestartNext(prestarted(context), context.getRequiredTestClass().getSimpleName());
+            }
+        }
         for (SharedSessions.Entry e : c.value().entries()) {
             String where = board(context, e.config().settings(), e.config().annotation().board()).toString();
             failures.addAll(TestRun.finishClass(context, e.session(), e.config(), where));
@@ -111,6 +116,17 @@ final class ValgrindOnBoardExtension implements BeforeEachCallback, ParameterRes
         if (!failures.isEmpty()) {
             throw new AssertionError(String.join("\n\n", failures));
         }
+    }
+
+    /**
+     * The processes prestarted for classes to come, one registry per test run: made after the run's
+     * boards, so that JUnit, closing the run's resources in the reverse order, ends them first.
+     */
+    static Prestarted prestarted(ExtensionContext context) {
+        @SuppressWarnings("unchecked")
+        Closing<Prestarted> c = context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Prestarted.class,
+                k -> new Closing<>(new Prestarted()), Closing.class);
+        return c.value();
     }
 
     /** The process the tests of this test's class share for this program (lifecycle = PER_CLASS). */

@@ -191,6 +191,7 @@ public final class ExtensionOverheadBenchmark {
                     .configurationParameter("junit.jupiter.execution.parallel.mode.classes.default", "concurrent")
                     .configurationParameter("junit.jupiter.execution.parallel.config.strategy", "fixed")
                     .configurationParameter("junit.jupiter.execution.parallel.config.fixed.parallelism", "4")
+                    .configurationParameter("junit.jupiter.execution.parallel.config.executor-service", "FORK_JOIN_POOL")
                     .selectors(Stream.of(PoolFirstCase.class, PoolSecondCase.class,
                             PoolThirdCase.class, PoolFourthCase.class)
                             .map(DiscoverySelectors::selectClass)
@@ -207,33 +208,25 @@ public final class ExtensionOverheadBenchmark {
         return seconds;
     }
 
-    /** Seconds for the two pool classes run in parallel on a pool of {@code boards} emulated boards (started cold). */
-    private static double pool(int boards) {
-        String board = System.clearProperty("leakgate.board");
-        long start = System.nanoTime();
-        EngineExecutionResults results = BoardPoolTests.inParallel(null, String.valueOf(boards), PoolFirstCase.class,
-                PoolSecondCase.class);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (board != null) {
-            System.setProperty("leakgate.board", board);
-        }
-        if (results.testEvents().succeeded().count() != 6) {
-            throw new IllegalStateException("the pool's tests did not all pass: " + results.testEvents().failed().list());
-        }
-        return seconds;
+    /** Each emulated board's CPU share in the pools: a slower machine of its own, as a lab's boards are. */
+    static final String POOL_CPUS = "0.4";
+
+    /** Seconds for the pool classes on 1, 2 and 4 boards capped at {@code cpus} of a core each; says the figures. */
+    private static double[] cappedPools(String cpus) {
+        double one = cappedPool(1, cpus);
+        double two = cappedPool(2, cpus);
+        double four = cappedPool(4, cpus);
+        System.out.printf("pools of boards capped at %s CPU each (leakgate.board.cpus), 4 classes of 3 tests run 4 at"
+                + " a time, each pool started cold: 1 board %.1f s, 2 boards %.1f s, 4 boards %.1f s (%d cores here)%n",
+                cpus, one, two, four, Runtime.getRuntime().availableProcessors());
+        return new double[] {one, two, four};
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("pools")) {
-            String cpus = args.length > 1 ? args[1] : "0.4";
             System.clearProperty("leakgate.board");
-            double one = cappedPool(1, cpus);
-            double two = cappedPool(2, cpus);
-            double four = cappedPool(4, cpus);
-            System.out.printf("pools of boards capped at %s CPU each (leakgate.board.cpus), 4 classes of 3 tests run 4 at"
-                    + " a time, each pool started cold: 1 board %.1f s, 2 boards %.1f s, 4 boards %.1f s (%d cores here)%n",
-                    cpus, one, two, four, Runtime.getRuntime().availableProcessors());
-            System.out.printf("RESULT pool2_vs_pool1=%.2f pool4_vs_pool1=%.2f%n", one / two, one / four);
+            double[] pools = cappedPools(args.length > 1 ? args[1] : POOL_CPUS);
+            System.out.printf("RESULT pool2_vs_pool1=%.2f pool4_vs_pool1=%.2f%n", pools[0] / pools[1], pools[0] / pools[2]);
             return;
         }
         if (args.length > 0 && args[0].equals("shared")) {
@@ -292,15 +285,14 @@ public final class ExtensionOverheadBenchmark {
 
             daemon(emulated, access, example);
 
-            double pool1 = pool(1);
-            double pool2 = pool(2);
-            System.out.printf("two classes of 3 tests in parallel (JUnit, 2 threads; this machine has %d cores): one"
-                    + " board %.2f s, a pool of two %.2f s (each started cold in the run): %.2fx the throughput%n",
-                    Runtime.getRuntime().availableProcessors(), pool1, pool2, pool1 / pool2);
+            String board = System.clearProperty("leakgate.board"); // the pools are emulated boards of their own
+            double[] pools = cappedPools(POOL_CPUS);
+            System.setProperty("leakgate.board", board);
             double workers = workers(emulated);
-            System.out.printf("RESULT shared_per_test_vs_bare=%.2f pool2_vs_pool1=%.2f workers3_vs_none=%.2f"
-                    + " overhead_ms=%.0f first_test_s=%.2f first_test_alone_s=%.2f%n", sharedPerTest / bareMedian,
-                    pool1 / pool2, workers, figures[0], prestarted, figures[1]);
+            System.out.printf("RESULT shared_per_test_vs_bare=%.2f pool2_vs_pool1=%.2f pool4_vs_pool1=%.2f"
+                    + " workers3_vs_none=%.2f overhead_ms=%.0f first_test_s=%.2f first_test_alone_s=%.2f%n",
+                    sharedPerTest / bareMedian, pools[0] / pools[1], pools[0] / pools[2], workers, figures[0], prestarted,
+                    figures[1]);
         }
     }
 

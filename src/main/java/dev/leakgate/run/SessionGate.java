@@ -95,6 +95,14 @@ public final class SessionGate {
         }
         if (session.board() != null) {
             message.append("\nBoard: ").append(session.board().summary());
+            String wrote = session.run().report().valgrindVersion();
+            if (wrote != null && !session.board().valgrind().equals("valgrind-" + wrote)) {
+                // the report is whole and the run's own: judged as written, with the board line corrected by name
+                message.append("\nNote: the report was written by valgrind-").append(wrote).append(", but the board said ")
+                        .append(session.board().valgrind()).append(" when leakgate asked it (once per board and valgrind,"
+                        + " at its first run): its valgrind changed during the test run, or ").append(session.board().from())
+                        .append(" is not the valgrind that ran; the report's own version is the one that ran");
+            }
         }
         return new SessionVerdict(outcome, verdict, message.toString());
     }

@@ -10,6 +10,7 @@ import dev.leakgate.gate.Verdict;
 import dev.leakgate.kit.KitReplies;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.run.Session;
+import dev.leakgate.run.SessionGate;
 import dev.leakgate.run.SessionOptions;
 import dev.leakgate.run.SessionReport;
 import dev.leakgate.testing.TestPrograms;
@@ -19,6 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The same programs under two valgrind releases, run for real: this machine's (Debian 12's 3.19) and
@@ -76,6 +78,30 @@ class ValgrindReleasesTests {
         assertThat(forks.children()).singleElement()
                 .satisfies(c -> assertThat(c.report().valgrindVersion()).startsWith("3.24"));
         assertThat(v.message()).contains("at child_leak (forks.c:7)", "at parent_leak (forks.c:6)");
+    }
+
+    @Test
+    void aBoardWhoseValgrindChangesDuringTheRunIsNamedAndItsReportJudgedAsWritten(@TempDir Path dir) throws Exception {
+        Board here = Board.open(Settings.of(Map.of("leakgate.board", "local")), "local");
+        Path valgrind = dir.resolve("valgrind");
+        Files.writeString(valgrind, "#!/bin/sh\nexec /usr/bin/valgrind \"$@\"\n");
+        valgrind.toFile().setExecutable(true);
+        MemcheckCommand command = MemcheckCommand.builder(TestPrograms.program("leaky").toString())
+                .valgrind(valgrind.toString()).build();
+        SessionReport before = Session.start(here, command, SessionOptions.plain("vg-before", new byte[0])).stop();
+        // the board's valgrind is replaced with another release while the test run goes on
+        Files.writeString(valgrind, "#!/bin/sh\nVALGRIND_LIB=" + trixie.resolve("libexec/valgrind") + " exec "
+                + trixie.resolve("bin/valgrind") + " \"$@\"\n");
+        SessionReport after = Session.start(here, command, SessionOptions.plain("vg-after", new byte[0])).stop();
+
+        SessionGate.SessionVerdict first = new SessionGate(LeakGate.defaults(), true).judge(before, here.toString());
+        SessionGate.SessionVerdict second = new SessionGate(LeakGate.defaults(), true).judge(after, here.toString());
+        assertThat(first.message()).doesNotContain("Note: the report was written by");
+        assertThat(after.board().valgrind()).as("asked once per board and valgrind").isEqualTo("valgrind-3.19.0");
+        assertThat(after.run().report().valgrindVersion()).isEqualTo("3.24.0");
+        assertThat(second.outcome()).as("a whole report of the run's own, judged as written").isEqualTo(Outcome.FAIL);
+        assertThat(second.message()).contains("at make_buffer (leaky.c:6)", "Note: the report was written by"
+                + " valgrind-3.24.0, but the board said valgrind-3.19.0 when leakgate asked it");
     }
 
     @Test

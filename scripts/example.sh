@@ -12,7 +12,9 @@
 #      ONVIF discovery over UDP (reached through leakgate's UDP relay) passes; and the MQTT broker
 #      (Eclipse Mosquitto from Debian's source, built for the board, its config file deployed, dropping
 #      to nobody) must fail naming the batch of unsubscriptions that lost their topics, at
-#      handle__unsubscribe (handle_unsubscribe.c:89); the failures are printed here.
+#      handle__unsubscribe (handle_unsubscribe.c:89); and the daemon's VmData, sampled where it runs, must
+#      climb over 50 GetStreamUri of a 256 KiB profile (with the fixed library it levels off); the
+#      failures are printed here.
 #   3. the leaky library again on the bare board (busybox, dropbear without SFTP, no valgrind): leakgate
 #      deploys valgrind and the loader's debug file, files travel as a checked stream; it must fail alike;
 #   4. the leaky library built for 32-bit ARM (-Parmhf: arm-linux-gnueabihf-gcc) on the emulated armhf
@@ -46,12 +48,14 @@ if [[ $status -ne 0 ]] && grep -q 'at onvifStartStream (onvif_server.c:' "$log" 
     && grep -q 'discoveryProbesOverUdpAreAnsweredAndLoseNothing(Daemon): PASS' "$log" \
     && grep -q "leak check 'after 10 subscribe/unsubscribe' found 170 bytes lost since 'connected'" "$log" \
     && grep -q 'at handle__unsubscribe (handle_unsubscribe.c:89)' "$log" \
-    && grep -q 'resubscribingLosesNothing(Daemon): PASS' "$log"; then
+    && grep -q 'resubscribingLosesNothing(Daemon): PASS' "$log" \
+    && grep -Eq 'VmData grew by [0-9]+ kB over the last 50 GetStreamUri main' "$log"; then
   echo "example: as expected, the fixed library passes and the leaky one fails at read_profile_xml (onvif_server.c:20)"
   echo "example: in onvifStartStream, in the harness and in the daemon's batch 'after 50 GetStreamUri main',"
   echo "example: and in each snapshot helper process the daemon forked (make_exif_header), named by its pid;"
   echo "example: its discovery over UDP, through the relay, passes; and the MQTT broker built from Debian's"
-  echo "example: source fails in its batch 'after 10 subscribe/unsubscribe' at handle__unsubscribe"
+  echo "example: source fails in its batch 'after 10 subscribe/unsubscribe' at handle__unsubscribe;"
+  grep -m1 -Eo 'VmData grew by [0-9]+ kB over the last 50 GetStreamUri main \([^)]*\)' "$log" | sed 's/^/example: /'
   rm -f "$log"
 else
   echo "example: UNEXPECTED: the leaky run exited $status without naming onvifStartStream (log: $log)" >&2
@@ -76,9 +80,11 @@ leaky_fails_on() {
       && grep -q 'discoveryProbesOverUdpAreAnsweredAndLoseNothing(Daemon): PASS' "$log" \
       && grep -q "leak check 'after 10 subscribe/unsubscribe' found 170 bytes lost since 'connected'" "$log" \
       && grep -q 'at handle__unsubscribe (handle_unsubscribe.c:89)' "$log" \
+      && grep -Eq 'VmData grew by [0-9]+ kB over the last 50 GetStreamUri main' "$log" \
       && ! grep -q 'INCONCLUSIVE' "$log"; then
     echo "example: on $board too, the leaky library fails at read_profile_xml (onvif_server.c:20) and the"
-    echo "example: leaky broker at handle__unsubscribe"
+    echo "example: leaky broker at handle__unsubscribe; the daemon's memory climbs there too:"
+    grep -m1 -Eo 'VmData grew by [0-9]+ kB over the last 50 GetStreamUri main \([^)]*\)' "$log" | sed 's/^/example: /'
     rm -f "$log"
   else
     echo "example: UNEXPECTED on $board: exit $status (log: $log)" >&2

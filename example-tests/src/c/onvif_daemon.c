@@ -13,7 +13,9 @@
  *
  * Usage: onvif_daemon PORT. It writes the stream profiles (main.xml: multicast, sub.xml: unicast)
  * into its working directory, as the camera's firmware would have them, and prints
- * "onvif_daemon: listening on port PORT" when it is ready. One request per connection.
+ * "onvif_daemon: listening on port PORT" when it is ready. One request per connection. With
+ * ONVIF_PROFILE_BYTES=N in its environment each profile carries a description of N more bytes, as a
+ * camera's full profile (encoder, analytics and PTZ settings) does.
  */
 #include "onvif_server.h"
 
@@ -39,7 +41,17 @@ static void write_profile(const char *name, const char *multicast) {
         exit(2);
     }
     fprintf(f, "<?xml version=\"1.0\"?>\n<profile>\n  <name>%s</name>\n  <encoding>H264</encoding>\n"
-               "  <port>8554</port>\n  <multicast>%s</multicast>\n</profile>\n", name, multicast);
+               "  <port>8554</port>\n  <multicast>%s</multicast>\n", name, multicast);
+    const char *extra = getenv("ONVIF_PROFILE_BYTES");
+    long pad = extra == NULL ? 0 : atol(extra);
+    if (pad > 0) {
+        fputs("  <description>", f);
+        for (long i = 0; i < pad; i++) {
+            fputc('a' + (int) (i % 26), f);
+        }
+        fputs("</description>\n", f);
+    }
+    fputs("</profile>\n", f);
     fclose(f);
 }
 

@@ -58,6 +58,11 @@ final class BoardProcess extends RunningProgram {
     }
 
     @Override
+    public MemoryTimeline memorySoFar() {
+        return sampler.sofar();
+    }
+
+    @Override
     public String runFolder() {
         return remoteRun;
     }

@@ -1,11 +1,13 @@
 package dev.leakgate.junit;
 
+import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.run.CheckResult;
 import dev.leakgate.run.Session;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The program of a {@link ValgrindOnBoard} test that serves: an unmodified daemon, started under
@@ -53,6 +55,16 @@ public final class Daemon {
      */
     public CheckResult leakCheck(String name) {
         return session.leakCheck(name);
+    }
+
+    /**
+     * The daemon's memory as sampled so far, once a second where it runs: VmData and VmRSS from its
+     * {@code /proc/PID/status} (valgrind's process, which holds the daemon's heap; under QEMU user mode
+     * the emulator's), and the board's MemAvailable, in kB. The field report's second technique, from a
+     * test: a daemon whose VmData climbs request after request keeps what it allocates.
+     */
+    public List<MemoryTimeline.Point> memory() {
+        return session.memory();
     }
 
     /** Names this moment on the report's memory timeline (e.g. "100 GetStreamUri sent"). */

@@ -30,6 +30,11 @@ final class LocalProcess extends RunningProgram {
     }
 
     @Override
+    public MemoryTimeline memorySoFar() {
+        return sampler.sofar();
+    }
+
+    @Override
     public String runFolder() {
         return files.folder().toString();
     }

@@ -44,6 +44,11 @@ public interface MemcheckProcess extends AutoCloseable {
     /** Closes the program's input once what was sent is written. */
     void closeStdin();
 
+    /** The memory sampled so far while it runs (see {@link MemorySampler}); empty when nothing is sampled. */
+    default MemoryTimeline memorySoFar() {
+        return new MemoryTimeline();
+    }
+
     /** Waits up to {@code wait} for valgrind's process to end; true when it did. */
     boolean awaitEnd(Duration wait);
 

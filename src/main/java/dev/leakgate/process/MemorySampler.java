@@ -56,6 +56,11 @@ public final class MemorySampler implements AutoCloseable {
         stopped = true;
     }
 
+    /** What has been sampled so far; it grows while sampling goes on. */
+    public MemoryTimeline sofar() {
+        return timeline;
+    }
+
     /** Stops sampling and returns what was sampled. */
     public MemoryTimeline stop() {
         close();

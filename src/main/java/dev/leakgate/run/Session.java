@@ -7,6 +7,7 @@ import dev.leakgate.kit.KitReplies;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
 import dev.leakgate.process.MemcheckRun;
+import dev.leakgate.process.MemoryTimeline;
 import dev.leakgate.process.RunOptions;
 import dev.leakgate.process.ShellQuoting;
 import dev.leakgate.process.Termination;
@@ -194,9 +195,8 @@ public final class Session implements AutoCloseable {
     // ---- the kit's live protocol ---------------------------------------------------------------
 
     /**
-     * Runs a scenario of a kit harness this many times and returns what it leaked while it ran.
-     * Throws a {@link SessionException} when the harness does not know the scenario or ends before it
-     * answers.
+     * Runs a scenario of a kit harness this many times and returns what it leaked while it ran. Throws a
+     * {@link SessionException} when the harness does not know the scenario or ends before it answers.
      */
     public KitReplies.ScenarioResult run(String scenario, int times) {
         requireKit("run");
@@ -256,7 +256,6 @@ public final class Session implements AutoCloseable {
         }
     }
 
-
     // ---- leak checks on demand -----------------------------------------------------------------
 
     /**
@@ -295,6 +294,10 @@ public final class Session implements AutoCloseable {
         return doing;
     }
 
+    /** The program's memory as sampled so far (where it runs: VmData and VmRSS, the board's MemAvailable). */
+    public List<MemoryTimeline.Point> memory() {
+        return process.memorySoFar().points();
+    }
 
     /** Names this moment on the memory timeline of the report ("100 GetStreamUri sent"). */
     public void mark(String label) {

@@ -86,7 +86,19 @@ final class Prestarted implements AutoCloseable {
         if (s == null) {
             return;
         }
-        SessionReport report = s.session().stop();
+        SessionReport report;
+        try {
+            report = s.session().stop();
+        } catch (RuntimeException e) {
+            try {
+                s.session().close(); // ends what is left of it, whatever stopping it threw
+            } catch (RuntimeException again) {
+                // said below
+            }
+            Console.say("the process prestarted after " + s.after() + " was not used (" + why + ") and could not be"
+                    + " stopped as planned (" + e.getMessage() + "): ended; its files: " + s.session().folder());
+            return;
+        }
         SessionGate.SessionVerdict verdict = new SessionGate(LeakGate.defaults(), false).judge(report, s.board().toString());
         Console.say("the process prestarted after " + s.after() + " was not used (" + why + ") and is ended; its files: "
                 + report.run().files().folder() + "; " + (verdict.passed() ? TestRun.firstLine(verdict.message())

@@ -12,6 +12,8 @@ import dev.leakgate.config.Settings;
 import dev.leakgate.gate.LeakGate;
 import dev.leakgate.gate.Outcome;
 import dev.leakgate.gate.Verdict;
+import dev.leakgate.junit.Harness;
+import dev.leakgate.junit.ValgrindOnBoard;
 import dev.leakgate.memcheck.LeakKind;
 import dev.leakgate.process.MemcheckCommand;
 import dev.leakgate.process.MemcheckProcess;
@@ -31,6 +33,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +123,40 @@ class SystemBoardTests {
         Path page = HtmlReport.writeRunPage("system-grows", LeakGate.defaults().evaluate(run), run.files(), List.of());
         assertThat(Files.readString(page)).contains("<h2>Memory while it ran</h2>",
                 "valgrind and the program it runs, as the board's kernel counts them").doesNotContain("describe the emulator");
+    }
+
+    /** The growth gate's soaks, run natively on a system board of the extension's own. */
+    @ValgrindOnBoard(harness = "target/test-programs/aarch64/kit_demo")
+    static class SoakCase {
+        @Test
+        void cacheThatGrowsForever(Harness h) {
+            h.soak("grows", 2000, 16);
+        }
+
+        @Test
+        void scenarioThatFreesEverything(Harness h) {
+            h.soak("frees", 2000, 16);
+        }
+    }
+
+    @Test
+    void theGrowthGatesNativeSoakRunsUnderTheBoardsKernel() {
+        TestPrograms.aarch64KitProgram("kit_demo");
+        System.setProperty("leakgate.board", "emulated-system");
+        EngineExecutionResults results;
+        try {
+            results = EngineTestKit.engine("junit-jupiter").selectors(DiscoverySelectors.selectClass(SoakCase.class))
+                    .execute();
+        } finally {
+            System.clearProperty("leakgate.board");
+        }
+
+        results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+        assertThat(results.testEvents().failed().list()).singleElement()
+                .extracting(e -> e.getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
+                        .map(Throwable::getMessage).orElse("")).asString()
+                .startsWith("leakgate: FAIL: scenario grows grows the heap by 2")
+                .contains("(natively on emulated aarch64-system board", "growth-grows.csv");
     }
 
     @Test

@@ -325,9 +325,9 @@ final class ReportBuilder {
             return;
         }
         if (protocolVersion < 4 || protocolVersion > 6) {
-            problems.add(source + " uses XML protocol version " + protocolVersion
-                    + ", which leakgate does not read (it reads 4, 5 and 6); use valgrind 3.5 or newer,"
-                    + " or a leakgate release that knows this protocol");
+            problems.add(source + " uses XML protocol version " + protocolVersion + (valgrindVersion == null ? ""
+                    : " (written by valgrind-" + valgrindVersion + ")") + ", which leakgate does not read (it reads 4, 5"
+                    + " and 6); use valgrind 3.5 or newer, or a leakgate release that knows this protocol");
             return;
         }
         if (!finished) {

@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The system-emulated board for real ({@code emulated-system}, docker/system): a whole aarch64 machine
@@ -139,24 +140,44 @@ class SystemBoardTests {
         }
     }
 
+    /** One valgrind process for the class's tests (lifecycle = PER_CLASS), on the same board. */
+    @ValgrindOnBoard(harness = "target/test-programs/aarch64/kit_demo", lifecycle = ValgrindOnBoard.Lifecycle.PER_CLASS)
+    static class SharedCase {
+        @Test
+        void frees(Harness h) {
+            h.run("frees", 3);
+        }
+
+        @Test
+        void leaks(Harness h) {
+            h.run("leaks", 1);
+        }
+    }
+
     @Test
-    void theGrowthGatesNativeSoakRunsUnderTheBoardsKernel() {
+    void theGrowthGatesNativeSoakAndAClassSharingOneProcessRunUnderTheBoardsKernel() {
         TestPrograms.aarch64KitProgram("kit_demo");
         System.setProperty("leakgate.board", "emulated-system");
         EngineExecutionResults results;
         try {
-            results = EngineTestKit.engine("junit-jupiter").selectors(DiscoverySelectors.selectClass(SoakCase.class))
-                    .execute();
+            results = EngineTestKit.engine("junit-jupiter").selectors(DiscoverySelectors.selectClass(SoakCase.class),
+                    DiscoverySelectors.selectClass(SharedCase.class)).execute();
         } finally {
             System.clearProperty("leakgate.board");
         }
 
-        results.testEvents().assertStatistics(s -> s.started(2).succeeded(1).failed(1));
-        assertThat(results.testEvents().failed().list()).singleElement()
-                .extracting(e -> e.getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
-                        .map(Throwable::getMessage).orElse("")).asString()
-                .startsWith("leakgate: FAIL: scenario grows grows the heap by 2")
+        results.testEvents().assertStatistics(s -> s.started(4).succeeded(2).failed(2));
+        Map<String, String> failures = new TreeMap<>();
+        results.testEvents().failed().list().forEach(e -> failures.put(e.getTestDescriptor().getDisplayName(),
+                e.getPayload(TestExecutionResult.class).flatMap(TestExecutionResult::getThrowable)
+                        .map(Throwable::getMessage).orElse("")));
+        assertThat(failures).containsOnlyKeys("cacheThatGrowsForever(Harness)", "leaks(Harness)");
+        assertThat(failures.get("cacheThatGrowsForever(Harness)")).startsWith("leakgate: FAIL: scenario grows grows the heap by 2")
                 .contains("(natively on emulated aarch64-system board", "growth-grows.csv");
+        assertThat(failures.get("leaks(Harness)")).startsWith("leakgate: FAIL: this test's scenarios lost bytes while they ran")
+                .contains("scenario leaks (x1) lost 300 bytes", "at leaks (kit_demo.c:10)", "emulated aarch64-system board");
+        assertThat(results.containerEvents().failed().list()).as("the shared process lost nothing beyond its tests'")
+                .isEmpty();
     }
 
     @Test

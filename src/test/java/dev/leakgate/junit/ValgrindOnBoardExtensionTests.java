@@ -378,4 +378,28 @@ class ValgrindOnBoardExtensionTests {
                 .contains("  - maxPossiblyLost = -5 must be a number of bytes (>= 0), or ValgrindOnBoard.NOT_GATED")
                 .contains("  - timeoutSeconds = 0 must be at least 1");
     }
+
+    @ValgrindOnBoard(harness = "pom.xml", lifecycle = ValgrindOnBoard.Lifecycle.PER_CLASS)
+    static class PrestartSettingTestCase {
+        @Test
+        void neverRuns(Harness h) {
+            h.run("frees", 1);
+        }
+    }
+
+    @Test
+    void aPrestartSettingThatIsNeitherTrueNorFalseIsAConfigurationErrorBeforeAnythingRuns() {
+        System.setProperty("leakgate.prestart", "maybe");
+        EngineExecutionResults results;
+        try {
+            results = run(PrestartSettingTestCase.class);
+        } finally {
+            System.clearProperty("leakgate.prestart");
+        }
+
+        results.testEvents().assertStatistics(s -> s.started(1).failed(1));
+        assertThat(failureMessage(results.testEvents().failed().list().get(0)))
+                .startsWith("@ValgrindOnBoard on neverRuns(Harness) is wrong:\n")
+                .contains("  - leakgate.prestart = 'maybe' (from system property leakgate.prestart) is neither true nor false");
+    }
 }

@@ -72,10 +72,10 @@ public final class SshFiles {
      * board. A file changed on the board in any way that touches its size or time is hashed anew.
      */
     public boolean upload(Path local, String remoteDir, String remoteName) {
-        return place(local, remoteDir, remoteName, null) == Placed.COPIED;
+        return placeAll(List.of(new Target(local, remoteDir, remoteName)), null, null).get(0) == Placed.COPIED;
     }
 
-    /** How {@link #place} put a file on the board. */
+    /** How {@link #placeAll} put a file on the board. */
     public enum Placed {
         /** The same content was already there under that name. */
         UNCHANGED,
@@ -96,22 +96,15 @@ public final class SshFiles {
     }
 
     /**
-     * As {@link #upload}, with a store of deployed content on the board ({@code store}: a folder on
-     * the same file system, or null for none): a file whose content is there already, deployed for
-     * another folder, is hard-linked into place instead of copied again, and a file copied is added
-     * to it. A store entry is used only while its size and modification time are those recorded when
-     * it was stored (so one changed on the board is copied afresh), and only after its size matches.
-     */
-    public Placed place(Path local, String remoteDir, String remoteName, String store) {
-        return placeAll(List.of(new Target(local, remoteDir, remoteName)), store, null).get(0);
-    }
-
-    /**
-     * {@link #place} for many files at once: one command looks at all of them (their records, their
-     * sizes and times, the store's entries), run after {@code before} (a command of the caller's, or
-     * null), one more links all that the store holds, and only files to copy cost a command each, so
-     * an unchanged deploy is one round trip however many files it has. The answers in the files'
-     * order.
+     * As {@link #upload}, for many files at once, with a store of deployed content on the board
+     * ({@code store}: a folder on the same file system, or null for none): a file whose content is there
+     * already, deployed for another folder, is hard-linked into place instead of copied again, and a file
+     * copied is added to it. A store entry is used only while its size and modification time are those
+     * recorded when it was stored (so one changed on the board is copied afresh), and only after its size
+     * matches. One command looks at all the files (their records, their sizes and times, the store's
+     * entries), run after {@code before} (a command of the caller's, or null), one more links all that
+     * the store holds, and only files to copy cost a command each, so an unchanged deploy is one round
+     * trip however many files it has. The answers in the files' order.
      */
     public List<Placed> placeAll(List<Target> targets, String store, String before) {
         if (targets.size() > BATCH) { // a command line of bounded length
@@ -217,7 +210,7 @@ public final class SshFiles {
         String q = ShellQuoting.quote(t.remote());
         SshBoard.Result hashed = board.run("sha256sum < " + q, Duration.ofMinutes(2));
         if (hashed.ok() && hashed.stdout().startsWith(hash)) {
-            board.run(record(q, hash, t.remote()), SshBoard.CHANNEL_TIMEOUT);
+            board.run(record(t.remote(), hash), SshBoard.CHANNEL_TIMEOUT);
             return true;
         }
         return false;
@@ -290,12 +283,12 @@ public final class SshFiles {
     private static String intoPlace(Target t, String partial, String hash) {
         String q = ShellQuoting.quote(t.remote());
         return "chmod " + (Files.isExecutable(t.local()) ? "755 " : "644 ") + ShellQuoting.quote(partial) + " && mv -f "
-                + ShellQuoting.quote(partial) + " " + q + " && " + record(q, hash, t.remote());
+                + ShellQuoting.quote(partial) + " " + q + " && " + record(t.remote(), hash);
     }
 
     /** The command that writes the record of a deployed file: its hash, size and modification time. */
-    private static String record(String quotedFile, String hash, String remote) {
-        return "printf '%s %s\\n' " + hash + " \"$(stat -c '%s %Y' " + quotedFile + ")\" > "
+    private static String record(String remote, String hash) {
+        return "printf '%s %s\\n' " + hash + " \"$(stat -c '%s %Y' " + ShellQuoting.quote(remote) + ")\" > "
                 + ShellQuoting.quote(remote + ".leakgate-sha256");
     }
 

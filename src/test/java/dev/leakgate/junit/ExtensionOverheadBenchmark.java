@@ -26,7 +26,6 @@ import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
-import org.junit.platform.testkit.engine.EventType;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -44,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -124,25 +124,14 @@ public final class ExtensionOverheadBenchmark {
         if (results.testEvents().succeeded().count() != SHARED_TESTS + 2) {
             throw new IllegalStateException("the extension's tests did not all pass: " + results.testEvents().failed().list());
         }
-        Map<String, Instant> started = new LinkedHashMap<>();
-        Map<String, Instant> finished = new LinkedHashMap<>();
-        for (Event e : results.testEvents().list()) {
-            String id = e.getTestDescriptor().getUniqueId().toString();
-            if (id.contains("SharedTestsCase") && e.getType() == EventType.STARTED) {
-                started.put(id, e.getTimestamp());
-            } else if (id.contains("SharedTestsCase") && e.getType() == EventType.FINISHED) {
-                finished.put(id, e.getTimestamp());
-            }
-        }
-        String first = started.keySet().stream().min(Comparator.comparing(started::get)).orElseThrow();
-        String shared = results.testEvents().reportingEntryPublished().list().stream()
-                .filter(e -> e.getTestDescriptor().getUniqueId().toString().equals(first))
+        List<String> shared = results.testEvents().reportingEntryPublished().list().stream()
+                .filter(e -> e.getTestDescriptor().getUniqueId().toString().contains("SharedTestsCase"))
                 .map(e -> e.getPayload(ReportEntry.class).orElseThrow().getKeyValuePairs().get("leakgate.shared"))
-                .filter(Objects::nonNull).findFirst().orElse("");
-        if (!shared.contains("prestarted-after-SharedEarlierBCase")) {
+                .filter(Objects::nonNull).toList();
+        if (shared.size() != SHARED_TESTS || !shared.stream().allMatch(f -> f.contains("prestarted-after-SharedEarlierBCase"))) {
             throw new IllegalStateException("the shared class did not take the prestarted process: " + shared);
         }
-        return Duration.between(started.get(first), finished.get(first)).toNanos() / 1e9;
+        return sharedFigures(results, id -> id.contains("SharedTestsCase"))[1];
     }
 
     /** Three tests of a pool's class: the classes below differ only in name, so that the pool has classes to lease. */
@@ -503,11 +492,19 @@ public final class ExtensionOverheadBenchmark {
      * which waits for valgrind's start. Returns {overhead median ms, first test s}.
      */
     static double[] sharedFigures(EngineExecutionResults results) {
+        return sharedFigures(results, id -> true);
+    }
+
+    /** {@link #sharedFigures(EngineExecutionResults)} over the tests whose unique id {@code which} accepts. */
+    static double[] sharedFigures(EngineExecutionResults results, Predicate<String> which) {
         Map<String, Instant> started = new LinkedHashMap<>();
         Map<String, Instant> finished = new LinkedHashMap<>();
         Map<String, Double> harness = new LinkedHashMap<>();
         for (Event e : results.testEvents().list()) {
             String id = e.getTestDescriptor().getUniqueId().toString();
+            if (!which.test(id)) {
+                continue;
+            }
             switch (e.getType()) {
                 case STARTED -> started.put(id, e.getTimestamp());
                 case FINISHED -> finished.put(id, e.getTimestamp());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.leakgate.board.BoardMemcheckRunner;
 import dev.leakgate.board.Deployment;
+import dev.leakgate.board.ssh.AskedCommand;
 import dev.leakgate.board.ssh.BoardException;
 import dev.leakgate.board.ssh.SshBoard;
 import dev.leakgate.board.ssh.SshFiles;
@@ -135,6 +136,23 @@ class EmulatedBoardTests {
         assertThat(fourth.copied()).as("and never twice").isEmpty();
         assertThat(board.run("sha256sum /tmp/leakgate/deploy/batch/leaky", Duration.ofSeconds(10)).stdout())
                 .startsWith(SshFiles.sha256(files.get(1)));
+    }
+
+    @Test
+    void aRepeatedCommandIsAskedOfOneShellOnOneChannel() {
+        // the memory sampler's way: a new channel, SSH session and shell per sample cost a capped board most of its CPU
+        long before = board.channelsOpened();
+        List<List<String>> answers = new ArrayList<>();
+        try (AskedCommand asked = board.asked("echo $$; while read k v u; do case $k in Pid:) echo ok;; esac; done"
+                + " < /proc/self/status")) {
+            for (int i = 0; i < 20; i++) {
+                answers.add(asked.ask());
+            }
+        }
+
+        assertThat(board.channelsOpened() - before).as("one channel for 20 answers").isEqualTo(1);
+        assertThat(answers).hasSize(20).allSatisfy(a -> assertThat(a).hasSize(2).endsWith("ok"));
+        assertThat(answers.stream().map(a -> a.get(0)).distinct()).as("one shell answered them all").hasSize(1);
     }
 
     @Test
